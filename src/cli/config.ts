@@ -1,0 +1,45 @@
+/**
+ * `undocker config ARCHIVE [IMAGE]`: the image config, normalised.
+ */
+import type { Command } from 'commander';
+import { toConfigView } from '../image/config-view.js';
+import { shortId } from '../image/digest.js';
+import { type ImageOptions, withImage } from './archive.js';
+import { formatTable, printJson, printLine } from './output.js';
+
+function rowsOf(label: string, values: string[]): string[][] {
+  if (values.length === 0) return [[`${label}:`, '']];
+  return values.map((value, i) => [i === 0 ? `${label}:` : '', value]);
+}
+
+/** registerConfig adds the config command. */
+export function registerConfig(program: Command, signal: AbortSignal): void {
+  program.command('config')
+    .description('show the image config: entrypoint, command, environment, ports, volumes, ...')
+    .argument('<archive>', 'image archive, OCI layout directory, or - for standard input')
+    .argument('[image]', 'IMAGE[:TAG], or an image id or digest prefix')
+    .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)')
+    .option('--json', 'print JSON for scripts')
+    .action(async (input: string, selector: string | undefined, options: ImageOptions & { json?: boolean }) => {
+      await withImage(input, selector, options, signal, async (image) => {
+        const view = toConfigView(image);
+        if (options.json) return printJson(view);
+        const health = view.Healthcheck?.Test ? [JSON.stringify(view.Healthcheck.Test)] : [];
+        const rows = [
+          ...rowsOf('Image', [`${view.names.join(' ') || '<none>'} (${shortId(view.id)})`]),
+          ...rowsOf('Platform', [[view.os, view.architecture, view.variant].filter(Boolean).join('/')]),
+          ...rowsOf('Entrypoint', view.Entrypoint.length ? [JSON.stringify(view.Entrypoint)] : []),
+          ...rowsOf('Cmd', view.Cmd.length ? [JSON.stringify(view.Cmd)] : []),
+          ...rowsOf('Env', view.Env),
+          ...rowsOf('WorkingDir', view.WorkingDir ? [view.WorkingDir] : []),
+          ...rowsOf('User', view.User ? [view.User] : []),
+          ...rowsOf('ExposedPorts', view.ExposedPorts),
+          ...rowsOf('Volumes', view.Volumes),
+          ...rowsOf('StopSignal', view.StopSignal ? [view.StopSignal] : []),
+          ...rowsOf('Labels', Object.entries(view.Labels).map(([k, v]) => `${k}=${v}`)),
+          ...rowsOf('Healthcheck', health),
+        ];
+        for (const line of formatTable(rows)) printLine(line);
+      });
+    });
+}

@@ -1,0 +1,49 @@
+/**
+ * The CLI entry point: run the program, turn any failure into one line and an exit status
+ * (0 success, 1 failure, 2 usage, 130/143 interrupted), and stop work cleanly on signals.
+ */
+import { CommanderError } from 'commander';
+import { UndockerError } from '../errors.js';
+import { printError } from './output.js';
+import { buildProgram } from './program.js';
+
+const SIGNAL_STATUS: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+async function main(argv: string[]): Promise<number> {
+  const controller = new AbortController();
+  let interrupted: number | undefined;
+  for (const signal of Object.keys(SIGNAL_STATUS)) {
+    process.once(signal, () => {
+      interrupted = SIGNAL_STATUS[signal];
+      controller.abort(new UndockerError('UNDOCKER_ABORTED', `interrupted by ${signal}`));
+    });
+  }
+  // A reader that closes the pipe early (`| head`) is not a failure.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(interrupted ?? 0);
+  });
+  try {
+    await buildProgram(controller.signal).parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (interrupted !== undefined) return interrupted;
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UndockerError) {
+      printError(error.message);
+      return error.exitCode;
+    }
+    const system = error as NodeJS.ErrnoException;
+    if (typeof system?.code === 'string' && typeof system.message === 'string') {
+      printError(system.message);
+      return 1;
+    }
+    // No stack trace for users; UNDOCKER_DEBUG=1 shows it to whoever reports the bug.
+    printError(`internal error: ${(error as Error)?.message ?? String(error)}`);
+    if (process.env.UNDOCKER_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,58 @@
+/**
+ * Reading a layer as tar entries: compression detected from its first bytes, the stored bytes
+ * checked against the blob digest and the uncompressed bytes against the config's diff_id,
+ * both while streaming and over every byte (the reader drains past the end-of-archive).
+ */
+import type { Hash } from 'node:crypto';
+import { pipeline, Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { DigestMismatchError } from '../errors.js';
+import { hasherFor } from '../image/digest.js';
+import type { Layer } from '../image/types.js';
+import { decoderFor, detectCompression, MAGIC_BYTES } from '../stream/compression.js';
+import { peekStream } from '../stream/peek.js';
+import { readTar, type TarItem } from '../tar/reader.js';
+import { stripPrefix } from './paths.js';
+
+async function* tap(source: AsyncIterable<Buffer>, hash: Hash | undefined): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    hash?.update(chunk);
+    yield chunk;
+  }
+}
+
+/** layerEntries yields a layer's entries; it throws at the end if a digest does not match. */
+export async function* layerEntries(layer: Layer, signal?: AbortSignal): AsyncGenerator<TarItem> {
+  const { head, stream } = await peekStream(layer.open(), MAGIC_BYTES);
+  const blobHash = layer.digest !== undefined ? hasherFor(layer.digest) : undefined;
+  const diffHash = layer.diffId !== undefined ? hasherFor(layer.diffId) : undefined;
+  const stored = Readable.from(tap(stream, blobHash), { objectMode: false, highWaterMark: 1 });
+  const decoder = decoderFor(detectCompression(head));
+  const tarBytes: Readable = decoder === undefined ? stored : pipeline(stored, decoder, () => undefined);
+  const abort = (): void => { tarBytes.destroy(signal?.reason as Error); };
+  signal?.addEventListener('abort', abort, { once: true });
+  try {
+    for await (const item of readTar(tap(tarBytes, diffHash), { where: layer.where })) {
+      if (layer.pathPrefix === undefined) {
+        yield item;
+        continue;
+      }
+      const path = stripPrefix(item.entry.path, layer.pathPrefix);
+      if (path === undefined) continue;
+      const linkname = item.entry.type === 'hardlink' ? stripPrefix(item.entry.linkname, layer.pathPrefix) ?? item.entry.linkname : item.entry.linkname;
+      yield { ...item, entry: { ...item.entry, path, linkname } };
+    }
+    await finished(stored).catch(() => undefined);
+  } finally {
+    signal?.removeEventListener('abort', abort);
+    stored.destroy();
+  }
+  verify(layer.where, 'stored', layer.digest, blobHash);
+  verify(layer.where, 'uncompressed', layer.diffId, diffHash);
+}
+
+function verify(where: string, what: string, expected: string | undefined, hash: Hash | undefined): void {
+  if (expected === undefined || hash === undefined) return;
+  const actual = `${expected.slice(0, expected.indexOf(':'))}:${hash.digest('hex')}`;
+  if (actual !== expected) throw new DigestMismatchError(`${where}: ${what} content`, expected, actual);
+}

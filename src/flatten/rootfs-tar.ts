@@ -1,0 +1,77 @@
+/**
+ * Flattening to a tar stream, in two passes: the first replays every layer's headers into the
+ * tree (checking digests), the second reads back only the layers that still hold surviving
+ * file data and copies that data through. Memory holds metadata, never file data.
+ */
+import type { Image, Layer } from '../image/types.js';
+import { newEntry, type TarEntry } from '../tar/entry.js';
+import { dataPadding, encodeEntry, END_OF_ARCHIVE } from '../tar/writer.js';
+import { UndockerError } from '../errors.js';
+import { applyEntry } from './apply-entry.js';
+import { layerEntries } from './layer-entries.js';
+import { PLANNING_SINK } from './sink.js';
+import { planTar } from './tar-plan.js';
+import { FsTree, type Inode } from './tree.js';
+
+/** FlattenOptions choose the layers and carry the abort signal. */
+export interface FlattenOptions {
+  /** layers to flatten, bottom first; all of the image's by default. */
+  layers?: Layer[];
+  signal?: AbortSignal;
+}
+
+/** replayLayers applies every layer's entries to a fresh tree, with data skipped. */
+export async function replayLayers(layers: Layer[], signal?: AbortSignal): Promise<FsTree> {
+  const tree = new FsTree();
+  for (const [index, layer] of layers.entries()) {
+    const context = { tree, sink: PLANNING_SINK, layer: index, where: layer.where };
+    for await (const item of layerEntries(layer, signal)) await applyEntry(context, item);
+  }
+  return tree;
+}
+
+function entryFor(path: string, inode: Inode, type: TarEntry['type']): TarEntry {
+  const meta = inode.meta;
+  return newEntry({
+    path, type, mode: meta.mode, uid: meta.uid, gid: meta.gid, uname: meta.uname, gname: meta.gname,
+    size: type === 'file' ? inode.size : 0, mtime: meta.mtime,
+    ...(meta.paxMtime !== undefined ? { paxMtime: meta.paxMtime } : {}),
+    linkname: type === 'symlink' ? meta.linkname : '', devmajor: meta.devmajor, devminor: meta.devminor,
+    xattrs: meta.xattrs,
+  });
+}
+
+function hardlink(path: string, inode: Inode, target: string): Buffer {
+  return encodeEntry({ ...entryFor(path, inode, 'hardlink'), linkname: target, size: 0 });
+}
+
+/** rootfsTarChunks yields the flattened root filesystem as tar bytes. */
+export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {}): AsyncGenerator<Buffer> {
+  const layers = options.layers ?? image.layers;
+  const tree = await replayLayers(layers, options.signal);
+  const plan = planTar(tree);
+  const written = new Set<Inode>();
+  for (const { node, path } of plan.metadataNodes) {
+    const first = (plan.names.get(node.inode) as string[])[0] as string;
+    if (written.has(node.inode)) yield hardlink(path, node.inode, first);
+    else yield encodeEntry(entryFor(path, node.inode, node.inode.kind));
+    written.add(node.inode);
+  }
+  for (const [index, layer] of layers.entries()) {
+    const carriers = plan.carriers.get(index);
+    if (carriers === undefined) continue;
+    for await (const item of layerEntries(layer, options.signal)) {
+      const inode = carriers.get(item.ordinal);
+      if (inode === undefined) continue;
+      if (item.entry.size !== inode.size || item.entry.type !== 'file') {
+        throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${layer.where}: entry ${item.ordinal} changed between two reads of the layer`);
+      }
+      const [first, ...others] = plan.names.get(inode) as [string, ...string[]];
+      yield encodeEntry(entryFor(first, inode, 'file'));
+      for await (const chunk of item.body) yield chunk;
+      yield dataPadding(inode.size);
+      for (const other of others) yield hardlink(other, inode, first);
+    }
+  }
+  yield END_OF_ARCHIVE;
+}

@@ -1,0 +1,52 @@
+/**
+ * The flattening entry points: a rootfs as a directory, as a tar file (plain or compressed),
+ * or as a tar stream to any writable.
+ */
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Image } from '../image/types.js';
+import { fillDirectoryAtomically, writeFileAtomically } from '../output/atomic.js';
+import { type Compression, encoderFor } from '../stream/compression.js';
+import { applyEntry } from './apply-entry.js';
+import { DirectorySink } from './directory-sink.js';
+import { createFsOps, type Warn } from './fs-ops.js';
+import { layerEntries } from './layer-entries.js';
+import { type FlattenOptions, rootfsTarChunks } from './rootfs-tar.js';
+import { FsTree } from './tree.js';
+
+/** UnpackOptions adds what only a directory output needs. */
+export interface UnpackOptions extends FlattenOptions {
+  force?: boolean;
+  ignoreErrors?: boolean;
+  warn?: Warn;
+}
+
+/** unpackRootfs flattens an image into directory `target`, created whole or not at all. */
+export async function unpackRootfs(image: Image, target: string, options: UnpackOptions = {}): Promise<void> {
+  const layers = options.layers ?? image.layers;
+  const ops = createFsOps({ ignoreErrors: options.ignoreErrors ?? false, warn: options.warn ?? (() => undefined) });
+  await fillDirectoryAtomically(target, options.force ?? false, async (directory) => {
+    const tree = new FsTree();
+    let where = '';
+    const sink = new DirectorySink(tree, directory, ops, () => where);
+    for (const [index, layer] of layers.entries()) {
+      where = layer.where;
+      const context = { tree, sink, layer: index, where: layer.where };
+      for await (const item of layerEntries(layer, options.signal)) await applyEntry(context, item);
+    }
+    sink.finish();
+  });
+}
+
+/** streamRootfsTar writes the flattened rootfs as a tar stream, compressed as asked. */
+export async function streamRootfsTar(image: Image, output: Writable, compression: Compression, options: FlattenOptions = {}): Promise<void> {
+  const source = Readable.from(rootfsTarChunks(image, options), { objectMode: false });
+  const encoder = encoderFor(compression);
+  const signal = options.signal;
+  await (encoder === undefined ? pipeline(source, output, { signal }) : pipeline(source, encoder, output, { signal }));
+}
+
+/** writeRootfsTar writes the flattened rootfs to a tar file, renamed into place when complete. */
+export async function writeRootfsTar(image: Image, target: string, compression: Compression, options: FlattenOptions = {}): Promise<void> {
+  await writeFileAtomically(target, (stream) => streamRootfsTar(image, stream, compression, options));
+}

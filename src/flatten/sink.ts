@@ -1,0 +1,25 @@
+/**
+ * TreeSink receives each change the layer engine makes to the tree, in order, so a directory
+ * writer can mirror it on disk while a planner only needs the tree itself.
+ */
+import type { FsNode } from './tree.js';
+
+/** TreeSink mirrors tree changes; every path it is given is real (no symlink on the way). */
+export interface TreeSink {
+  /** remove deletes a node and everything below it; called while the node is still attached. */
+  remove(node: FsNode): void;
+  /** makeDir creates a new directory; `implicit` when a child needed a parent the layer lacks. */
+  makeDir(node: FsNode): void;
+  /** updateDir applies a layer's new metadata to an existing directory. */
+  updateDir(node: FsNode, newXattrs: Map<string, Buffer>): void;
+  writeFile(node: FsNode, body: AsyncIterable<Buffer>): Promise<void>;
+  symlink(node: FsNode): void;
+  /** link gives `target`'s inode the new name `node`, then applies the (shared) metadata. */
+  link(target: FsNode, node: FsNode): void;
+  special(node: FsNode): void;
+}
+
+/** PLANNING_SINK changes nothing outside the tree: file data is skipped by the reader. */
+export const PLANNING_SINK: TreeSink = {
+  remove() {}, makeDir() {}, updateDir() {}, async writeFile() {}, symlink() {}, link() {}, special() {},
+};

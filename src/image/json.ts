@@ -1,0 +1,42 @@
+/**
+ * Reading small JSON documents (manifests, configs, indexes) from an archive, with a size cap
+ * so a hostile member cannot make undocker hold gigabytes, and their digest for verification.
+ */
+import { BadArchiveError, DigestMismatchError } from '../errors.js';
+import { sha256Of } from './digest.js';
+import type { MemberSet } from './members.js';
+
+/** MAX_JSON_BYTES caps the size of any JSON document read from an archive. */
+export const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
+/** readMemberBytes reads a whole member, refusing one larger than the cap. */
+export async function readMemberBytes(members: MemberSet, path: string): Promise<Buffer> {
+  const size = members.size(path);
+  if (size === undefined) throw new BadArchiveError(`${members.where}: missing ${path}`);
+  if (size > MAX_JSON_BYTES) throw new BadArchiveError(`${members.where}: ${path} is ${size} bytes, over the ${MAX_JSON_BYTES}-byte limit for a JSON document`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of members.open(path)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** readMemberJson reads and parses a JSON member; with `digest`, its bytes must match it. */
+export async function readMemberJson<T>(members: MemberSet, path: string, digest?: string): Promise<{ value: T; digest: string }> {
+  const bytes = await readMemberBytes(members, path);
+  const actual = sha256Of(bytes);
+  if (digest !== undefined && digest.startsWith('sha256:') && digest !== actual) {
+    throw new DigestMismatchError(`${members.where}: ${path}`, digest, actual);
+  }
+  try {
+    return { value: JSON.parse(bytes.toString('utf8')) as T, digest: actual };
+  } catch (error) {
+    throw new BadArchiveError(`${members.where}: ${path}: malformed JSON: ${(error as Error).message}`, error);
+  }
+}
+
+/** expectObject checks that a parsed document is a JSON object. */
+export function expectObject(value: unknown, where: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new BadArchiveError(`${where}: expected a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}

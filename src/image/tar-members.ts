@@ -1,0 +1,84 @@
+/**
+ * TarMembers indexes a tar file once by its headers (data is skipped by seeking) and opens
+ * members as ranges of the file, so no member is read until it is needed.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { BadArchiveError } from '../errors.js';
+import { FileBytes } from '../stream/file-bytes.js';
+import { readTar } from '../tar/reader.js';
+import { cleanMemberPath, joinMemberLink, type MemberSet } from './members.js';
+
+interface IndexedMember {
+  offset: number;
+  size: number;
+  link?: { hard: boolean; target: string };
+}
+
+const MAX_LINK_HOPS = 16;
+
+/** TarMembers is a MemberSet over a tar file held open by a FileHandle. */
+export class TarMembers implements MemberSet {
+  private constructor(
+    readonly where: string,
+    private readonly handle: FileHandle,
+    private readonly length: number,
+    private readonly members: Map<string, IndexedMember>,
+    private readonly ownsHandle: boolean,
+  ) {}
+
+  /** index reads the headers of the tar in `handle` and returns its member set. */
+  static async index(where: string, handle: FileHandle, ownsHandle = true): Promise<TarMembers> {
+    const { size } = await handle.stat();
+    const members = new Map<string, IndexedMember>();
+    const bytes = new FileBytes(handle, 0, size);
+    for await (const { entry, offset } of readTar(bytes, { where })) {
+      const path = cleanMemberPath(entry.path);
+      if (entry.type === 'file') members.set(path, { offset, size: entry.size });
+      else if (entry.type === 'symlink' || entry.type === 'hardlink') {
+        members.set(path, { offset: 0, size: 0, link: { hard: entry.type === 'hardlink', target: entry.linkname } });
+      }
+    }
+    return new TarMembers(where, handle, size, members, ownsHandle);
+  }
+
+  private resolve(path: string): IndexedMember | undefined {
+    let current = cleanMemberPath(path);
+    for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
+      const member = this.members.get(current);
+      if (member?.link === undefined) return member;
+      // Hardlink names are archive-relative; symlink targets are relative to the link's folder.
+      current = member.link.hard ? cleanMemberPath(member.link.target) : joinMemberLink(current, member.link.target);
+    }
+    return undefined;
+  }
+
+  has(path: string): boolean {
+    return this.resolve(path) !== undefined;
+  }
+
+  size(path: string): number | undefined {
+    return this.resolve(path)?.size;
+  }
+
+  paths(): string[] {
+    return [...this.members.keys()];
+  }
+
+  open(path: string): Readable {
+    const member = this.resolve(path);
+    if (member === undefined) throw new BadArchiveError(`${this.where}: missing member ${path}`);
+    if (member.size === 0) return Readable.from([]);
+    return this.handle.createReadStream({
+      start: member.offset, end: member.offset + member.size - 1, autoClose: false, highWaterMark: 1024 * 1024,
+    });
+  }
+
+  openWhole(): Readable {
+    return this.handle.createReadStream({ start: 0, end: Math.max(0, this.length - 1), autoClose: false, highWaterMark: 1024 * 1024 });
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsHandle) await this.handle.close();
+  }
+}

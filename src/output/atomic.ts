@@ -1,0 +1,67 @@
+/**
+ * Outputs appear whole or not at all: each is built under a temporary name beside the target
+ * and renamed into place at the end; on failure or interruption the temporary is removed.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { UndockerError, isErrno } from '../errors.js';
+
+function temporaryName(target: string, kind: string): string {
+  return join(dirname(target), `.${basename(target)}.undocker-${kind}-${randomBytes(4).toString('hex')}`);
+}
+
+/** writeFileAtomically gives `write` a stream to a temporary file and renames it to `target` once `write` resolves. */
+export async function writeFileAtomically(target: string, write: (stream: Writable) => Promise<void>): Promise<void> {
+  const temporary = temporaryName(target, 'tmp');
+  const stream = createWriteStream(temporary, { flags: 'wx', mode: 0o644 });
+  try {
+    await write(stream);
+    await rename(temporary, target);
+  } catch (error) {
+    stream.destroy();
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function directoryState(path: string): Promise<'missing' | 'empty' | 'full'> {
+  try {
+    const info = await stat(path);
+    if (!info.isDirectory()) throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `${path} exists and is not a directory`);
+    return (await readdir(path)).length === 0 ? 'empty' : 'full';
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return 'missing';
+    throw error;
+  }
+}
+
+/**
+ * fillDirectoryAtomically lets `fill` populate a fresh 0700 directory, then moves it to
+ * `target`. An existing non-empty target is refused unless `force`, which replaces it.
+ */
+export async function fillDirectoryAtomically(target: string, force: boolean, fill: (directory: string) => Promise<void>): Promise<void> {
+  const state = await directoryState(target);
+  if (state === 'full' && !force) {
+    throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `${target} is not empty: choose an empty or new directory, or pass --force to replace it`);
+  }
+  const temporary = temporaryName(target, 'tmp');
+  await mkdir(temporary, { mode: 0o700 });
+  try {
+    await fill(temporary);
+    if (state === 'full') {
+      const old = temporaryName(target, 'old');
+      await rename(target, old);
+      await rename(temporary, target);
+      await rm(old, { recursive: true, force: true });
+    } else {
+      // rename(2) replaces an empty directory in one step.
+      await rename(temporary, target);
+    }
+  } catch (error) {
+    await rm(temporary, { recursive: true, force: true }).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Compression detected from magic bytes, never from names or media types, with a decoder and
+ * an encoder for each format. gzip stays in-process (zlib); xz, zstd and bzip2 run as filters.
+ */
+import { createGunzip, createGzip } from 'node:zlib';
+import type { Duplex } from 'node:stream';
+import { filterThrough } from '../host/tools.js';
+
+/** Compression names the formats undocker reads. */
+export type Compression = 'none' | 'gzip' | 'zstd' | 'xz' | 'bzip2';
+
+const MAGIC: Array<[Compression, number[]]> = [
+  ['gzip', [0x1f, 0x8b]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+  ['bzip2', [0x42, 0x5a, 0x68]],
+];
+
+/** MAGIC_BYTES is how many leading bytes detectCompression needs. */
+export const MAGIC_BYTES = 6;
+
+/** detectCompression names the compression of data that starts with `head`. */
+export function detectCompression(head: Buffer): Compression {
+  for (const [name, magic] of MAGIC) {
+    if (magic.every((byte, i) => head[i] === byte)) return name;
+  }
+  return 'none';
+}
+
+/** decoderFor returns a transform that decompresses `compression`, or undefined for none. */
+export function decoderFor(compression: Compression): Duplex | undefined {
+  switch (compression) {
+    case 'none': return undefined;
+    case 'gzip': return createGunzip({ chunkSize: 256 * 1024 });
+    case 'zstd': return filterThrough('zstd', ['-dcq']);
+    case 'xz': return filterThrough('xz', ['-dcq']);
+    case 'bzip2': return filterThrough('bzip2', ['-dcq']);
+  }
+}
+
+/** encoderFor returns a transform that compresses to `compression`, or undefined for none. */
+export function encoderFor(compression: Compression): Duplex | undefined {
+  switch (compression) {
+    case 'none': return undefined;
+    case 'gzip': return createGzip();
+    case 'zstd': return filterThrough('zstd', ['-cq', '-T0']);
+    case 'xz': return filterThrough('xz', ['-cq', '-T0']);
+    case 'bzip2': return filterThrough('bzip2', ['-cq']);
+  }
+}
+
+/** compressionFromName picks the output compression for a tar file name, or undefined if it is no tar name. */
+export function compressionFromName(name: string): Compression | undefined {
+  if (/\.tar$/.test(name)) return 'none';
+  if (/\.(tar\.gz|tgz)$/.test(name)) return 'gzip';
+  if (/\.(tar\.xz|txz)$/.test(name)) return 'xz';
+  if (/\.(tar\.zst|tzst)$/.test(name)) return 'zstd';
+  return undefined;
+}

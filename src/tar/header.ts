@@ -1,0 +1,211 @@
+/**
+ * Encoding and decoding of single tar header blocks (POSIX ustar, GNU and PAX extensions).
+ * Written here rather than taken from tar-stream because layers carry binary PAX values
+ * (`SCHILY.xattr.security.capability`) that must survive byte for byte.
+ */
+import type { EntryType } from './entry.js';
+
+/** BLOCK is the tar block size. */
+export const BLOCK = 512;
+
+/** RawHeader is one header block decoded, before extended headers are applied. */
+export interface RawHeader {
+  name: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  typeflag: string;
+  linkname: string;
+  uname: string;
+  gname: string;
+  devmajor: number;
+  devminor: number;
+}
+
+/** TYPEFLAGS maps entry types to their ustar typeflag. */
+export const TYPEFLAGS: Record<EntryType, string> = {
+  file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', directory: '5', fifo: '6',
+};
+
+/** entryTypeOf maps a typeflag to an entry type, or undefined for extension and unknown flags. */
+export function entryTypeOf(typeflag: string, name: string): EntryType | undefined {
+  switch (typeflag) {
+    case '0': case '\0': case '7':
+      // Pre-POSIX archives mark directories only by a trailing slash.
+      return name.endsWith('/') ? 'directory' : 'file';
+    case '1': return 'hardlink';
+    case '2': return 'symlink';
+    case '3': return 'char';
+    case '4': return 'block';
+    case '5': case 'D': return 'directory';
+    case '6': return 'fifo';
+    default: return undefined;
+  }
+}
+
+function readString(block: Buffer, offset: number, length: number): string {
+  const end = block.indexOf(0, offset);
+  const stop = end === -1 || end > offset + length ? offset + length : end;
+  return block.toString('latin1', offset, stop);
+}
+
+/** readNumber decodes an octal or GNU base-256 numeric field. */
+function readNumber(block: Buffer, offset: number, length: number): number {
+  const first = block[offset] ?? 0;
+  if (first & 0x80) {
+    // Base-256: big-endian two's complement with the top bit as marker.
+    let value = first & 0x7f;
+    const negative = (first & 0x40) !== 0;
+    if (negative) value = first - 0x100;
+    for (let i = 1; i < length; i++) value = value * 256 + (block[offset + i] ?? 0);
+    return value;
+  }
+  const text = block.toString('latin1', offset, offset + length).replace(/[\0 ]+.*$/s, '').trim();
+  if (text === '') return 0;
+  if (!/^[0-7]+$/.test(text)) return NaN;
+  return parseInt(text, 8);
+}
+
+/** isZeroBlock tells whether a block is all zero bytes (an end-of-archive marker). */
+export function isZeroBlock(block: Buffer): boolean {
+  for (let i = 0; i < BLOCK; i++) if (block[i] !== 0) return false;
+  return true;
+}
+
+/** checksumOk verifies a header's checksum, accepting the signed sums old tars wrote. */
+function checksumOk(block: Buffer): boolean {
+  const stored = readNumber(block, 148, 8);
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    const byte = i >= 148 && i < 156 ? 0x20 : (block[i] as number);
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+/** decodeHeader decodes one header block, or returns undefined when the checksum is wrong. */
+export function decodeHeader(block: Buffer): RawHeader | undefined {
+  if (block.length < BLOCK || !checksumOk(block)) return undefined;
+  const magic = block.toString('latin1', 257, 263);
+  let name = readString(block, 0, 100);
+  // Only POSIX ustar has the prefix field; GNU tar uses those bytes for times.
+  if (magic === 'ustar\0') {
+    const prefix = readString(block, 345, 155);
+    if (prefix !== '') name = `${prefix}/${name}`;
+  }
+  const header: RawHeader = {
+    name,
+    mode: readNumber(block, 100, 8) & 0o7777,
+    uid: readNumber(block, 108, 8),
+    gid: readNumber(block, 116, 8),
+    size: readNumber(block, 124, 12),
+    mtime: readNumber(block, 136, 12),
+    typeflag: String.fromCharCode(block[156] ?? 0),
+    linkname: readString(block, 157, 100),
+    uname: readString(block, 265, 32),
+    gname: readString(block, 297, 32),
+    devmajor: readNumber(block, 329, 8),
+    devminor: readNumber(block, 337, 8),
+  };
+  if ([header.size, header.uid, header.gid, header.mtime].some(Number.isNaN) || header.size < 0) {
+    return undefined;
+  }
+  return header;
+}
+
+/** parsePax decodes PAX extended header records ("LEN key=value\n") with values as raw bytes. */
+export function parsePax(data: Buffer): Map<string, Buffer> | undefined {
+  const records = new Map<string, Buffer>();
+  let pos = 0;
+  while (pos < data.length) {
+    if (data[pos] === 0) break; // some writers pad the record area with NULs
+    const space = data.indexOf(0x20, pos);
+    if (space === -1) return undefined;
+    const length = Number(data.toString('latin1', pos, space));
+    if (!Number.isInteger(length) || length <= space - pos + 1 || pos + length > data.length) return undefined;
+    const record = data.subarray(space + 1, pos + length - 1);
+    const eq = record.indexOf(0x3d);
+    if (eq === -1 || data[pos + length - 1] !== 0x0a) return undefined;
+    records.set(record.toString('utf8', 0, eq), Buffer.from(record.subarray(eq + 1)));
+    pos += length;
+  }
+  return records;
+}
+
+function writeString(block: Buffer, value: string, offset: number, length: number): void {
+  block.write(value, offset, Math.min(length, Buffer.byteLength(value, 'latin1')), 'latin1');
+}
+
+/** fitsOctal tells whether a value fits an octal field of `length` bytes (with its terminator). */
+export function fitsOctal(value: number, length: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value < 8 ** (length - 1);
+}
+
+function writeNumber(block: Buffer, value: number, offset: number, length: number): void {
+  if (fitsOctal(value, length)) {
+    block.write(value.toString(8).padStart(length - 1, '0'), offset, length - 1, 'latin1');
+    block[offset + length - 1] = 0;
+    return;
+  }
+  // GNU base-256 for values too large for octal (files over 8 GiB, big ids).
+  let rest = Math.max(0, Math.trunc(value));
+  for (let i = length - 1; i > 0; i--) {
+    block[offset + i] = rest % 256;
+    rest = Math.floor(rest / 256);
+  }
+  block[offset] = 0x80;
+}
+
+/** encodeHeader writes one ustar header block; fields that do not fit are the caller's PAX job. */
+export function encodeHeader(header: RawHeader): Buffer {
+  const block = Buffer.alloc(BLOCK);
+  let name = header.name;
+  if (Buffer.byteLength(name, 'latin1') > 100) {
+    // Split at a slash into prefix (155) and name (100) when possible.
+    const cut = name.lastIndexOf('/', 155);
+    if (cut > 0 && name.length - cut - 1 <= 100 && name.length - cut - 1 > 0) {
+      writeString(block, name.slice(0, cut), 345, 155);
+      name = name.slice(cut + 1);
+    }
+  }
+  writeString(block, name, 0, 100);
+  writeNumber(block, header.mode & 0o7777, 100, 8);
+  writeNumber(block, header.uid, 108, 8);
+  writeNumber(block, header.gid, 116, 8);
+  writeNumber(block, header.size, 124, 12);
+  writeNumber(block, header.mtime, 136, 12);
+  block.write(header.typeflag, 156, 1, 'latin1');
+  writeString(block, header.linkname, 157, 100);
+  block.write('ustar\x0000', 257, 8, 'latin1');
+  writeString(block, header.uname, 265, 32);
+  writeString(block, header.gname, 297, 32);
+  writeNumber(block, header.devmajor, 329, 8);
+  writeNumber(block, header.devminor, 337, 8);
+  block.fill(0x20, 148, 156);
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += block[i] as number;
+  block.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1');
+  return block;
+}
+
+/** encodePax builds the data of a PAX extended header from raw-byte records. */
+export function encodePax(records: Map<string, Buffer>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [key, value] of records) {
+    const body = Buffer.concat([Buffer.from(` ${key}=`, 'utf8'), value, Buffer.from('\n')]);
+    // The length field counts itself, so grow it until the total is stable.
+    let length = body.length + 1;
+    while (String(length).length + body.length !== length) length = String(length).length + body.length;
+    parts.push(Buffer.from(String(length), 'latin1'), body);
+  }
+  return Buffer.concat(parts);
+}
+
+/** padding returns how many zero bytes follow `size` bytes of data to fill the last block. */
+export function padding(size: number): number {
+  return (BLOCK - (size % BLOCK)) % BLOCK;
+}

@@ -1,0 +1,62 @@
+/**
+ * Tar writing: header blocks for an entry (with a PAX header when ustar cannot hold a field)
+ * and the padding and end-of-archive blocks. Callers stream the data between them.
+ */
+import type { TarEntry } from './entry.js';
+import { BLOCK, encodeHeader, encodePax, fitsOctal, padding, TYPEFLAGS } from './header.js';
+import { SCHILY_XATTR } from './pax.js';
+
+/** END_OF_ARCHIVE is the two zero blocks that close a tar stream. */
+export const END_OF_ARCHIVE = Buffer.alloc(BLOCK * 2);
+
+function fitsName(path: string): boolean {
+  if (path.length <= 100) return true;
+  const cut = path.lastIndexOf('/', 155);
+  return cut > 0 && path.length - cut - 1 <= 100 && path.length - cut - 1 > 0;
+}
+
+/** paxRecordsFor lists the PAX records an entry needs because ustar cannot hold them. */
+function paxRecordsFor(entry: TarEntry): Map<string, Buffer> {
+  const records = new Map<string, Buffer>();
+  const raw = (text: string): Buffer => Buffer.from(text, 'latin1');
+  if (!fitsName(entry.path)) records.set('path', raw(entry.path));
+  if (entry.linkname.length > 100) records.set('linkpath', raw(entry.linkname));
+  if (!fitsOctal(entry.size, 12)) records.set('size', raw(String(entry.size)));
+  if (!fitsOctal(entry.uid, 8)) records.set('uid', raw(String(entry.uid)));
+  if (!fitsOctal(entry.gid, 8)) records.set('gid', raw(String(entry.gid)));
+  if (entry.uname.length > 32) records.set('uname', raw(entry.uname));
+  if (entry.gname.length > 32) records.set('gname', raw(entry.gname));
+  if (entry.paxMtime !== undefined && entry.paxMtime.includes('.')) records.set('mtime', raw(entry.paxMtime));
+  else if (!fitsOctal(entry.mtime, 12)) records.set('mtime', raw(String(entry.mtime)));
+  for (const [name, value] of [...entry.xattrs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    records.set(SCHILY_XATTR + name, value);
+  }
+  return records;
+}
+
+/** encodeEntry returns the header blocks for an entry, a PAX header first where one is needed. */
+export function encodeEntry(entry: TarEntry): Buffer {
+  const path = entry.type === 'directory' && !entry.path.endsWith('/') ? `${entry.path}/` : entry.path;
+  const withPath = { ...entry, path };
+  const header = encodeHeader({
+    name: path.length > 100 && !fitsName(path) ? path.slice(0, 100) : path,
+    mode: entry.mode, uid: fitsOctal(entry.uid, 8) ? entry.uid : 0, gid: fitsOctal(entry.gid, 8) ? entry.gid : 0,
+    size: entry.type === 'file' ? entry.size : 0, mtime: Math.max(0, entry.mtime),
+    typeflag: TYPEFLAGS[entry.type], linkname: entry.linkname.slice(0, 100),
+    uname: entry.uname.slice(0, 32), gname: entry.gname.slice(0, 32),
+    devmajor: entry.devmajor, devminor: entry.devminor,
+  });
+  const records = paxRecordsFor(withPath);
+  if (records.size === 0) return header;
+  const data = encodePax(records);
+  const paxHeader = encodeHeader({
+    name: `PaxHeaders/${path.slice(-80)}`.replace(/\/+$/, ''), mode: 0o644, uid: 0, gid: 0,
+    size: data.length, mtime: 0, typeflag: 'x', linkname: '', uname: '', gname: '', devmajor: 0, devminor: 0,
+  });
+  return Buffer.concat([paxHeader, data, Buffer.alloc(padding(data.length)), header]);
+}
+
+/** dataPadding returns the zero bytes that follow `size` bytes of entry data. */
+export function dataPadding(size: number): Buffer {
+  return Buffer.alloc(padding(size));
+}
