@@ -6,7 +6,7 @@
 import type { Hash } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { DigestMismatchError } from '../errors.js';
+import { BadArchiveError, DigestMismatchError, UndockerError } from '../errors.js';
 import { hasherFor } from '../image/digest.js';
 import type { Layer } from '../image/types.js';
 import { decoderFor, detectCompression, MAGIC_BYTES } from '../stream/compression.js';
@@ -27,7 +27,8 @@ export async function* layerEntries(layer: Layer, signal?: AbortSignal): AsyncGe
   const blobHash = layer.digest !== undefined ? hasherFor(layer.digest) : undefined;
   const diffHash = layer.diffId !== undefined ? hasherFor(layer.diffId) : undefined;
   const stored = Readable.from(tap(stream, blobHash), { objectMode: false, highWaterMark: 1 });
-  const decoder = decoderFor(detectCompression(head));
+  const compression = detectCompression(head);
+  const decoder = decoderFor(compression);
   const tarBytes: Readable = decoder === undefined ? stored : pipeline(stored, decoder, () => undefined);
   const abort = (): void => { tarBytes.destroy(signal?.reason as Error); };
   signal?.addEventListener('abort', abort, { once: true });
@@ -43,12 +44,29 @@ export async function* layerEntries(layer: Layer, signal?: AbortSignal): AsyncGe
       yield { ...item, entry: { ...item.entry, path, linkname } };
     }
     await finished(stored).catch(() => undefined);
+  } catch (error) {
+    if (error instanceof UndockerError || signal?.aborted) throw error;
+    // A stream that fails to decode is most often a blob that is not what its digest says.
+    await verifyStoredBlob(layer);
+    throw new BadArchiveError(`${layer.where}: cannot read ${compression === 'none' ? 'the layer' : `${compression} data`}: ${(error as Error).message}`, error);
   } finally {
     signal?.removeEventListener('abort', abort);
     stored.destroy();
   }
   verify(layer.where, 'stored', layer.digest, blobHash);
   verify(layer.where, 'uncompressed', layer.diffId, diffHash);
+}
+
+/** verifyStoredBlob re-reads a layer's stored bytes and throws if they do not match its digest. */
+async function verifyStoredBlob(layer: Layer): Promise<void> {
+  if (layer.digest === undefined) return;
+  const hash = hasherFor(layer.digest);
+  try {
+    for await (const chunk of layer.open()) hash.update(chunk as Buffer);
+  } catch {
+    return;
+  }
+  verify(layer.where, 'stored', layer.digest, hash);
 }
 
 function verify(where: string, what: string, expected: string | undefined, hash: Hash | undefined): void {

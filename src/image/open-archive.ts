@@ -3,6 +3,7 @@
  * or gzip/xz/zstd/bzip2-compressed), standard input (`-`), or a directory; then the format
  * inside it: docker save (any era), OCI layout, or ACI.
  */
+import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -61,8 +62,8 @@ async function openMembers(input: string, options: OpenOptions): Promise<MemberS
     await handle.read(head, 0, MAGIC_BYTES, 0);
     const compression = detectCompression(head);
     if (compression === 'none') return await TarMembers.index(where, handle);
-    const spooled = await spoolToTempFile(handle.createReadStream({ autoClose: false }), compression, options.signal);
     await handle.close();
+    const spooled = await spoolToTempFile(createReadStream(input, { highWaterMark: 1024 * 1024 }), compression, options.signal);
     return await TarMembers.index(where, spooled);
   } catch (error) {
     await handle.close().catch(() => undefined);

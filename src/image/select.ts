@@ -28,7 +28,9 @@ function matchesId(image: Image, selector: string): boolean {
 }
 
 function listChoices(images: Image[]): string {
-  return images.map((image) => describeImage(image) + (images.length > 1 && image.platform ? ` (${formatPlatform(image.platform)})` : '')).join(', ');
+  // Platforms only tell images apart when they differ.
+  const platforms = new Set(images.map((image) => (image.platform ? formatPlatform(image.platform) : '')));
+  return images.map((image) => describeImage(image) + (platforms.size > 1 && image.platform ? ` (${formatPlatform(image.platform)})` : '')).join(', ');
 }
 
 /** selectImage picks one image, or throws a one-line error naming the choices. */

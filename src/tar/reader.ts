@@ -72,11 +72,22 @@ export async function* readTar(source: AsyncIterable<Buffer> | FileBytes, option
       const dataSize = entry.type === 'file' ? entry.size : raw.typeflag === 'D' ? raw.size : 0;
       if (entry.type !== 'file') entry.size = 0;
       const dataEnd = reader.position + dataSize;
-      yield { entry, ordinal: ordinal++, offset: dataEnd - dataSize, body: entry.type === 'file' ? reader.take(dataSize) : EMPTY_BODY };
+      const body = entry.type === 'file' ? guardTruncation(reader.take(dataSize), fail) : EMPTY_BODY;
+      yield { entry, ordinal: ordinal++, offset: dataEnd - dataSize, body };
       if (reader.position > dataEnd) fail(`entry ${toDisplay(entry.path)} was read past its end`);
       await reader.skip(dataEnd - reader.position + padding(dataSize));
     }
     await reader.drain();
+  } catch (error) {
+    if (error instanceof TruncatedError) fail(`truncated archive: data ends at byte ${error.position}`, error);
+    throw error;
+  }
+}
+
+/** guardTruncation turns a truncation met while the caller reads a body into the reader's error. */
+async function* guardTruncation(body: AsyncGenerator<Buffer>, fail: (what: string, cause?: unknown) => never): AsyncGenerator<Buffer> {
+  try {
+    yield* body;
   } catch (error) {
     if (error instanceof TruncatedError) fail(`truncated archive: data ends at byte ${error.position}`, error);
     throw error;
