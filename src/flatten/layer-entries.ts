@@ -45,9 +45,10 @@ export async function* layerEntries(layer: Layer, signal?: AbortSignal): AsyncGe
     }
     await finished(stored).catch(() => undefined);
   } catch (error) {
-    if (error instanceof UndockerError || signal?.aborted) throw error;
-    // A stream that fails to decode is most often a blob that is not what its digest says.
-    await verifyStoredBlob(layer);
+    if (signal?.aborted || error instanceof DigestMismatchError) throw error;
+    // A layer that fails to decode or parse is most often not what its digests say: say that.
+    await verifyLayerDigests(layer);
+    if (error instanceof UndockerError) throw error;
     throw new BadArchiveError(`${layer.where}: cannot read ${compression === 'none' ? 'the layer' : `${compression} data`}: ${(error as Error).message}`, error);
   } finally {
     signal?.removeEventListener('abort', abort);
@@ -57,16 +58,29 @@ export async function* layerEntries(layer: Layer, signal?: AbortSignal): AsyncGe
   verify(layer.where, 'uncompressed', layer.diffId, diffHash);
 }
 
-/** verifyStoredBlob re-reads a layer's stored bytes and throws if they do not match its digest. */
-async function verifyStoredBlob(layer: Layer): Promise<void> {
-  if (layer.digest === undefined) return;
-  const hash = hasherFor(layer.digest);
+/** hashAll hashes everything a stream yields, or returns undefined if it cannot be read to the end. */
+async function hashAll(open: () => Promise<AsyncIterable<Buffer>>, hash: Hash): Promise<Hash | undefined> {
   try {
-    for await (const chunk of layer.open()) hash.update(chunk as Buffer);
+    for await (const chunk of await open()) hash.update(chunk);
+    return hash;
   } catch {
-    return;
+    return undefined;
   }
-  verify(layer.where, 'stored', layer.digest, hash);
+}
+
+/** verifyLayerDigests re-reads a layer and throws if its stored or uncompressed bytes do not match their digests. */
+async function verifyLayerDigests(layer: Layer): Promise<void> {
+  if (layer.digest !== undefined) {
+    verify(layer.where, 'stored', layer.digest, await hashAll(async () => layer.open(), hasherFor(layer.digest)));
+  }
+  if (layer.diffId !== undefined) {
+    const decoded = async (): Promise<AsyncIterable<Buffer>> => {
+      const { head, stream } = await peekStream(layer.open(), MAGIC_BYTES);
+      const decoder = decoderFor(detectCompression(head));
+      return decoder === undefined ? stream : pipeline(stream, decoder, () => undefined);
+    };
+    verify(layer.where, 'uncompressed', layer.diffId, await hashAll(decoded, hasherFor(layer.diffId)));
+  }
 }
 
 function verify(where: string, what: string, expected: string | undefined, hash: Hash | undefined): void {

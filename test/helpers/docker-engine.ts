@@ -1,0 +1,76 @@
+/**
+ * A private Docker engine for integration tests: Debian's dockerd with the vfs driver, no
+ * bridge and no iptables, on its own socket, data root and exec root, stopped and removed
+ * afterwards. Its base image is built from busybox-static and setcap with GNU tar and
+ * `docker import`, so nothing is downloaded.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tempDir } from './archives.js';
+
+/** DockerEngine is a running private dockerd. */
+export interface DockerEngine {
+  docker(args: string[], input?: Buffer): string;
+  stop(): Promise<void>;
+}
+
+const BASE_APPLETS = ['sh', 'mkdir', 'echo', 'ln', 'rm', 'chmod', 'chown', 'cat', 'mknod', 'mkfifo', 'touch', 'cp', 'mv', 'true', 'ls', 'printf', 'env', 'id', 'sleep'];
+
+/** startDockerEngine starts dockerd and waits until it answers. */
+export async function startDockerEngine(): Promise<DockerEngine> {
+  const root = tempDir('undocker-dockerd-');
+  const socket = join(root, 'd.sock');
+  const child: ChildProcess = spawn('dockerd', [
+    '--storage-driver=vfs', '--iptables=false', '--ip-masq=false', '--bridge=none',
+    '--data-root', join(root, 'data'), '--exec-root', join(root, 'exec'), '--pidfile', join(root, 'pid'), '-H', `unix://${socket}`,
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr?.on('data', (chunk: Buffer) => { log = (log + chunk.toString()).slice(-4000); });
+  const env = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_BUILDKIT: '0', DOCKER_CLI_HINTS: 'false' };
+  const docker = (args: string[], input?: Buffer): string =>
+    execFileSync('docker', args, { env, input, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+  for (let i = 0; ; i++) {
+    try {
+      docker(['version']);
+      break;
+    } catch (error) {
+      if (i > 120 || child.exitCode !== null) throw new Error(`dockerd did not start: ${log}`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  return {
+    docker,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** importBaseImage makes `undocker-base:latest` from busybox-static and setcap with its libraries. */
+export function importBaseImage(engine: DockerEngine): void {
+  const stage = tempDir('undocker-base-');
+  for (const dir of ['bin', 'sbin', 'tmp', 'etc']) mkdirSync(join(stage, dir), { recursive: true });
+  cpSync('/bin/busybox', join(stage, 'bin/busybox'));
+  for (const applet of BASE_APPLETS) symlinkSync('busybox', join(stage, 'bin', applet));
+  cpSync('/usr/sbin/setcap', join(stage, 'sbin/setcap'));
+  const libraries = execFileSync('ldd', ['/usr/sbin/setcap'], { encoding: 'utf8' }).match(/\/\S+/g) ?? [];
+  for (const library of libraries) {
+    mkdirSync(dirname(join(stage, library)), { recursive: true });
+    cpSync(library, join(stage, library), { dereference: true });
+  }
+  writeFileSync(join(stage, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  const tar = execFileSync('tar', ['-C', stage, '-c', '.'], { maxBuffer: 1 << 30 });
+  engine.docker(['import', '-', 'undocker-base:latest'], tar);
+  rmSync(stage, { recursive: true, force: true });
+}
+
+/** buildImage builds a Dockerfile (text) in an empty context and tags it. */
+export function buildImage(engine: DockerEngine, tag: string, dockerfile: string): void {
+  const context = tempDir('undocker-ctx-');
+  writeFileSync(join(context, 'Dockerfile'), dockerfile);
+  engine.docker(['build', '-q', '--network', 'none', '-t', tag, context]);
+  rmSync(context, { recursive: true, force: true });
+}
