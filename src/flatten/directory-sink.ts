@@ -93,11 +93,10 @@ export class DirectorySink implements TreeSink {
   special(node: FsNode): void {
     const path = this.pathOf(node);
     const meta = node.inode.meta;
-    if (node.inode.kind === 'fifo') this.ops.mkfifo(path.toString('utf8'), meta.mode, this.label(node));
-    else {
-      this.ops.mknod(path.toString('utf8'), node.inode.kind as 'char' | 'block', meta.mode, meta.devmajor, meta.devminor, this.label(node));
-    }
-    this.finishInode(node, path, { chmod: true, times: true });
+    const made = node.inode.kind === 'fifo'
+      ? this.ops.mkfifo(path.toString('utf8'), meta.mode, this.label(node))
+      : this.ops.mknod(path.toString('utf8'), node.inode.kind as 'char' | 'block', meta.mode, meta.devmajor, meta.devminor, this.label(node));
+    if (made) this.finishInode(node, path, { chmod: true, times: true });
   }
 
   /** finish sets directory modes and times, deepest first, once no more children will be written. */

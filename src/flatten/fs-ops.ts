@@ -16,8 +16,9 @@ export type Warn = (message: string) => void;
 /** FsOps is the set of privileged operations the directory writer uses. */
 export interface FsOps {
   chown(path: Buffer, uid: number, gid: number, where: string): void;
-  mknod(path: string, kind: 'char' | 'block', mode: number, major: number, minor: number, where: string): void;
-  mkfifo(path: string, mode: number, where: string): void;
+  /** mknod and mkfifo return false when the node was refused and only warned about. */
+  mknod(path: string, kind: 'char' | 'block', mode: number, major: number, minor: number, where: string): boolean;
+  mkfifo(path: string, mode: number, where: string): boolean;
   setXattr(path: string, name: string, value: Buffer, where: string): void;
 }
 
@@ -34,12 +35,14 @@ export function createFsOps(options: { ignoreErrors: boolean; warn: Warn; root?:
       options.warn(`warning: skipping ${kind} the filesystem refuses (first at ${where}: ${detail})`);
     }
   };
-  const guarded = (kind: RefusalKind, where: string, detail: string, op: () => void): void => {
+  const guarded = (kind: RefusalKind, where: string, detail: string, op: () => void): boolean => {
     try {
       op();
+      return true;
     } catch (error) {
-      if (isErrno(error, 'EPERM', 'EACCES', 'ENOTSUP', 'EOPNOTSUPP')) refuse(kind, where, detail, error);
-      else throw error;
+      if (!isErrno(error, 'EPERM', 'EACCES', 'ENOTSUP', 'EOPNOTSUPP')) throw error;
+      refuse(kind, where, detail, error);
+      return false;
     }
   };
   const uid = process.getuid?.() ?? 0;
@@ -51,16 +54,19 @@ export function createFsOps(options: { ignoreErrors: boolean; warn: Warn; root?:
       guarded('ownership', where, `cannot give ownership ${owner}:${group}`, () => lchownSync(path, owner, group));
     },
     mknod(path, kind, mode, major, minor, where) {
-      if (!root) return refuse('device nodes', where, `cannot create a ${kind} device as uid ${uid}`);
-      guarded('device nodes', where, `cannot create a ${kind} device`, () =>
+      if (!root) {
+        refuse('device nodes', where, `cannot create a ${kind} device as uid ${uid}`);
+        return false;
+      }
+      return guarded('device nodes', where, `cannot create a ${kind} device`, () =>
         runTool('mknod', ['-m', (mode & 0o7777).toString(8), path, kind === 'char' ? 'c' : 'b', String(major), String(minor)]));
     },
     mkfifo(path, mode, where) {
-      guarded('device nodes', where, 'cannot create a fifo', () => runTool('mkfifo', ['-m', (mode & 0o7777).toString(8), path]));
+      return guarded('device nodes', where, 'cannot create a fifo', () => runTool('mkfifo', ['-m', (mode & 0o7777).toString(8), path]));
     },
     setXattr(path, name, value, where) {
       if (!root && !name.startsWith('user.')) return refuse('extended attributes', where, `cannot set ${name} as uid ${uid}`);
-      guarded('extended attributes', where, `cannot set ${name}`, () =>
+      void guarded('extended attributes', where, `cannot set ${name}`, () =>
         runTool('setfattr', ['-h', '-n', name, '-v', `0x${value.toString('hex')}`, path]));
     },
   };
