@@ -9,7 +9,7 @@ import { type TarEntry, toDisplay } from '../tar/entry.js';
 import type { TarItem } from '../tar/reader.js';
 import { splitEntryPath } from './paths.js';
 import type { TreeSink } from './sink.js';
-import { defaultDirMeta, type FsNode, type FsTree, type Inode, type Meta } from './tree.js';
+import { addXattrs, defaultDirMeta, NO_XATTRS, type FsNode, type FsTree, type Inode, type Meta } from './tree.js';
 import { classifyWhiteout } from './whiteout.js';
 
 /** LayerContext says which layer is being applied, for whiteout rules and messages. */
@@ -24,7 +24,7 @@ function metaOf(entry: TarEntry): Meta {
   return {
     mode: entry.mode, uid: entry.uid, gid: entry.gid, uname: entry.uname, gname: entry.gname,
     mtime: entry.mtime, ...(entry.paxMtime !== undefined ? { paxMtime: entry.paxMtime } : {}),
-    linkname: entry.linkname, devmajor: entry.devmajor, devminor: entry.devminor, xattrs: new Map(entry.xattrs),
+    linkname: entry.linkname, devmajor: entry.devmajor, devminor: entry.devminor, xattrs: entry.xattrs.size > 0 ? new Map(entry.xattrs) : NO_XATTRS,
   };
 }
 
@@ -87,7 +87,7 @@ function updateDirectory(context: LayerContext, node: FsNode, entry: TarEntry): 
   Object.assign(meta, { mode: entry.mode, uid: entry.uid, gid: entry.gid, uname: entry.uname, gname: entry.gname, mtime: entry.mtime });
   if (entry.paxMtime !== undefined) meta.paxMtime = entry.paxMtime;
   else delete meta.paxMtime;
-  for (const [key, value] of entry.xattrs) meta.xattrs.set(key, value);
+  addXattrs(meta, entry.xattrs);
   node.layer = context.layer;
   context.sink.updateDir(node, entry.xattrs);
 }
@@ -118,7 +118,7 @@ async function createNode(context: LayerContext, parent: FsNode, name: string, i
     // Docker applies the link header's owner, mode, xattrs and times to the shared inode.
     Object.assign(target.inode.meta, { uid: entry.uid, gid: entry.gid, uname: entry.uname, gname: entry.gname });
     if (target.inode.kind !== 'symlink') target.inode.meta.mode = entry.mode;
-    for (const [key, value] of entry.xattrs) target.inode.meta.xattrs.set(key, value);
+    addXattrs(target.inode.meta, entry.xattrs);
     sink.link(target, node);
     return;
   }

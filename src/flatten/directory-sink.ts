@@ -44,7 +44,7 @@ export class DirectorySink implements TreeSink {
     if (options.times) lutimesSync(path, timeOf(meta), timeOf(meta));
   }
 
-  private setXattrs(node: FsNode, path: Buffer, xattrs: Map<string, Buffer>): void {
+  private setXattrs(node: FsNode, path: Buffer, xattrs: ReadonlyMap<string, Buffer>): void {
     for (const [name, value] of xattrs) this.ops.setXattr(path.toString('utf8'), name, value, this.label(node));
   }
 

@@ -11,7 +11,7 @@ import { applyEntry } from './apply-entry.js';
 import { layerEntries } from './layer-entries.js';
 import { PLANNING_SINK } from './sink.js';
 import { planTar } from './tar-plan.js';
-import { FsTree, type Inode } from './tree.js';
+import { FsTree, type FsNode, type Inode } from './tree.js';
 
 /** FlattenOptions choose the layers and carry the abort signal. */
 export interface FlattenOptions {
@@ -37,7 +37,7 @@ function entryFor(path: string, inode: Inode, type: TarEntry['type']): TarEntry 
     size: type === 'file' ? inode.size : 0, mtime: meta.mtime,
     ...(meta.paxMtime !== undefined ? { paxMtime: meta.paxMtime } : {}),
     linkname: type === 'symlink' ? meta.linkname : '', devmajor: meta.devmajor, devminor: meta.devminor,
-    xattrs: meta.xattrs,
+    xattrs: new Map(meta.xattrs),
   });
 }
 
@@ -50,23 +50,28 @@ export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {
   const layers = options.layers ?? image.layers;
   const tree = await replayLayers(layers, options.signal);
   const plan = planTar(tree);
-  const written = new Set<Inode>();
-  for (const { node, path } of plan.metadataNodes) {
-    const first = (plan.names.get(node.inode) as string[])[0] as string;
-    if (written.has(node.inode)) yield hardlink(path, node.inode, first);
-    else yield encodeEntry(entryFor(path, node.inode, node.inode.kind));
-    written.add(node.inode);
+  // Hardlinked symlinks and devices: the first name is written whole, the others link to it.
+  const firstNames = new Map<Inode, string>();
+  for (const node of plan.metadataNodes) {
+    const path = tree.pathOf(node);
+    const first = firstNames.get(node.inode);
+    if (first !== undefined) yield hardlink(path, node.inode, first);
+    else {
+      firstNames.set(node.inode, path);
+      yield encodeEntry(entryFor(path, node.inode, node.inode.kind));
+    }
   }
   for (const [index, layer] of layers.entries()) {
     const carriers = plan.carriers.get(index);
     if (carriers === undefined) continue;
     for await (const item of layerEntries(layer, options.signal)) {
-      const inode = carriers.get(item.ordinal);
-      if (inode === undefined) continue;
+      const names = carriers.get(item.ordinal);
+      if (names === undefined) continue;
+      const inode = (names[0] as FsNode).inode;
       if (item.entry.size !== inode.size || item.entry.type !== 'file') {
         throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${layer.where}: entry ${item.ordinal} changed between two reads of the layer`);
       }
-      const [first, ...others] = plan.names.get(inode) as [string, ...string[]];
+      const [first, ...others] = names.map((node) => tree.pathOf(node)) as [string, ...string[]];
       yield encodeEntry(entryFor(first, inode, 'file'));
       for await (const chunk of item.body) yield chunk;
       yield dataPadding(inode.size);

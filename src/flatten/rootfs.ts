@@ -6,6 +6,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Image } from '../image/types.js';
 import { fillDirectoryAtomically, writeFileAtomically } from '../output/atomic.js';
+import { coalesce } from '../stream/coalesce.js';
 import { type Compression, encoderFor } from '../stream/compression.js';
 import { applyEntry } from './apply-entry.js';
 import { DirectorySink } from './directory-sink.js';
@@ -40,7 +41,7 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
 
 /** streamRootfsTar writes the flattened rootfs as a tar stream, compressed as asked. */
 export async function streamRootfsTar(image: Image, output: Writable, compression: Compression, options: FlattenOptions = {}): Promise<void> {
-  const source = Readable.from(rootfsTarChunks(image, options), { objectMode: false });
+  const source = Readable.from(coalesce(rootfsTarChunks(image, options)), { objectMode: false });
   const encoder = encoderFor(compression);
   const signal = options.signal;
   await (encoder === undefined ? pipeline(source, output, { signal }) : pipeline(source, encoder, output, { signal }));

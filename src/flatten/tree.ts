@@ -21,7 +21,7 @@ export interface Meta {
   linkname: string;
   devmajor: number;
   devminor: number;
-  xattrs: Map<string, Buffer>;
+  xattrs: ReadonlyMap<string, Buffer>;
 }
 
 /** Inode is what hardlinked names share: kind, metadata and, for files, where the data is. */
@@ -119,7 +119,17 @@ export class FsTree {
   }
 }
 
+/** NO_XATTRS is the shared empty xattr map most inodes have; addXattrs copies it before writing. */
+export const NO_XATTRS: ReadonlyMap<string, Buffer> = new Map();
+
+/** addXattrs adds attributes to an inode's metadata, giving it a map of its own first. */
+export function addXattrs(meta: Meta, added: ReadonlyMap<string, Buffer>): void {
+  if (added.size === 0) return;
+  if (meta.xattrs === NO_XATTRS) meta.xattrs = new Map();
+  for (const [key, value] of added) (meta.xattrs as Map<string, Buffer>).set(key, value);
+}
+
 /** defaultDirMeta is the metadata of a directory Docker creates implicitly (MkdirAll 0755, root). */
 export function defaultDirMeta(mtime: number): Meta {
-  return { mode: 0o755, uid: 0, gid: 0, uname: '', gname: '', mtime, linkname: '', devmajor: 0, devminor: 0, xattrs: new Map() };
+  return { mode: 0o755, uid: 0, gid: 0, uname: '', gname: '', mtime, linkname: '', devmajor: 0, devminor: 0, xattrs: NO_XATTRS };
 }

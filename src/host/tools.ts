@@ -1,10 +1,12 @@
 /**
  * Helper programs undocker runs besides the container runtimes: xz, zstd and bzip2 as stream
  * filters (Node 20's zlib has neither xz nor zstd), mknod and mkfifo (Node has no mknod), and
- * setfattr (Node has no xattr calls). Each missing program gives one line naming its package.
+ * setfattr (Node has no xattr calls). They use node:child_process rather than execa: execa
+ * costs 16 MB of resident memory at import, and flattening has a 150 MB budget. Each missing
+ * program gives one line naming its package.
  */
-import type { Duplex } from 'node:stream';
-import { execa, execaSync } from 'execa';
+import { execFileSync, spawn } from 'node:child_process';
+import { Duplex } from 'node:stream';
 import { UndockerError } from '../errors.js';
 
 /** PACKAGE_OF names the Debian package that ships each helper program. */
@@ -21,12 +23,40 @@ function isMissing(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'ENOENT';
 }
 
-/** filterThrough runs a program as a stream filter: bytes in on stdin, bytes out on stdout. */
+/**
+ * filterThrough runs a program as a stream filter: bytes in on stdin, out on stdout. Its output
+ * ends only once the program has exited 0, so a failing filter is an error, never a short read.
+ */
 export function filterThrough(program: string, args: string[]): Duplex {
-  const child = execa(program, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: { stderr: true, stdout: false } });
-  const duplex = child.duplex({ binary: true });
-  child.catch((error: unknown) => {
-    if (isMissing(error)) duplex.destroy(missingTool(program, error));
+  const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  const duplex = new Duplex({
+    write(chunk: Buffer, _encoding, callback) {
+      if (child.stdin.write(chunk)) callback();
+      else child.stdin.once('drain', () => callback());
+    },
+    final(callback) {
+      child.stdin.end();
+      callback();
+    },
+    read() {
+      child.stdout.resume();
+    },
+    destroy(error, callback) {
+      if (child.exitCode === null) child.kill();
+      callback(error);
+    },
+  });
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (!duplex.push(chunk)) child.stdout.pause();
+  });
+  child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-2000); });
+  // The program may exit before reading all its input (bad data): its status says why, not EPIPE.
+  child.stdin.on('error', () => undefined);
+  child.on('error', (error) => duplex.destroy(isMissing(error) ? missingTool(program, error) : error));
+  child.on('close', (code, signal) => {
+    if (code === 0) duplex.push(null);
+    else if (!duplex.destroyed) duplex.destroy(new Error(`${program} failed (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n')[0] ?? ''}`));
   });
   return duplex;
 }
@@ -34,10 +64,12 @@ export function filterThrough(program: string, args: string[]): Duplex {
 /** runTool runs a helper program to completion, throwing a one-line error on failure. */
 export function runTool(program: string, args: string[]): void {
   try {
-    execaSync(program, args, { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe' });
+    execFileSync(program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
     if (isMissing(error)) throw missingTool(program, error);
     const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim().split('\n')[0] ?? '';
-    throw Object.assign(new Error(`${program} failed: ${stderr}`), { cause: error, code: 'EPERM' });
+    // Refusals come back as a message; keep EPERM so callers can treat them as refusals.
+    const code = /not permitted|permission denied/i.test(stderr) ? 'EPERM' : /not supported/i.test(stderr) ? 'ENOTSUP' : 'EIO';
+    throw Object.assign(new Error(`${program} failed: ${stderr}`), { cause: error, code });
   }
 }

@@ -51,21 +51,26 @@ function readString(block: Buffer, offset: number, length: number): string {
   return block.toString('latin1', offset, stop);
 }
 
-/** readNumber decodes an octal or GNU base-256 numeric field. */
+/** readNumber decodes an octal or GNU base-256 numeric field; NaN when it is neither. */
 function readNumber(block: Buffer, offset: number, length: number): number {
   const first = block[offset] ?? 0;
   if (first & 0x80) {
     // Base-256: big-endian two's complement with the top bit as marker.
-    let value = first & 0x7f;
-    const negative = (first & 0x40) !== 0;
-    if (negative) value = first - 0x100;
+    let value = first & 0x40 ? first - 0x100 : first & 0x7f;
     for (let i = 1; i < length; i++) value = value * 256 + (block[offset + i] ?? 0);
     return value;
   }
-  const text = block.toString('latin1', offset, offset + length).replace(/[\0 ]+.*$/s, '').trim();
-  if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) return NaN;
-  return parseInt(text, 8);
+  const end = offset + length;
+  let i = offset;
+  while (i < end && block[i] === 0x20) i++; // some writers right-align with spaces
+  let value = 0;
+  for (; i < end; i++) {
+    const c = block[i] as number;
+    if (c === 0 || c === 0x20) break;
+    if (c < 0x30 || c > 0x37) return NaN;
+    value = value * 8 + (c - 0x30);
+  }
+  return value;
 }
 
 /** isZeroBlock tells whether a block is all zero bytes (an end-of-archive marker). */
@@ -77,14 +82,26 @@ export function isZeroBlock(block: Buffer): boolean {
 /** checksumOk verifies a header's checksum, accepting the signed sums old tars wrote. */
 function checksumOk(block: Buffer): boolean {
   const stored = readNumber(block, 148, 8);
-  let unsigned = 0;
-  let signed = 0;
+  let unsigned = 8 * 0x20; // the checksum field counts as spaces
+  for (let i = 0; i < 148; i++) unsigned += block[i] as number;
+  for (let i = 156; i < BLOCK; i++) unsigned += block[i] as number;
+  if (stored === unsigned) return true;
+  let signed = 8 * 0x20;
   for (let i = 0; i < BLOCK; i++) {
-    const byte = i >= 148 && i < 156 ? 0x20 : (block[i] as number);
-    unsigned += byte;
+    if (i >= 148 && i < 156) continue;
+    const byte = block[i] as number;
     signed += byte > 127 ? byte - 256 : byte;
   }
-  return stored === unsigned || stored === signed;
+  return stored === signed;
+}
+
+/** Owner names repeat on nearly every entry; one copy of each keeps a large tree small. */
+const internedNames = new Map<string, string>();
+function intern(name: string): string {
+  const known = internedNames.get(name);
+  if (known !== undefined) return known;
+  if (internedNames.size < 4096) internedNames.set(name, name);
+  return name;
 }
 
 /** decodeHeader decodes one header block, or returns undefined when the checksum is wrong. */
@@ -106,8 +123,8 @@ export function decodeHeader(block: Buffer): RawHeader | undefined {
     mtime: readNumber(block, 136, 12),
     typeflag: String.fromCharCode(block[156] ?? 0),
     linkname: readString(block, 157, 100),
-    uname: readString(block, 265, 32),
-    gname: readString(block, 297, 32),
+    uname: intern(readString(block, 265, 32)),
+    gname: intern(readString(block, 297, 32)),
     devmajor: readNumber(block, 329, 8),
     devminor: readNumber(block, 337, 8),
   };

@@ -154,7 +154,7 @@ test('a non-empty target directory is refused unless --force, which replaces it'
 test('as a non-root user, ownership and devices fail unless --ignore-errors, which warns once per kind', { skip: process.getuid?.() !== 0 && 'needs root to switch user' }, () => {
   const work = tempDir();
   chmodSync(work, 0o777);
-  const asNobody = (args: string[]) => spawnSyncAs(['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, UNDOCKER, ...args]);
+  const asNobody = (args: string[]) => spawnSyncAs(['--reuid=65534', '--regid=65534', '--clear-groups', UNDOCKER, ...args]);
   const strict = asNobody(['rootfs', single, '-C', join(work, 'strict')]);
   assert.equal(strict.status, 1);
   assert.match(strict.stderr, /^undocker: layer 1 \([0-9a-f]{12}\) of .*: bin: cannot give ownership 0:0 as uid 65534: run as root, or pass --ignore-errors to skip ownership\n$/);
@@ -175,7 +175,7 @@ test('an interrupt stops the run with status 130 and leaves no partial output', 
   const work = tempDir();
   // A layer big enough that the interrupt lands mid-run: 300 MB of zeros to gzip.
   const big = writeDockerSave([{ layers: [[{ path: 'big', content: Buffer.alloc(300 * 1024 * 1024) }]] }]);
-  const child = spawn(process.execPath, [UNDOCKER, 'rootfs', big, join(work, 'out.tar.gz')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(UNDOCKER, ['rootfs', big, join(work, 'out.tar.gz')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -100,3 +100,13 @@ test('GNU tar reads what the writer writes, xattrs included', async () => {
   const listing = execFileSync('tar', ['--xattrs', '--xattrs-include=*', '-tvv', '-f', '-'], { input: tar, encoding: 'utf8' });
   assert.match(listing, new RegExp(`${'m'.repeat(150)}`));
 });
+
+test('numeric fields right-aligned with spaces decode (old tars write them so)', () => {
+  const header = encodeHeader({ name: 'f', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0, typeflag: '0', linkname: '', uname: '', gname: '', devmajor: 0, devminor: 0 });
+  header.write('   1750 ', 108, 8, 'latin1'); // uid, space padded
+  header.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1');
+  assert.equal(decodeHeader(header)?.uid, 0o1750);
+});

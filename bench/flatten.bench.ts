@@ -1,0 +1,140 @@
+/**
+ * `npm run bench`: flattening speed and memory on synthetic images made here (no download).
+ * - a ~1 GiB image of 4 layers (many small files, some large, overwrites and whiteouts):
+ *   `undocker rootfs IMAGE -` to /dev/null, `undocker rootfs IMAGE -C DIR`, and GNU `tar -x` of
+ *   the already-flattened tar into a directory, the floor, on the same machine in the same run;
+ * - a ~9 GiB image (one file over 8 GiB) for peak RSS, which must not grow with image size.
+ * Targets: directory within 1.5x of the tar -x floor; peak RSS under 150 MB for both images.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+import { writeDockerArchive } from '../src/build/write-docker-archive.js';
+import { writeFileAtomically } from '../src/output/atomic.js';
+import { newEntry, type TarEntry } from '../src/tar/entry.js';
+import { dataPadding, encodeEntry, END_OF_ARCHIVE } from '../src/tar/writer.js';
+
+const UNDOCKER = fileURLToPath(new URL('../../bin/undocker.js', import.meta.url));
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/** writeLayer streams generated entries into a layer tar on disk. */
+async function writeLayer(path: string, files: Array<{ path: string; size: number; type?: TarEntry['type'] }>): Promise<void> {
+  const out = createWriteStream(path, { highWaterMark: 4 * MiB });
+  const block = Buffer.alloc(4 * MiB);
+  for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((i * 2654435761) >>> 0, i);
+  const write = async (data: Buffer): Promise<void> => { if (!out.write(data)) await once(out, 'drain'); };
+  const dirs = new Set<string>();
+  for (const file of files) {
+    const parts = file.path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      if (!dirs.has(dir)) { dirs.add(dir); await write(encodeEntry(newEntry({ path: `${dir}/`, type: 'directory', mtime: 1_700_000_000 }))); }
+    }
+    await write(encodeEntry(newEntry({ path: file.path, type: file.type ?? 'file', size: file.size, mtime: 1_700_000_000, mode: 0o644 })));
+    for (let left = file.size; left > 0; left -= block.length) await write(left >= block.length ? block : block.subarray(0, left));
+    await write(dataPadding(file.size));
+  }
+  await write(END_OF_ARCHIVE);
+  out.end();
+  await once(out, 'finish');
+}
+
+function smallFiles(prefix: string, count: number, size: (i: number) => number): Array<{ path: string; size: number }> {
+  return Array.from({ length: count }, (_, i) => ({ path: `${prefix}/d${i % 200}/f${i}`, size: size(i) }));
+}
+
+async function makeImage(dir: string, name: string, layers: Array<Array<{ path: string; size: number; type?: TarEntry['type'] }>>): Promise<string> {
+  const paths: string[] = [];
+  for (const [i, files] of layers.entries()) {
+    const path = join(dir, `${name}-layer${i}.tar`);
+    await writeLayer(path, files);
+    paths.push(path);
+  }
+  const archive = join(dir, `${name}.tar`);
+  await writeFileAtomically(archive, (stream) => writeDockerArchive(stream, { repoTags: [`${name}:latest`], layerPaths: paths, config: { os: 'linux', architecture: 'amd64', config: {} } }).then(() => undefined));
+  for (const path of paths) rmSync(path);
+  return archive;
+}
+
+/** run times a command and samples its peak RSS (VmHWM) from /proc until it exits. */
+async function run(command: string, args: string[], stdout: 'ignore' | string = 'ignore'): Promise<{ seconds: number; peakRssMb: number }> {
+  const output = stdout === 'ignore' ? 'ignore' : createWriteStream(stdout);
+  if (output !== 'ignore') await once(output, 'open');
+  const started = process.hrtime.bigint();
+  const child = spawn(command, args, { stdio: ['ignore', output === 'ignore' ? 'ignore' : output, 'inherit'] });
+  let peakKb = 0;
+  const sample = (): void => {
+    try {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (match) peakKb = Math.max(peakKb, Number(match[1]));
+    } catch { /* exited */ }
+  };
+  const timer = setInterval(sample, 10);
+  const [code] = await once(child, 'exit') as [number];
+  clearInterval(timer);
+  if (output !== 'ignore') output.close();
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${code}`);
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakRssMb: peakKb / 1024 };
+}
+
+async function best(times: number, fn: () => Promise<{ seconds: number; peakRssMb: number }>, between: () => void): Promise<{ seconds: number; peakRssMb: number }> {
+  let result = { seconds: Infinity, peakRssMb: 0 };
+  for (let i = 0; i < times; i++) {
+    between();
+    const r = await fn();
+    result = { seconds: Math.min(result.seconds, r.seconds), peakRssMb: Math.max(result.peakRssMb, r.peakRssMb) };
+  }
+  between();
+  return result;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(process.env.TMPDIR ?? tmpdir(), 'undocker-bench-'));
+  try {
+    // ~1 GiB in 4 layers: a distro-like base, an update that overwrites and deletes, app files, big assets.
+    const base = smallFiles('usr/lib', 30_000, (i) => 1024 + (i * 7919) % 16_384); // ~260 MB
+    const update = [...smallFiles('usr/lib', 5_000, (i) => 2048 + (i * 104_729) % 8192), ...Array.from({ length: 500 }, (_, i) => ({ path: `usr/lib/d${i % 200}/.wh.f${10_000 + i}`, size: 0 }))];
+    const app = [...smallFiles('opt/app', 8_000, (i) => 4096 + (i * 31) % 32_768), { path: 'opt/app/bundle.bin', size: 200 * MiB }];
+    const assets = Array.from({ length: 6 }, (_, i) => ({ path: `srv/assets/blob${i}.bin`, size: 64 * MiB }));
+    process.stderr.write('making a ~1 GiB image of 4 layers...\n');
+    const image = await makeImage(dir, 'bench', [base, update, app, assets]);
+    const flatTar = join(dir, 'flat.tar');
+    const target = join(dir, 'rootfs');
+    const floorTarget = join(dir, 'floor');
+    const clean = (): void => { rmSync(target, { recursive: true, force: true }); rmSync(floorTarget, { recursive: true, force: true }); execFileSync('sync'); };
+    const toNull = await best(3, () => run(UNDOCKER, ['rootfs', image, '-']), clean);
+    const toDir = await best(3, () => run(UNDOCKER, ['rootfs', image, '-C', target]), clean);
+    await run(UNDOCKER, ['rootfs', image, flatTar]);
+    const flatBytes = Number(execFileSync('stat', ['-c', '%s', flatTar], { encoding: 'utf8' }));
+    const floor = await best(3, () => { execFileSync('mkdir', ['-p', floorTarget]); return run('tar', ['-xf', flatTar, '-C', floorTarget]); }, clean);
+    rmSync(flatTar);
+    const imageBytes = Number(execFileSync('stat', ['-c', '%s', image], { encoding: 'utf8' }));
+    rmSync(image);
+
+    process.stderr.write('making a ~9 GiB image (one 9 GiB file)...\n');
+    const huge = await makeImage(dir, 'huge', [[{ path: 'data/huge.bin', size: 9 * GiB }], smallFiles('etc', 100, () => 100)]);
+    const hugeRun = await run(UNDOCKER, ['rootfs', huge, '-']);
+    rmSync(huge);
+
+    const ratio = toDir.seconds / floor.seconds;
+    const lines = [
+      `image: ${(imageBytes / GiB).toFixed(2)} GiB archive, 4 layers, ${base.length + update.length + app.length + assets.length} entries; flattened tar ${(flatBytes / GiB).toFixed(2)} GiB`,
+      `undocker rootfs IMAGE - > /dev/null   ${toNull.seconds.toFixed(2)} s   ${(flatBytes / MiB / toNull.seconds).toFixed(0)} MiB/s   peak RSS ${toNull.peakRssMb.toFixed(0)} MB`,
+      `undocker rootfs IMAGE -C DIR          ${toDir.seconds.toFixed(2)} s   peak RSS ${toDir.peakRssMb.toFixed(0)} MB`,
+      `GNU tar -xf FLAT.tar -C DIR (floor)   ${floor.seconds.toFixed(2)} s`,
+      `directory / floor                     ${ratio.toFixed(2)}x   (target <= 1.5x: ${ratio <= 1.5 ? 'met' : 'NOT met'})`,
+      `9 GiB image: rootfs - > /dev/null     ${hugeRun.seconds.toFixed(2)} s   peak RSS ${hugeRun.peakRssMb.toFixed(0)} MB   (target < 150 MB: ${Math.max(hugeRun.peakRssMb, toNull.peakRssMb, toDir.peakRssMb) < 150 ? 'met' : 'NOT met'})`,
+      `(best of 3 runs each; page cache warm; ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores)`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

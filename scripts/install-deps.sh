@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what undocker needs on a fresh Debian machine, then its npm packages and build.
+#   scripts/install-deps.sh          the helpers undocker runs (xz, zstd, setfattr, mknod) and busybox-static for the sample
+#   scripts/install-deps.sh --test   also what the test suite uses: a Docker engine, skopeo, umoci, getfattr, setpriv
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(xz-utils zstd attr coreutils busybox-static)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(docker.io skopeo umoci tar gzip util-linux libcap2-bin)
+fi
+
+as_root=()
+if [[ "$(id -u)" -ne 0 ]]; then as_root=(sudo); fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if ((${#missing[@]} > 0)); then
+  echo "installing Debian packages: ${missing[*]}" >&2
+  "${as_root[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent build
