@@ -44,11 +44,13 @@ async function writeLayer(path: string, files: Array<{ path: string; size: numbe
   await once(out, 'finish');
 }
 
-function smallFiles(prefix: string, count: number, size: (i: number) => number): Array<{ path: string; size: number }> {
+/** smallFiles lists `count` files spread over 200 folders. */
+export function smallFiles(prefix: string, count: number, size: (i: number) => number): Array<{ path: string; size: number }> {
   return Array.from({ length: count }, (_, i) => ({ path: `${prefix}/d${i % 200}/f${i}`, size: size(i) }));
 }
 
-async function makeImage(dir: string, name: string, layers: Array<Array<{ path: string; size: number; type?: TarEntry['type'] }>>): Promise<string> {
+/** makeImage writes a docker save archive from generated layers. */
+export async function makeImage(dir: string, name: string, layers: Array<Array<{ path: string; size: number; type?: TarEntry['type'] }>>): Promise<string> {
   const paths: string[] = [];
   for (const [i, files] of layers.entries()) {
     const path = join(dir, `${name}-layer${i}.tar`);
@@ -137,4 +139,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -12,7 +12,7 @@ import { printWarning } from './output.js';
 
 interface RootfsOptions extends ImageOptions {
   directory?: string;
-  layer: string[];
+  layer?: string[];
   ignoreErrors?: boolean;
   force?: boolean;
 }
@@ -43,7 +43,8 @@ export function registerRootfs(program: Command, signal: AbortSignal): void {
     .argument('<archive>', 'image archive, OCI layout directory, or - for standard input')
     .argument('[image-and-output...]', '[IMAGE[:TAG]] OUTPUT, where OUTPUT is -, FILE.tar, .tar.gz, .tar.xz or .tar.zst')
     .option('-C, --directory <dir>', 'extract into this directory (created; must be empty unless --force)')
-    .option('--layer <id>', 'flatten only this layer (repeatable; an id, digest or unique prefix)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .usage('[options] <archive> [image] (<output> | -C <dir>)')
+    .option('--layer <id>', 'flatten only this layer (repeatable; an id, digest or unique prefix)', (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)')
     .option('--ignore-errors', 'turn what the filesystem refuses (devices, ownership, xattrs as non-root) into warnings')
     .option('--force', 'replace a non-empty output directory')
@@ -53,7 +54,7 @@ export function registerRootfs(program: Command, signal: AbortSignal): void {
         throw new UsageError('rootfs: refusing to write a tar stream to a terminal; redirect it or name a file');
       }
       await withImage(input, selector, options, signal, async (image) => {
-        const layers = options.layer.length > 0 ? selectLayers(image, options.layer) : image.layers;
+        const layers = options.layer !== undefined ? selectLayers(image, options.layer) : image.layers;
         const flatten = { layers, signal };
         if (target.kind === 'directory') {
           await unpackRootfs(image, target.path, { ...flatten, force: options.force ?? false, ignoreErrors: options.ignoreErrors ?? false, warn: printWarning });
