@@ -23,5 +23,5 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# npm ci runs the `prepare` script, which builds.
 npm ci --no-audit --no-fund --loglevel=error
-npm run --silent build

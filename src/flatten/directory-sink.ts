@@ -6,7 +6,8 @@
  * the thread pool for each would dominate extraction time.
  */
 import {
-  closeSync, constants, chmodSync, linkSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync,
+  closeSync, constants, chmodSync, fchmodSync, futimesSync, linkSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync,
+  unlinkSync, writeSync,
 } from 'node:fs';
 import { toDisplay } from '../tar/entry.js';
 import type { FsOps } from './fs-ops.js';
@@ -49,7 +50,9 @@ export class DirectorySink implements TreeSink {
   }
 
   remove(node: FsNode): void {
-    rmSync(this.pathOf(node), { recursive: true, force: true });
+    // The tree knows what is there: only directories need a recursive removal.
+    if (node.inode.kind === 'directory') rmSync(this.pathOf(node), { recursive: true, force: true });
+    else unlinkSync(this.pathOf(node));
   }
 
   makeDir(node: FsNode): void {
@@ -67,15 +70,21 @@ export class DirectorySink implements TreeSink {
 
   async writeFile(node: FsNode, body: AsyncIterable<Buffer>): Promise<void> {
     const path = this.pathOf(node);
+    const meta = node.inode.meta;
     const fd = openSync(path, CREATE_FLAGS, 0o600);
     try {
       for await (const chunk of body) {
         for (let done = 0; done < chunk.length;) done += writeSync(fd, chunk, done, chunk.length - done);
       }
+      // As GNU tar does: metadata through the open descriptor, no second path lookup.
+      // Owner before mode (chown clears setuid), xattrs after chown (it clears capabilities).
+      this.ops.chown(path, meta.uid, meta.gid, this.label(node), fd);
+      fchmodSync(fd, meta.mode);
+      this.setXattrs(node, path, meta.xattrs);
+      futimesSync(fd, timeOf(meta), timeOf(meta));
     } finally {
       closeSync(fd);
     }
-    this.finishInode(node, path, { chmod: true, times: true });
   }
 
   symlink(node: FsNode): void {

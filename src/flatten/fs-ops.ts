@@ -3,7 +3,7 @@
  * are done; as another user what the kernel would refuse is reported as refused. A refusal is
  * an error, or with `ignoreErrors` a warning said once per kind.
  */
-import { lchownSync } from 'node:fs';
+import { fchownSync, lchownSync } from 'node:fs';
 import { UndockerError, isErrno } from '../errors.js';
 import { runTool } from '../host/tools.js';
 
@@ -15,7 +15,8 @@ export type Warn = (message: string) => void;
 
 /** FsOps is the set of privileged operations the directory writer uses. */
 export interface FsOps {
-  chown(path: Buffer, uid: number, gid: number, where: string): void;
+  /** chown gives ownership of `path`, or of the open `fd` for it when given. */
+  chown(path: Buffer, uid: number, gid: number, where: string, fd?: number): void;
   /** mknod and mkfifo return false when the node was refused and only warned about. */
   mknod(path: string, kind: 'char' | 'block', mode: number, major: number, minor: number, where: string): boolean;
   mkfifo(path: string, mode: number, where: string): boolean;
@@ -48,10 +49,10 @@ export function createFsOps(options: { ignoreErrors: boolean; warn: Warn; root?:
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   return {
-    chown(path, owner, group, where) {
+    chown(path, owner, group, where, fd) {
       if (!root && owner === uid && group === gid) return;
       if (!root) return refuse('ownership', where, `cannot give ownership ${owner}:${group} as uid ${uid}`);
-      guarded('ownership', where, `cannot give ownership ${owner}:${group}`, () => lchownSync(path, owner, group));
+      guarded('ownership', where, `cannot give ownership ${owner}:${group}`, () => (fd === undefined ? lchownSync(path, owner, group) : fchownSync(fd, owner, group)));
     },
     mknod(path, kind, mode, major, minor, where) {
       if (!root) {

@@ -3,6 +3,7 @@
  * members as ranges of the file, so no member is read until it is needed.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { BadArchiveError } from '../errors.js';
 import { FileBytes } from '../stream/file-bytes.js';
@@ -69,13 +70,17 @@ export class TarMembers implements MemberSet {
     const member = this.resolve(path);
     if (member === undefined) throw new BadArchiveError(`${this.where}: missing member ${path}`);
     if (member.size === 0) return Readable.from([]);
-    return this.handle.createReadStream({
-      start: member.offset, end: member.offset + member.size - 1, autoClose: false, highWaterMark: 1024 * 1024,
-    });
+    return this.range(member.offset, member.size);
   }
 
   openWhole(): Readable {
-    return this.handle.createReadStream({ start: 0, end: Math.max(0, this.length - 1), autoClose: false, highWaterMark: 1024 * 1024 });
+    return this.range(0, this.length);
+  }
+
+  /** range reads part of the file by position through its descriptor: a FileHandle stream would add a listener to the handle per member. */
+  private range(start: number, size: number): Readable {
+    if (size === 0) return Readable.from([]);
+    return createReadStream('', { fd: this.handle.fd, start, end: start + size - 1, autoClose: false, highWaterMark: 1024 * 1024 });
   }
 
   async close(): Promise<void> {

@@ -193,3 +193,16 @@ test('layer digests are checked while streaming and a mismatch names the layer',
     await archive.close();
   });
 });
+
+test('regression: opening many members of one archive adds no listeners to its file handle (MaxListenersExceededWarning)', async () => {
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error): void => { warnings.push(warning); };
+  process.on('warning', onWarning);
+  const many = writeDockerSave([{ layers: Array.from({ length: 14 }, (_, i) => [{ path: `f${i}`, content: String(i) }]), tags: ['many:latest'] }]);
+  const archive = await openImageArchive(many);
+  assert.equal((await summarizeTar(await collect(rootfsTarChunks(selectImage(archive))))).size, 14);
+  await archive.close();
+  await new Promise((resolve) => setImmediate(resolve));
+  process.off('warning', onWarning);
+  assert.deepEqual(warnings.map((w) => w.name), []);
+});
