@@ -1,121 +1,151 @@
 /**
- * DirectorySink mirrors the tree onto disk under a root directory this run created. Every path
- * it touches comes from the tree, whose lookups already resolved symlinks inside the root, and
- * files are opened O_EXCL|O_NOFOLLOW: nothing is written through a link or outside the root.
- * Calls are synchronous on purpose: one small file costs several syscalls, and going through
- * the thread pool for each would dominate extraction time.
+ * DirectorySink turns the tree's changes into WriteOps for the writer thread, in order, in
+ * batches: one message per few hundred operations, with file data copied into one transferred
+ * buffer per batch. Buffers come back with the writer's reply and are reused, and the number
+ * of batches in flight is bounded, so memory stays flat.
  */
-import {
-  closeSync, constants, chmodSync, fchmodSync, futimesSync, linkSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync,
-  unlinkSync, writeSync,
-} from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { UndockerError, type ErrorCode } from '../errors.js';
 import { toDisplay } from '../tar/entry.js';
-import type { FsOps } from './fs-ops.js';
+import type { Warn } from './fs-ops.js';
 import type { TreeSink } from './sink.js';
 import type { FsNode, FsTree, Meta } from './tree.js';
+import type { Batch, OpMeta, WriteOp, WriterReply } from './write-ops.js';
 
-const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+const BATCH_BYTES = 1024 * 1024;
+const BATCH_OPS = 512;
+const MAX_BATCHES_IN_FLIGHT = 8;
 
-function timeOf(meta: Meta): number {
-  return meta.paxMtime !== undefined ? Number(meta.paxMtime) : meta.mtime;
+function opMeta(meta: Meta): OpMeta {
+  return {
+    uid: meta.uid, gid: meta.gid, mode: meta.mode,
+    time: meta.paxMtime !== undefined ? Number(meta.paxMtime) : meta.mtime,
+    xattrs: [...meta.xattrs],
+  };
 }
 
-/** DirectorySink writes the layers' changes below `root`. */
-export class DirectorySink implements TreeSink {
-  private readonly rootBytes: Buffer;
+function toError(reply: Extract<WriterReply, { kind: 'error' }>): Error {
+  if (reply.code?.startsWith('UNDOCKER_')) return new UndockerError(reply.code as ErrorCode, reply.message);
+  return Object.assign(new Error(reply.message), { code: reply.code });
+}
 
-  constructor(private readonly tree: FsTree, root: string, private readonly ops: FsOps, private readonly where: () => string) {
-    this.rootBytes = Buffer.from(root.endsWith('/') ? root : `${root}/`, 'utf8');
+/** DirectorySink writes the layers' changes below `root` through a writer thread. */
+export class DirectorySink implements TreeSink {
+  private readonly worker: Worker;
+  private ops: WriteOp[] = [];
+  private data = Buffer.from(new ArrayBuffer(BATCH_BYTES));
+  private readonly spare: ArrayBuffer[] = [];
+  private used = 0;
+  private inFlight = 0;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly tree: FsTree, root: string, options: { ignoreErrors: boolean; warn: Warn }, private readonly where: () => string) {
+    this.worker = new Worker(new URL('./disk-worker.js', import.meta.url), { workerData: { root, ignoreErrors: options.ignoreErrors } });
+    this.worker.on('message', (reply: WriterReply) => {
+      if (reply.kind === 'warn') options.warn(reply.message);
+      else {
+        if (reply.kind === 'done') this.spare.push(reply.data);
+        if (reply.kind === 'error') this.failure ??= toError(reply);
+        this.inFlight--;
+        this.wake?.();
+      }
+    });
+    this.worker.on('error', (error) => {
+      this.failure ??= error;
+      this.wake?.();
+    });
   }
 
-  private pathOf(node: FsNode): Buffer {
-    return Buffer.concat([this.rootBytes, Buffer.from(this.tree.pathOf(node), 'latin1')]);
+  private relative(node: FsNode): string {
+    return this.tree.pathOf(node);
   }
 
   private label(node: FsNode): string {
     return `${this.where()}: ${toDisplay(this.tree.pathOf(node))}`;
   }
 
-  /** owner, mode, xattrs, times: chown first since it clears setuid bits and capabilities. */
-  private finishInode(node: FsNode, path: Buffer, options: { chmod: boolean; times: boolean }): void {
-    const meta = node.inode.meta;
-    this.ops.chown(path, meta.uid, meta.gid, this.label(node));
-    if (options.chmod) chmodSync(path, meta.mode);
-    this.setXattrs(node, path, meta.xattrs);
-    if (options.times) lutimesSync(path, timeOf(meta), timeOf(meta));
+  private push(op: WriteOp): void {
+    if (this.failure !== undefined) throw this.failure;
+    this.ops.push(op);
+    if (this.ops.length >= BATCH_OPS) this.flush();
   }
 
-  private setXattrs(node: FsNode, path: Buffer, xattrs: ReadonlyMap<string, Buffer>): void {
-    for (const [name, value] of xattrs) this.ops.setXattr(path.toString('utf8'), name, value, this.label(node));
+  private flush(): void {
+    if (this.ops.length === 0) return;
+    const batch: Batch = { ops: this.ops, data: this.data.buffer as ArrayBuffer };
+    this.worker.postMessage(batch, [batch.data]);
+    this.inFlight++;
+    this.ops = [];
+    this.used = 0;
+    this.data = Buffer.from(this.spare.pop() ?? new ArrayBuffer(BATCH_BYTES));
+  }
+
+  /** room waits until few enough batches are in flight, and throws the writer's failure. */
+  private async room(limit: number): Promise<void> {
+    while (this.inFlight > limit && this.failure === undefined) await new Promise<void>((resolve) => { this.wake = resolve; });
+    if (this.failure !== undefined) throw this.failure;
   }
 
   remove(node: FsNode): void {
-    // The tree knows what is there: only directories need a recursive removal.
-    if (node.inode.kind === 'directory') rmSync(this.pathOf(node), { recursive: true, force: true });
-    else unlinkSync(this.pathOf(node));
+    this.push({ op: 'remove', path: this.relative(node), directory: node.inode.kind === 'directory' });
   }
 
   makeDir(node: FsNode): void {
-    // 0700 while children are written; the real mode is set in finish(), after the last layer.
-    const path = this.pathOf(node);
-    mkdirSync(path, 0o700);
-    this.finishInode(node, path, { chmod: false, times: false });
+    this.push({ op: 'mkdir', path: this.relative(node), meta: opMeta(node.inode.meta), where: this.label(node) });
   }
 
-  updateDir(node: FsNode, newXattrs: Map<string, Buffer>): void {
-    const path = this.pathOf(node);
-    this.ops.chown(path, node.inode.meta.uid, node.inode.meta.gid, this.label(node));
-    this.setXattrs(node, path, newXattrs);
+  updateDir(node: FsNode, newXattrs: ReadonlyMap<string, Buffer>): void {
+    this.push({ op: 'update-dir', path: this.relative(node), meta: opMeta(node.inode.meta), newXattrs: [...newXattrs], where: this.label(node) });
   }
 
   async writeFile(node: FsNode, body: AsyncIterable<Buffer>): Promise<void> {
-    const path = this.pathOf(node);
-    const meta = node.inode.meta;
-    const fd = openSync(path, CREATE_FLAGS, 0o600);
-    try {
-      for await (const chunk of body) {
-        for (let done = 0; done < chunk.length;) done += writeSync(fd, chunk, done, chunk.length - done);
+    const where = this.label(node);
+    this.push({ op: 'open', path: this.relative(node), where });
+    for await (const chunk of body) {
+      for (let taken = 0; taken < chunk.length;) {
+        if (this.used === BATCH_BYTES) {
+          this.flush();
+          await this.room(MAX_BATCHES_IN_FLIGHT);
+        }
+        const offset = this.used;
+        const length = Math.min(chunk.length - taken, BATCH_BYTES - offset);
+        chunk.copy(this.data, offset, taken, taken + length);
+        // Count the bytes before pushing: the push may flush the batch, which must carry them.
+        this.used += length;
+        taken += length;
+        this.push({ op: 'data', offset, length });
       }
-      // As GNU tar does: metadata through the open descriptor, no second path lookup.
-      // Owner before mode (chown clears setuid), xattrs after chown (it clears capabilities).
-      this.ops.chown(path, meta.uid, meta.gid, this.label(node), fd);
-      fchmodSync(fd, meta.mode);
-      this.setXattrs(node, path, meta.xattrs);
-      futimesSync(fd, timeOf(meta), timeOf(meta));
-    } finally {
-      closeSync(fd);
     }
+    this.push({ op: 'close', meta: opMeta(node.inode.meta), where });
+    // Batches of small files flush on their operation count: bound those in flight too.
+    await this.room(MAX_BATCHES_IN_FLIGHT);
   }
 
   symlink(node: FsNode): void {
-    const path = this.pathOf(node);
-    symlinkSync(Buffer.from(node.inode.meta.linkname, 'latin1'), path);
-    this.finishInode(node, path, { chmod: false, times: true });
+    this.push({ op: 'symlink', path: this.relative(node), target: node.inode.meta.linkname, meta: opMeta(node.inode.meta), where: this.label(node) });
   }
 
   link(target: FsNode, node: FsNode): void {
-    const path = this.pathOf(node);
-    linkSync(this.pathOf(target), path);
-    this.finishInode(node, path, { chmod: node.inode.kind !== 'symlink', times: true });
+    this.push({ op: 'link', target: this.relative(target), path: this.relative(node), meta: opMeta(node.inode.meta), chmod: node.inode.kind !== 'symlink', where: this.label(node) });
   }
 
   special(node: FsNode): void {
-    const path = this.pathOf(node);
-    const meta = node.inode.meta;
-    const made = node.inode.kind === 'fifo'
-      ? this.ops.mkfifo(path.toString('utf8'), meta.mode, this.label(node))
-      : this.ops.mknod(path.toString('utf8'), node.inode.kind as 'char' | 'block', meta.mode, meta.devmajor, meta.devminor, this.label(node));
-    if (made) this.finishInode(node, path, { chmod: true, times: true });
+    const { kind, meta } = node.inode;
+    this.push({ op: 'special', path: this.relative(node), kind: kind as 'char' | 'block' | 'fifo', major: meta.devmajor, minor: meta.devminor, meta: opMeta(meta), where: this.label(node) });
   }
 
-  /** finish sets directory modes and times, deepest first, once no more children will be written. */
-  finish(): void {
-    const dirs = [this.tree.root, ...[...this.tree.nodes()].filter((n) => n.inode.kind === 'directory')];
-    for (const node of dirs.reverse()) {
-      const path = node === this.tree.root ? this.rootBytes : this.pathOf(node);
-      if (node === this.tree.root) this.ops.chown(path, node.inode.meta.uid, node.inode.meta.gid, this.where());
-      chmodSync(path, node.inode.meta.mode);
-      lutimesSync(path, timeOf(node.inode.meta), timeOf(node.inode.meta));
-    }
+  /** finish sets directory modes and times, deepest first, and waits for the writer to finish. */
+  async finish(): Promise<void> {
+    const dirs = [this.tree.root, ...[...this.tree.nodes()].filter((n) => n.inode.kind === 'directory')].reverse();
+    this.push({ op: 'finish-dirs', dirs: dirs.map((node) => ({ path: node === this.tree.root ? '' : this.relative(node), meta: opMeta(node.inode.meta) })), where: this.where() });
+    this.flush();
+    await this.room(0);
+    await this.worker.terminate();
+  }
+
+  /** stop ends the writer without waiting for its work: after a failure, before cleaning up. */
+  async stop(): Promise<void> {
+    await this.worker.terminate();
   }
 }

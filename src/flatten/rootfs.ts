@@ -10,7 +10,7 @@ import { coalesce } from '../stream/coalesce.js';
 import { type Compression, encoderFor } from '../stream/compression.js';
 import { applyEntry } from './apply-entry.js';
 import { DirectorySink } from './directory-sink.js';
-import { createFsOps, type Warn } from './fs-ops.js';
+import type { Warn } from './fs-ops.js';
 import { layerEntries } from './layer-entries.js';
 import { type FlattenOptions, rootfsTarChunks } from './rootfs-tar.js';
 import { FsTree } from './tree.js';
@@ -25,17 +25,21 @@ export interface UnpackOptions extends FlattenOptions {
 /** unpackRootfs flattens an image into directory `target`, created whole or not at all. */
 export async function unpackRootfs(image: Image, target: string, options: UnpackOptions = {}): Promise<void> {
   const layers = options.layers ?? image.layers;
-  const ops = createFsOps({ ignoreErrors: options.ignoreErrors ?? false, warn: options.warn ?? (() => undefined) });
   await fillDirectoryAtomically(target, options.force ?? false, async (directory) => {
     const tree = new FsTree();
     let where = '';
-    const sink = new DirectorySink(tree, directory, ops, () => where);
-    for (const [index, layer] of layers.entries()) {
-      where = layer.where;
-      const context = { tree, sink, layer: index, where: layer.where };
-      for await (const item of layerEntries(layer, options.signal)) await applyEntry(context, item);
+    const sink = new DirectorySink(tree, directory, { ignoreErrors: options.ignoreErrors ?? false, warn: options.warn ?? (() => undefined) }, () => where);
+    try {
+      for (const [index, layer] of layers.entries()) {
+        where = layer.where;
+        const context = { tree, sink, layer: index, where: layer.where };
+        for await (const item of layerEntries(layer, options.signal)) await applyEntry(context, item);
+      }
+      await sink.finish();
+    } catch (error) {
+      await sink.stop(); // the writer must be gone before its directory is removed
+      throw error;
     }
-    sink.finish();
   });
 }
 

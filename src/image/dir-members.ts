@@ -6,7 +6,7 @@ import { createReadStream, lstatSync, readdirSync, realpathSync, statSync } from
 import { join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BadArchiveError } from '../errors.js';
-import type { MemberSet } from './members.js';
+import { READ_CHUNK, type MemberSet } from './members.js';
 
 /** DirMembers reads archive members from files below `root`. */
 export class DirMembers implements MemberSet {
@@ -53,7 +53,7 @@ export class DirMembers implements MemberSet {
   open(path: string): Readable {
     const real = this.locate(path);
     if (real === undefined) throw new BadArchiveError(`${this.where}: missing file ${path}`);
-    return createReadStream(real, { highWaterMark: 1024 * 1024 });
+    return createReadStream(real, { highWaterMark: READ_CHUNK });
   }
 
   async close(): Promise<void> {}

@@ -4,6 +4,12 @@
  */
 import type { Readable } from 'node:stream';
 
+/**
+ * READ_CHUNK is the read size for members: 256 KiB measured faster than 1 MiB when extracting
+ * into a directory here, and leaves less garbage between collections.
+ */
+export const READ_CHUNK = 256 * 1024;
+
 /** MemberSet is the files of an archive by their cleaned relative paths. */
 export interface MemberSet {
   /** where names the archive in messages. */

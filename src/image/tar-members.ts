@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { BadArchiveError } from '../errors.js';
 import { FileBytes } from '../stream/file-bytes.js';
 import { readTar } from '../tar/reader.js';
-import { cleanMemberPath, joinMemberLink, type MemberSet } from './members.js';
+import { cleanMemberPath, joinMemberLink, READ_CHUNK, type MemberSet } from './members.js';
 
 interface IndexedMember {
   offset: number;
@@ -80,7 +80,7 @@ export class TarMembers implements MemberSet {
   /** range reads part of the file by position through its descriptor: a FileHandle stream would add a listener to the handle per member. */
   private range(start: number, size: number): Readable {
     if (size === 0) return Readable.from([]);
-    return createReadStream('', { fd: this.handle.fd, start, end: start + size - 1, autoClose: false, highWaterMark: 1024 * 1024 });
+    return createReadStream('', { fd: this.handle.fd, start, end: start + size - 1, autoClose: false, highWaterMark: READ_CHUNK });
   }
 
   async close(): Promise<void> {

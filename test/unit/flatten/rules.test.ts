@@ -173,3 +173,10 @@ for (const c of cases) {
     assert.deepEqual(new Set(tar.keys()), new Set(dir.keys()));
   });
 }
+
+test('regression: file data survives a batch boundary falling inside a run of small files (directory writer)', async () => {
+  // 600 small files: the writer's 512-operation batches end in the middle of their data.
+  const files = Array.from({ length: 600 }, (_, i) => ({ path: `many/f${i}`, content: `content of file ${i}\n`.repeat(1 + (i % 7)) }));
+  const { dir } = await flattenBoth([[{ path: 'many/' }, ...files]]);
+  for (const [i, file] of files.entries()) assert.equal(dir.get(`many/f${i}`)?.sha256, sha256(file.content), `many/f${i}`);
+});
