@@ -11,6 +11,7 @@ import { hasherFor } from '../image/digest.js';
 import type { Layer } from '../image/types.js';
 import { decoderFor, detectCompression, MAGIC_BYTES } from '../stream/compression.js';
 import { peekStream } from '../stream/peek.js';
+import { FileBytes } from '../stream/file-bytes.js';
 import { readTar, type TarItem } from '../tar/reader.js';
 import { stripPrefix } from './paths.js';
 
@@ -18,6 +19,40 @@ async function* tap(source: AsyncIterable<Buffer>, hash: Hash | undefined): Asyn
   for await (const chunk of source) {
     hash?.update(chunk);
     yield chunk;
+  }
+}
+
+/** underPrefix keeps the entries below a layer's path prefix (an ACI's `rootfs/`), with it removed. */
+async function* underPrefix(items: AsyncIterable<TarItem>, prefix: string | undefined): AsyncGenerator<TarItem> {
+  if (prefix === undefined) return yield* items;
+  for await (const item of items) {
+    const path = stripPrefix(item.entry.path, prefix);
+    if (path === undefined) continue;
+    const linkname = item.entry.type === 'hardlink' ? stripPrefix(item.entry.linkname, prefix) ?? item.entry.linkname : item.entry.linkname;
+    yield { ...item, entry: { ...item.entry, path, linkname } };
+  }
+}
+
+/**
+ * layerHeaders yields a layer's entries without their data, for planning. A plain tar that is
+ * a range of a file is read by seeking past the data, so only its header blocks are read; its
+ * digests are then left to the pass that reads the data. Other layers are read whole.
+ */
+export async function* layerHeaders(layer: Layer, signal?: AbortSignal): AsyncGenerator<TarItem> {
+  const file = await layer.openFile?.();
+  if (file === undefined) return yield* layerEntries(layer, signal);
+  try {
+    const head = Buffer.alloc(MAGIC_BYTES);
+    await file.handle.read(head, 0, Math.min(MAGIC_BYTES, file.size), file.start);
+    if (detectCompression(head) !== 'none') return yield* layerEntries(layer, signal);
+    try {
+      yield* underPrefix(readTar(new FileBytes(file.handle, file.start, file.start + file.size), { where: layer.where }), layer.pathPrefix);
+    } catch (error) {
+      await verifyLayerDigests(layer); // a digest mismatch is the better answer, where there is one
+      throw error;
+    }
+  } finally {
+    await file.close();
   }
 }
 
@@ -33,16 +68,7 @@ export async function* layerEntries(layer: Layer, signal?: AbortSignal): AsyncGe
   const abort = (): void => { tarBytes.destroy(signal?.reason as Error); };
   signal?.addEventListener('abort', abort, { once: true });
   try {
-    for await (const item of readTar(tap(tarBytes, diffHash), { where: layer.where })) {
-      if (layer.pathPrefix === undefined) {
-        yield item;
-        continue;
-      }
-      const path = stripPrefix(item.entry.path, layer.pathPrefix);
-      if (path === undefined) continue;
-      const linkname = item.entry.type === 'hardlink' ? stripPrefix(item.entry.linkname, layer.pathPrefix) ?? item.entry.linkname : item.entry.linkname;
-      yield { ...item, entry: { ...item.entry, path, linkname } };
-    }
+    yield* underPrefix(readTar(tap(tarBytes, diffHash), { where: layer.where }), layer.pathPrefix);
     await finished(stored).catch(() => undefined);
   } catch (error) {
     if (signal?.aborted || error instanceof DigestMismatchError) throw error;

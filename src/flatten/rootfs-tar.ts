@@ -1,14 +1,15 @@
 /**
  * Flattening to a tar stream, in two passes: the first replays every layer's headers into the
- * tree (checking digests), the second reads back only the layers that still hold surviving
- * file data and copies that data through. Memory holds metadata, never file data.
+ * tree (seeking past file data where the layer is a plain tar in a file), the second reads
+ * every layer whole, checking its digests, and copies the surviving file data through. Memory
+ * holds metadata, never file data.
  */
 import type { Image, Layer } from '../image/types.js';
 import { newEntry, type TarEntry } from '../tar/entry.js';
 import { dataPadding, encodeEntry, END_OF_ARCHIVE } from '../tar/writer.js';
 import { UndockerError } from '../errors.js';
 import { applyEntry } from './apply-entry.js';
-import { layerEntries } from './layer-entries.js';
+import { layerEntries, layerHeaders } from './layer-entries.js';
 import { PLANNING_SINK } from './sink.js';
 import { planTar } from './tar-plan.js';
 import { FsTree, type FsNode, type Inode } from './tree.js';
@@ -25,7 +26,7 @@ export async function replayLayers(layers: Layer[], signal?: AbortSignal): Promi
   const tree = new FsTree();
   for (const [index, layer] of layers.entries()) {
     const context = { tree, sink: PLANNING_SINK, layer: index, where: layer.where };
-    for await (const item of layerEntries(layer, signal)) await applyEntry(context, item);
+    for await (const item of layerHeaders(layer, signal)) await applyEntry(context, item);
   }
   return tree;
 }
@@ -62,10 +63,10 @@ export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {
     }
   }
   for (const [index, layer] of layers.entries()) {
+    // Every layer is read, even one whose data all went: this is where its digests are checked.
     const carriers = plan.carriers.get(index);
-    if (carriers === undefined) continue;
     for await (const item of layerEntries(layer, options.signal)) {
-      const names = carriers.get(item.ordinal);
+      const names = carriers?.get(item.ordinal);
       if (names === undefined) continue;
       const inode = (names[0] as FsNode).inode;
       if (item.entry.size !== inode.size || item.entry.type !== 'file') {

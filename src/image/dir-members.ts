@@ -3,10 +3,12 @@
  * Symlinks among the members are followed, but never to a file outside the directory.
  */
 import { createReadStream, lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BadArchiveError } from '../errors.js';
 import { READ_CHUNK, type MemberSet } from './members.js';
+import type { LayerFile } from './types.js';
 
 /** DirMembers reads archive members from files below `root`. */
 export class DirMembers implements MemberSet {
@@ -54,6 +56,13 @@ export class DirMembers implements MemberSet {
     const real = this.locate(path);
     if (real === undefined) throw new BadArchiveError(`${this.where}: missing file ${path}`);
     return createReadStream(real, { highWaterMark: READ_CHUNK });
+  }
+
+  async openFile(path: string): Promise<LayerFile> {
+    const real = this.locate(path);
+    if (real === undefined) throw new BadArchiveError(`${this.where}: missing file ${path}`);
+    const handle = await openFile(real, 'r');
+    return { handle, start: 0, size: (await handle.stat()).size, close: () => handle.close() };
   }
 
   async close(): Promise<void> {}

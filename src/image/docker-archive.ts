@@ -65,6 +65,7 @@ async function imageFromEntry(members: MemberSet, entry: ManifestEntry, index: n
       ...(history[i] !== undefined ? { createdBy: history[i] } : {}),
       where: `layer ${i + 1} (${shortId(id)}) of ${members.where}`,
       open: () => members.open(path),
+      openFile: () => members.openFile(path),
     };
   });
   const tags = Array.isArray(entry.RepoTags) ? entry.RepoTags.filter((t): t is string => typeof t === 'string') : [];

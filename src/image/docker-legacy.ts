@@ -72,6 +72,7 @@ function imageFromChain(members: MemberSet, jsons: Map<string, LegacyJson>, head
       ...(Array.isArray(cmd) ? { createdBy: cmd.join(' ') } : {}),
       where: `layer ${i + 1} (${shortId(id)}) of ${members.where}`,
       open: () => members.open(path),
+      openFile: () => members.openFile(path),
     };
   });
   const config: ImageConfigFile = {

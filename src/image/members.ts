@@ -3,6 +3,7 @@
  * index of member offsets) or a directory. Sources read manifests and open layers through it.
  */
 import type { Readable } from 'node:stream';
+import type { LayerFile } from './types.js';
 
 /**
  * READ_CHUNK is the read size for members: 256 KiB measured faster than 1 MiB when extracting
@@ -20,6 +21,8 @@ export interface MemberSet {
   /** paths lists every regular file, symlinks and hardlinks included. */
   paths(): string[];
   open(path: string): Readable;
+  /** openFile gives positional access to a member, for reading its tar headers by seeking. */
+  openFile(path: string): Promise<LayerFile>;
   /** openWhole re-opens the entire archive as one tar stream, where the set is a tar. */
   openWhole?(): Readable;
   close(): Promise<void>;

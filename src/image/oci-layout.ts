@@ -120,6 +120,7 @@ async function imageFromManifest(
       ...(history[i] !== undefined ? { createdBy: history[i] } : {}),
       where: `layer ${i + 1} (${shortId(digest)}) of ${members.where}`,
       open: () => members.open(path),
+      openFile: () => members.openFile(path),
     };
   });
   const declared = platform ?? platformOf(config);

@@ -3,6 +3,7 @@
  * members as ranges of the file, so no member is read until it is needed.
  */
 import type { FileHandle } from 'node:fs/promises';
+import type { LayerFile } from './types.js';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { BadArchiveError } from '../errors.js';
@@ -71,6 +72,12 @@ export class TarMembers implements MemberSet {
     if (member === undefined) throw new BadArchiveError(`${this.where}: missing member ${path}`);
     if (member.size === 0) return Readable.from([]);
     return this.range(member.offset, member.size);
+  }
+
+  async openFile(path: string): Promise<LayerFile> {
+    const member = this.resolve(path);
+    if (member === undefined) throw new BadArchiveError(`${this.where}: missing member ${path}`);
+    return { handle: this.handle, start: member.offset, size: member.size, close: async () => undefined };
   }
 
   openWhole(): Readable {

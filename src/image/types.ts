@@ -2,6 +2,7 @@
  * The image model every source produces and every sink consumes: an archive holds images, an
  * image is a config plus layers, and a layer is a way to re-open its bytes, never the bytes.
  */
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
 /** ArchiveFormat names the kinds of input undocker reads. */
@@ -63,6 +64,14 @@ export interface ImageConfigFile {
   history?: HistoryEntry[];
 }
 
+/** LayerFile is positional access to a layer's stored bytes: `size` bytes of `handle` from `start`. */
+export interface LayerFile {
+  handle: FileHandle;
+  start: number;
+  size: number;
+  close(): Promise<void>;
+}
+
 /** Layer is one filesystem layer, opened on demand. */
 export interface Layer {
   /** id is what `undocker layers` shows: a legacy layer id or a blob digest. */
@@ -80,6 +89,8 @@ export interface Layer {
   /** where names the layer in messages: "layer 2 (sha256:ab12…) of nginx.tar". */
   where: string;
   open(): Readable;
+  /** openFile, where the layer is a range of a file, lets a reader skip data by seeking. */
+  openFile?(): Promise<LayerFile>;
 }
 
 /** Image is one image of an archive. */

@@ -1,43 +1,58 @@
 /**
- * FileBytes gives the tar reader positional access to a file: skipping data is a seek, so an
- * archive of many gigabytes is indexed by reading only its header blocks.
+ * FileBytes gives the tar reader positional access to a file through a read-ahead window:
+ * entries smaller than the window are served from memory (one read per window, not one per
+ * header), and data larger than it is skipped by seeking, so an archive or layer of many
+ * gigabytes is planned by reading little more than its header blocks.
  */
 import type { FileHandle } from 'node:fs/promises';
 import { TruncatedError } from './byte-reader.js';
 
-const CHUNK = 1024 * 1024;
+const WINDOW = 256 * 1024;
 
 /** FileBytes reads a FileHandle from `position` up to `end`. */
 export class FileBytes {
+  private window = Buffer.alloc(0);
+  private windowStart = 0;
+
   constructor(private readonly handle: FileHandle, public position: number, private readonly end: number) {}
+
+  /** fill makes the window cover [position, position + n), reading ahead where it can. */
+  private async fill(n: number): Promise<void> {
+    const length = Math.min(Math.max(n, WINDOW), this.end - this.position);
+    const window = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.handle.read(window, done, length - done, this.position + done);
+      if (bytesRead === 0) throw new TruncatedError(this.position + done);
+      done += bytesRead;
+    }
+    this.window = window;
+    this.windowStart = this.position;
+  }
 
   /** read returns exactly `n` bytes, or undefined at the end of the file. */
   async read(n: number): Promise<Buffer | undefined> {
     if (this.position >= this.end) return undefined;
     if (this.position + n > this.end) throw new TruncatedError(this.end);
-    const buffer = Buffer.allocUnsafe(n);
-    let done = 0;
-    while (done < n) {
-      const { bytesRead } = await this.handle.read(buffer, done, n - done, this.position + done);
-      if (bytesRead === 0) throw new TruncatedError(this.position + done);
-      done += bytesRead;
-    }
+    const offset = this.position - this.windowStart;
+    if (offset < 0 || offset + n > this.window.length) await this.fill(n);
+    const from = this.position - this.windowStart;
     this.position += n;
-    return buffer;
+    return this.window.subarray(from, from + n);
   }
 
   /** take yields the next `n` bytes in chunks. */
   async *take(n: number): AsyncGenerator<Buffer, void, undefined> {
     let left = n;
     while (left > 0) {
-      const part = await this.read(Math.min(CHUNK, left));
+      const part = await this.read(Math.min(WINDOW, left));
       if (part === undefined) throw new TruncatedError(this.position);
       left -= part.length;
       yield part;
     }
   }
 
-  /** skip moves past the next `n` bytes without reading them. */
+  /** skip moves past the next `n` bytes; past the window, nothing is read. */
   async skip(n: number): Promise<void> {
     if (this.position + n > this.end) throw new TruncatedError(this.end);
     this.position += n;
