@@ -1,6 +1,7 @@
 /**
  * The CLI's one way to get at an image: open the archive, pick the image, always close.
  */
+import type { Command } from 'commander';
 import { openImageArchive } from '../image/open-archive.js';
 import { parsePlatform } from '../image/platform.js';
 import { selectImage } from '../image/select.js';
@@ -28,4 +29,17 @@ export async function withImage<T>(
 ): Promise<T> {
   const platform = options.platform !== undefined ? parsePlatform(options.platform) : undefined;
   return withArchive(input, signal, (archive) => fn(selectImage(archive, selector, platform), archive));
+}
+
+/** ARCHIVE_HELP describes the archive argument every command takes. */
+export const ARCHIVE_HELP = 'image archive, OCI layout directory, or - for standard input';
+
+/** imageCommand adds a subcommand that reads one image: ARCHIVE [IMAGE], --platform and --json. */
+export function imageCommand(program: Command, name: string, description: string): Command {
+  return program.command(name)
+    .description(description)
+    .argument('<archive>', ARCHIVE_HELP)
+    .argument('[image]', 'IMAGE[:TAG], or an image id or digest prefix')
+    .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)')
+    .option('--json', 'print JSON for scripts');
 }

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { toConfigView } from '../image/config-view.js';
 import { shortId } from '../image/digest.js';
-import { type ImageOptions, withImage } from './archive.js';
+import { imageCommand, type ImageOptions, withImage } from './archive.js';
 import { formatTable, printJson, printLine } from './output.js';
 
 function rowsOf(label: string, values: string[]): string[][] {
@@ -14,12 +14,7 @@ function rowsOf(label: string, values: string[]): string[][] {
 
 /** registerConfig adds the config command. */
 export function registerConfig(program: Command, signal: AbortSignal): void {
-  program.command('config')
-    .description('show the image config: entrypoint, command, environment, ports, volumes, ...')
-    .argument('<archive>', 'image archive, OCI layout directory, or - for standard input')
-    .argument('[image]', 'IMAGE[:TAG], or an image id or digest prefix')
-    .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)')
-    .option('--json', 'print JSON for scripts')
+  imageCommand(program, 'config', 'show the image config: entrypoint, command, environment, ports, volumes, ...')
     .action(async (input: string, selector: string | undefined, options: ImageOptions & { json?: boolean }) => {
       await withImage(input, selector, options, signal, async (image) => {
         const view = toConfigView(image);

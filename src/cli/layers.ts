@@ -4,17 +4,12 @@
 import type { Command } from 'commander';
 import { shortId } from '../image/digest.js';
 import { measureLayer } from '../image/layer-size.js';
-import { type ImageOptions, withImage } from './archive.js';
+import { imageCommand, type ImageOptions, withImage } from './archive.js';
 import { formatBytes, formatTable, printJson, printLine } from './output.js';
 
 /** registerLayers adds the layers command. */
 export function registerLayers(program: Command, signal: AbortSignal): void {
-  program.command('layers')
-    .description('show the layers of an image, bottom to top')
-    .argument('<archive>', 'image archive, OCI layout directory, or - for standard input')
-    .argument('[image]', 'IMAGE[:TAG], or an image id or digest prefix')
-    .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)')
-    .option('--json', 'print JSON for scripts')
+  imageCommand(program, 'layers', 'show the layers of an image, bottom to top')
     .action(async (input: string, selector: string | undefined, options: ImageOptions & { json?: boolean }) => {
       await withImage(input, selector, options, signal, async (image) => {
         const rows = [];

@@ -6,7 +6,7 @@ import { shortId } from '../image/digest.js';
 import { formatImageName } from '../image/names.js';
 import { formatPlatform } from '../image/platform.js';
 import type { Image } from '../image/types.js';
-import { withArchive } from './archive.js';
+import { ARCHIVE_HELP, withArchive } from './archive.js';
 import { printJson, printLine } from './output.js';
 
 function describeLine(image: Image, showPlatform: boolean): string {
@@ -26,7 +26,7 @@ function describeLine(image: Image, showPlatform: boolean): string {
 export function registerList(program: Command, signal: AbortSignal): void {
   program.command('list')
     .description('list the images and tags an archive holds, one image a line')
-    .argument('<archive>', 'image archive, OCI layout directory, or - for standard input')
+    .argument('<archive>', ARCHIVE_HELP)
     .option('--json', 'print JSON for scripts')
     .action(async (input: string, options: { json?: boolean }) => {
       await withArchive(input, signal, async (archive) => {

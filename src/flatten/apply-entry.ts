@@ -31,7 +31,8 @@ function metaOf(entry: TarEntry): Meta {
 /** applyEntry applies one tar entry of a layer to the tree and its sink. */
 export async function applyEntry(context: LayerContext, item: TarItem): Promise<void> {
   const { entry } = item;
-  const where = `${context.where}: entry ${toDisplay(entry.path)}`;
+  // Built only when something fails: most entries never need it.
+  const where = (): string => `${context.where}: entry ${toDisplay(entry.path)}`;
   const parts = splitEntryPath(entry.path, context.where);
   if (parts.length === 0) {
     if (entry.type === 'directory') updateDirectory(context, context.tree.root, entry);
@@ -62,7 +63,7 @@ export async function applyEntry(context: LayerContext, item: TarItem): Promise<
   await createNode(context, parent, name, item, where);
 }
 
-function parentOf(context: LayerContext, parts: string[], entry: TarEntry, where: string): FsNode {
+function parentOf(context: LayerContext, parts: string[], entry: TarEntry, where: () => string): FsNode {
   const makeDir = (parent: FsNode, name: string): FsNode => {
     const inode: Inode = { kind: 'directory', meta: defaultDirMeta(entry.mtime), size: 0, layer: context.layer, ordinal: -1 };
     const node = context.tree.attach(parent, name, inode, context.layer);
@@ -73,10 +74,10 @@ function parentOf(context: LayerContext, parts: string[], entry: TarEntry, where
   try {
     parent = context.tree.walk(parts.slice(0, -1), { followLast: true, makeDir });
   } catch (error) {
-    throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where}: ${(error as Error).message}`, { cause: error });
+    throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where()}: ${(error as Error).message}`, { cause: error });
   }
   if (parent === undefined || parent.inode.kind !== 'directory') {
-    throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where}: parent is not a directory`);
+    throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where()}: parent is not a directory`);
   }
   return parent;
 }
@@ -109,7 +110,7 @@ function pruneLower(context: LayerContext, node: FsNode): void {
   for (const child of [...(node.children?.values() ?? [])]) pruneLower(context, child);
 }
 
-async function createNode(context: LayerContext, parent: FsNode, name: string, item: TarItem, where: string): Promise<void> {
+async function createNode(context: LayerContext, parent: FsNode, name: string, item: TarItem, where: () => string): Promise<void> {
   const { entry } = item;
   const { tree, sink, layer } = context;
   if (entry.type === 'hardlink') {
@@ -132,16 +133,16 @@ async function createNode(context: LayerContext, parent: FsNode, name: string, i
   }
 }
 
-function linkTarget(context: LayerContext, entry: TarEntry, where: string): FsNode {
+function linkTarget(context: LayerContext, entry: TarEntry, where: () => string): FsNode {
   let parts: string[];
   try {
     parts = splitEntryPath(entry.linkname, context.where);
   } catch {
-    throw new UnsafePathError(`${where}: hardlink target ${toDisplay(entry.linkname)} is outside the root filesystem`);
+    throw new UnsafePathError(`${where()}: hardlink target ${toDisplay(entry.linkname)} is outside the root filesystem`);
   }
   const dir = parts.length === 0 ? undefined : context.tree.walk(parts.slice(0, -1), { followLast: true });
   const target = dir?.children?.get(parts[parts.length - 1] as string);
-  if (target === undefined) throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where}: hardlink target ${toDisplay(entry.linkname)} does not exist`);
-  if (target.inode.kind === 'directory') throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where}: hardlink target ${toDisplay(entry.linkname)} is a directory`);
+  if (target === undefined) throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where()}: hardlink target ${toDisplay(entry.linkname)} does not exist`);
+  if (target.inode.kind === 'directory') throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where()}: hardlink target ${toDisplay(entry.linkname)} is a directory`);
   return target;
 }

@@ -173,6 +173,17 @@ test('layer digests are checked while streaming and a mismatch names the layer',
     await assert.rejects(collect(rootfsTarChunks(selectImage(archive))), { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer 2 \([0-9a-f]{12}\) of .*: uncompressed content: digest mismatch: expected sha256:/ });
     await archive.close();
   });
+  await t.test('a layer whose files were all removed above it is still checked', async () => {
+    const input = writeDockerSave([{ layers: [[{ path: 'gone', content: 'x'.repeat(600) }], [{ path: '.wh.gone' }]] }], { corrupt: (f) => {
+      const k = Object.keys(f).filter((n) => n.endsWith('layer.tar'))[0] as string;
+      const tar = Buffer.from(f[k] as Buffer);
+      tar[600] = (tar[600] as number) ^ 1; // file data: the headers still parse
+      f[k] = tar;
+    } });
+    const archive = await openImageArchive(input);
+    await assert.rejects(collect(rootfsTarChunks(selectImage(archive))), { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer 1 / });
+    await archive.close();
+  });
   await t.test('an OCI blob whose bytes do not match its descriptor', async () => {
     const layout = writeOciLayout([IMAGE], { compress: 'gzip', tamper: (blobs) => {
       for (const [hex, data] of blobs) if (data[0] === 0x1f) { const copy = Buffer.from(data); copy[copy.length - 5] = (copy[copy.length - 5] as number) ^ 1; blobs.set(hex, copy); break; }
