@@ -13,8 +13,20 @@ function temporaryName(target: string, kind: string): string {
   return join(dirname(target), `.${basename(target)}.undocker-${kind}-${randomBytes(4).toString('hex')}`);
 }
 
+/** checkParent fails with one clear line when the folder an output goes in is missing. */
+async function checkParent(target: string): Promise<void> {
+  const parent = dirname(target);
+  try {
+    if ((await stat(parent)).isDirectory()) return;
+  } catch (error) {
+    if (!isErrno(error, 'ENOENT', 'ENOTDIR')) throw error;
+  }
+  throw new UndockerError('UNDOCKER_NOT_FOUND', `cannot create ${target}: ${parent} is not an existing directory`);
+}
+
 /** writeFileAtomically gives `write` a stream to a temporary file and renames it to `target` once `write` resolves. */
 export async function writeFileAtomically(target: string, write: (stream: Writable) => Promise<void>): Promise<void> {
+  await checkParent(target);
   const temporary = temporaryName(target, 'tmp');
   const stream = createWriteStream(temporary, { flags: 'wx', mode: 0o644 });
   try {
@@ -47,6 +59,7 @@ export async function fillDirectoryAtomically(target: string, force: boolean, fi
   if (state === 'full' && !force) {
     throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `${target} is not empty: choose an empty or new directory, or pass --force to replace it`);
   }
+  await checkParent(target);
   const temporary = temporaryName(target, 'tmp');
   await mkdir(temporary, { mode: 0o700 });
   try {

@@ -126,6 +126,8 @@ test('bad input fails with status 1, one line, no stack trace, nothing left', as
     ['a tag that does not exist', ['config', archive, 'example/app:2.0'], /^undocker: .*: example\/app has no tag 2\.0; tags: 1\.0, latest\n$/],
     ['a layer that does not exist', ['rootfs', single, '--layer', 'ffffffff', join(work, 'out.tar')], /^undocker: --layer ffffffff: no layer of this image matches/],
     ['empty standard input', ['list', '-'], /^undocker: standard input: no data\n$/],
+    ['an output folder that does not exist', ['rootfs', single, join(work, 'nowhere', 'out.tar')], /^undocker: cannot create .*nowhere\/out\.tar: .*nowhere is not an existing directory\n$/],
+    ['a -C folder whose parent does not exist', ['rootfs', single, '-C', join(work, 'nowhere', 'dir')], /^undocker: cannot create .*nowhere\/dir: .*nowhere is not an existing directory\n$/],
   ];
   for (const [name, args, message] of cases) {
     await t.test(name, () => {
