@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { tempDir, writeDockerSave, writeOciLayout } from '../helpers/archives.js';
 import { UNDOCKER, undocker } from '../helpers/cli.js';
 import { summarizeTar } from '../helpers/summary.js';
@@ -175,14 +176,18 @@ function spawnSyncAs(args: string[]): { status: number | null; stderr: string } 
 
 test('an interrupt stops the run with status 130 and leaves no partial output', async () => {
   const work = tempDir();
-  // A layer big enough that the interrupt lands mid-run: 300 MB of zeros to gzip.
-  const big = writeDockerSave([{ layers: [[{ path: 'big', content: Buffer.alloc(300 * 1024 * 1024) }]] }]);
-  const child = spawn(UNDOCKER, ['rootfs', big, join(work, 'out.tar.gz')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Incompressible data written as .tar.xz: seconds of work, so the interrupt lands mid-run.
+  const big = writeDockerSave([{ layers: [[{ path: 'big', content: randomBytes(64 * 1024 * 1024) }]] }]);
+  const child = spawn(UNDOCKER, ['rootfs', big, join(work, 'out.tar.xz')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // Interrupt once the temporary output exists: the run is then provably under way.
+  for (let i = 0; i < 400 && !readdirSync(work).some((name) => name.includes('undocker-tmp')); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  assert.ok(readdirSync(work).some((name) => name.includes('undocker-tmp')), 'the run started writing');
   child.kill('SIGINT');
-  const status = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  assert.equal(status, 130, stderr);
+  assert.equal(await exited, 130, stderr);
   assert.deepEqual(readdirSync(work), [], 'no output and no temporary file');
 });
