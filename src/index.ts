@@ -1,5 +1,6 @@
 /**
- * The undocker library: open image archives, read their configs, flatten their layers.
+ * The undocker library: open image archives, read their configs, flatten their layers, and
+ * generate systemd-nspawn and LXC configurations from them.
  */
 export * from './errors.js';
 export type * from './image/types.js';
@@ -13,3 +14,10 @@ export { rootfsTarChunks, type FlattenOptions } from './flatten/rootfs-tar.js';
 export { readTar, type TarItem } from './tar/reader.js';
 export { encodeEntry, END_OF_ARCHIVE, dataPadding } from './tar/writer.js';
 export { newEntry, type TarEntry, type EntryType } from './tar/entry.js';
+export { toRunSpec, DEFAULT_PATH, type RunSpec, type RunOverrides, type RunSpecInput, type Port } from './config/run-spec.js';
+export { loadRunSpec, type ImageRunSpec, type LoadOptions } from './config/load-run-spec.js';
+export { resolveUser, type ResolvedUser } from './config/resolve-user.js';
+export { probeRootfs, type RootfsProbe } from './flatten/rootfs-probe.js';
+export { renderNspawnUnit, type NspawnOptions, type NspawnNetwork } from './generate/nspawn-unit.js';
+export { renderLxcConfig, type LxcOptions } from './generate/lxc-config.js';
+export { writeLxcTemplate, lxcCreateArgs } from './generate/lxc-template.js';

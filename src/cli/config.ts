@@ -4,8 +4,31 @@
 import type { Command } from 'commander';
 import { toConfigView } from '../image/config-view.js';
 import { shortId } from '../image/digest.js';
+import { toMachineName } from '../config/machine-name.js';
+import type { RunSpec } from '../config/run-spec.js';
+import { describeImage } from '../image/select.js';
+import { runSpecOf, Warnings } from './generate.js';
 import { imageCommand, type ImageOptions, withImage } from './archive.js';
 import { formatTable, printJson, printLine } from './output.js';
+
+function printRunSpec(spec: RunSpec): void {
+  const { user } = spec;
+  const who = `${user.uid}:${user.gid}${user.additionalGids.length ? ` +${user.additionalGids.join(',')}` : ''}${user.name !== undefined ? ` (${user.name})` : ''}`;
+  const rows = [
+    ...rowsOf('Image', [spec.image]),
+    ...rowsOf('Argv', [JSON.stringify(spec.argv)]),
+    ...rowsOf('Env', spec.env.map(([name, value]) => `${name}=${value}`)),
+    ...rowsOf('WorkingDir', [spec.workingDir]),
+    ...rowsOf('User', [who]),
+    ...rowsOf('Home', [user.home]),
+    ...rowsOf('Ports', spec.ports.map((p) => `${p.port}${p.end !== p.port ? `-${p.end}` : ''}/${p.protocol}`)),
+    ...rowsOf('Volumes', spec.volumes),
+    ...rowsOf('StopSignal', [spec.stopSignal]),
+    ...rowsOf('Hostname', [spec.hostname]),
+    ...rowsOf('Architecture', [spec.architecture]),
+  ];
+  for (const line of formatTable(rows)) printLine(line);
+}
 
 function rowsOf(label: string, values: string[]): string[][] {
   if (values.length === 0) return [[`${label}:`, '']];
@@ -15,8 +38,15 @@ function rowsOf(label: string, values: string[]): string[][] {
 /** registerConfig adds the config command. */
 export function registerConfig(program: Command, signal: AbortSignal): void {
   imageCommand(program, 'config', 'show the image config: entrypoint, command, environment, ports, volumes, ...')
-    .action(async (input: string, selector: string | undefined, options: ImageOptions & { json?: boolean }) => {
+    .option('--run-spec', 'show what a runtime runs: argv, environment, working directory, user resolved against the image')
+    .action(async (input: string, selector: string | undefined, options: ImageOptions & { json?: boolean; runSpec?: boolean }) => {
       await withImage(input, selector, options, signal, async (image) => {
+        if (options.runSpec) {
+          const warnings = new Warnings();
+          const { spec } = await runSpecOf(image, input, toMachineName(describeImage(image)), warnings.add, signal);
+          warnings.print();
+          return options.json ? printJson(spec) : printRunSpec(spec);
+        }
         const view = toConfigView(image);
         if (options.json) return printJson(view);
         const health = view.Healthcheck?.Test ? [JSON.stringify(view.Healthcheck.Test)] : [];

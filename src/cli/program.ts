@@ -7,9 +7,10 @@ import { registerLayers } from './layers.js';
 import { registerList } from './list.js';
 import { registerRootfs } from './rootfs.js';
 import { printError } from './output.js';
-
-/** VERSION is the version the CLI reports. */
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
+import { registerNspawnUnit } from './nspawn-unit.js';
+import { registerLxcConfig } from './lxcconfig.js';
+import { registerLxcTemplate } from './lxc-template.js';
 
 /** buildProgram makes the commander program; `signal` aborts running work on Ctrl-C. */
 export function buildProgram(signal: AbortSignal): Command {
@@ -19,7 +20,7 @@ export function buildProgram(signal: AbortSignal): Command {
     .showHelpAfterError('(run undocker --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (text) => printError(text.replace(/^error: /, '').trim()) });
-  for (const register of [registerList, registerLayers, registerConfig, registerRootfs]) register(program, signal);
+  for (const register of [registerList, registerLayers, registerConfig, registerRootfs, registerNspawnUnit, registerLxcConfig, registerLxcTemplate]) register(program, signal);
   for (const command of program.commands) command.exitOverride().configureOutput({ outputError: (text) => printError(text.replace(/^error: /, '').trim()) });
   return program;
 }

@@ -39,6 +39,41 @@ export async function writeFileAtomically(target: string, write: (stream: Writab
   }
 }
 
+/** FileOutput is one file of a set written together: its target and what writes it. */
+export interface FileOutput {
+  target: string;
+  write: (stream: Writable) => Promise<void>;
+}
+
+/**
+ * writeFilesTogether writes every output under a temporary name and renames them all only when
+ * all are written, so a failure leaves none of them; existing targets are refused unless `force`.
+ */
+export async function writeFilesTogether(outputs: FileOutput[], force: boolean): Promise<void> {
+  for (const { target } of outputs) {
+    await checkParent(target);
+    const exists = await stat(target).then(() => true, (error: unknown) => (isErrno(error, 'ENOENT') ? false : Promise.reject(error)));
+    if (exists && !force) throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `${target} exists: pass --force to replace it`);
+  }
+  const written: string[] = [];
+  try {
+    for (const { target, write } of outputs) {
+      const temporary = temporaryName(target, 'tmp');
+      written.push(temporary);
+      const stream = createWriteStream(temporary, { flags: 'wx', mode: 0o644 });
+      try {
+        await write(stream);
+      } finally {
+        stream.destroy();
+      }
+    }
+    for (const [i, { target }] of outputs.entries()) await rename(written[i] as string, target);
+  } catch (error) {
+    for (const temporary of written) await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+}
+
 async function directoryState(path: string): Promise<'missing' | 'empty' | 'full'> {
   try {
     const info = await stat(path);

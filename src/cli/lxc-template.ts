@@ -1,0 +1,48 @@
+/**
+ * `undocker lxc-template ARCHIVE [IMAGE] DIR`: DIR/meta.tar.xz and DIR/rootfs.tar.xz for
+ * `lxc-create -t local`, and the command line that imports them.
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { renderLxcConfig, TEMPLATE_CONFIG } from '../generate/lxc-config.js';
+import { lxcCreateArgs, writeLxcTemplate } from '../generate/lxc-template.js';
+import { renderTemplate } from '../generate/template.js';
+import { describeImage } from '../image/select.js';
+import { withImage } from './archive.js';
+import { containerName, generatorCommand, headerOf, runSpecOf, Warnings } from './generate.js';
+import type { LxcCommandOptions } from './lxcconfig.js';
+import { printLine } from './output.js';
+
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** registerLxcTemplate adds the lxc-template command. */
+export function registerLxcTemplate(program: Command, signal: AbortSignal): void {
+  generatorCommand(program, 'lxc-template', 'write meta.tar.xz and rootfs.tar.xz for lxc-create -t local, and print the lxc-create line', 'DIR')
+    .usage('[options] <archive> [image] <dir>')
+    .option('--execute-only', 'leave lxc.init.cmd out, for a command that only lxc.execute.cmd can hold (arguments with spaces)')
+    .option('--force', 'replace meta.tar.xz and rootfs.tar.xz if DIR has them')
+    .action(async (input: string, rest: string[], options: LxcCommandOptions & { force?: boolean }) => {
+      if (rest.length === 0) throw new UsageError('lxc-template: name the DIR to write meta.tar.xz and rootfs.tar.xz into');
+      if (rest.length > 2) throw new UsageError(`lxc-template: too many arguments: ${rest.join(' ')}`);
+      const dir = rest[rest.length - 1] as string;
+      const selector = rest.length === 2 ? rest[0] : undefined;
+      await withImage(input, selector, options, signal, async (image) => {
+        const name = containerName(options, image);
+        const warnings = new Warnings();
+        const { spec } = await runSpecOf(image, input, name, warnings.add, signal);
+        const config = renderLxcConfig(spec, {
+          templateConfig: TEMPLATE_CONFIG, executeOnly: options.executeOnly ?? false, header: headerOf(image), warn: warnings.add,
+          ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
+        });
+        const createMessage = renderTemplate('lxc-create-message', {
+          image: describeImage(image),
+          start_line: options.executeOnly ? 'lxc-start cannot run it: its command holds arguments lxc.init.cmd cannot.' : 'Start it as a service with lxc-start -n NAME.',
+        });
+        await writeLxcTemplate(image, dir, { config, createMessage }, { signal, force: options.force ?? false });
+        warnings.print();
+        printLine(lxcCreateArgs(name, dir).map(shellWord).join(' '));
+      });
+    });
+}

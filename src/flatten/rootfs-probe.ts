@@ -1,0 +1,76 @@
+/**
+ * A look at a few files of the flattened image without writing it anywhere: the layers'
+ * headers are replayed into a tree (seeking where it can), then only the layers holding the
+ * wanted files are read for their data. For /etc/passwd and the like, not for bulk data.
+ */
+import { UndockerError } from '../errors.js';
+import type { Image, Layer } from '../image/types.js';
+import { toDisplay } from '../tar/entry.js';
+import { layerEntries } from './layer-entries.js';
+import { replayLayers } from './rootfs-tar.js';
+import type { FsNode, FsTree, Inode } from './tree.js';
+
+/** RootfsProbe answers questions about the flattened rootfs. */
+export interface RootfsProbe {
+  /** exists tells whether a path resolves (symlinks followed inside the rootfs). */
+  exists(path: string): boolean;
+  /** text is a small regular file's content, or undefined if the path is not one. */
+  text(path: string): string | undefined;
+}
+
+/** ProbeOptions bound what is read. */
+export interface ProbeOptions {
+  layers?: Layer[];
+  signal?: AbortSignal;
+  /** largest file read, in bytes (default 4 MiB) */
+  maxBytes?: number;
+}
+
+function lookup(tree: FsTree, path: string): FsNode | undefined {
+  try {
+    return tree.walk(path.split('/'), { followLast: true });
+  } catch {
+    return undefined; // a loop or a file used as a directory: not there
+  }
+}
+
+async function readData(layer: Layer, wanted: Map<number, Inode>, maxBytes: number, signal: AbortSignal | undefined): Promise<Map<Inode, Buffer>> {
+  const found = new Map<Inode, Buffer>();
+  for await (const item of layerEntries(layer, signal)) {
+    const inode = wanted.get(item.ordinal);
+    if (inode === undefined) continue;
+    if (item.entry.size > maxBytes) {
+      throw new UndockerError('UNDOCKER_UNSUPPORTED', `${layer.where}: ${toDisplay(item.entry.path)} is ${item.entry.size} bytes, over the ${maxBytes} this reads`);
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of item.body) chunks.push(chunk);
+    found.set(inode, Buffer.concat(chunks));
+  }
+  return found;
+}
+
+/** probeRootfs flattens `image`'s metadata and reads the files in `read`. */
+export async function probeRootfs(image: Image, read: string[], options: ProbeOptions = {}): Promise<RootfsProbe> {
+  const layers = options.layers ?? image.layers;
+  const tree = await replayLayers(layers, options.signal);
+  const byLayer = new Map<number, Map<number, Inode>>();
+  for (const path of read) {
+    const inode = lookup(tree, path)?.inode;
+    if (inode?.kind !== 'file') continue;
+    const ordinals = byLayer.get(inode.layer) ?? new Map<number, Inode>();
+    ordinals.set(inode.ordinal, inode);
+    byLayer.set(inode.layer, ordinals);
+  }
+  const data = new Map<Inode, Buffer>();
+  for (const [index, wanted] of byLayer) {
+    const found = await readData(layers[index] as Layer, wanted, options.maxBytes ?? 4 * 1024 * 1024, options.signal);
+    for (const [inode, bytes] of found) data.set(inode, bytes);
+  }
+  return {
+    exists: (path) => lookup(tree, path) !== undefined,
+    text: (path) => {
+      const inode = lookup(tree, path)?.inode;
+      return inode === undefined ? undefined : data.get(inode)?.toString('utf8');
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * renderLxcConfig formats a RunSpec as an LXC container config (lxc.container.conf(5)), as the
+ * Go undocker's lxcconfig did: common.conf included, the command for both lxc-start
+ * (lxc.init.cmd) and lxc-execute (lxc.execute.cmd), environment, working directory, ids, stop
+ * signal. Networking is left to the host's LXC defaults.
+ */
+import { UndockerError } from '../errors.js';
+import type { RunSpec } from '../config/run-spec.js';
+import { quoteExecuteWord, toInitWord, toLxcValue } from './lxc-quote.js';
+import { renderTemplate } from './template.js';
+import { toVolumeMounts } from './volumes.js';
+
+/** LXC_ARCH maps OCI architectures to lxc.arch names. */
+const LXC_ARCH: Record<string, string> = {
+  amd64: 'x86_64', '386': 'i686', arm64: 'aarch64', arm: 'armv7l', ppc64le: 'ppc64le', s390x: 's390x', riscv64: 'riscv64',
+};
+
+/** TEMPLATE_CONFIG is the placeholder lxc-create's local template replaces with LXC's config folder. */
+export const TEMPLATE_CONFIG = 'LXC_TEMPLATE_CONFIG';
+
+/** LxcOptions shape the config beyond the run spec. */
+export interface LxcOptions {
+  /** templateConfig is LXC's config folder, or the LXC_TEMPLATE_CONFIG placeholder */
+  templateConfig: string;
+  volumeDir?: string;
+  /** executeOnly leaves lxc.init.cmd out, for a command lxc.init.cmd cannot hold */
+  executeOnly: boolean;
+  header: string;
+  warn: (message: string) => void;
+}
+
+function initCmd(spec: RunSpec, options: LxcOptions): string[] {
+  if (options.executeOnly) {
+    options.warn('the config has no lxc.init.cmd (--execute-only): run it with lxc-execute; lxc-start would run the image\'s /sbin/init');
+    return [];
+  }
+  try {
+    return [`lxc.init.cmd = ${spec.argv.map((word, i) => toInitWord(word, `argument ${i} of the command`)).join(' ')}`];
+  } catch (error) {
+    if (!(error instanceof UndockerError)) throw error;
+    throw new UndockerError(error.code, `${error.message}; pass --execute-only for a config that only lxc-execute runs, which keeps every argument whole`);
+  }
+}
+
+function mountLines(spec: RunSpec, options: LxcOptions): string[] {
+  const mounts = toVolumeMounts(spec.volumes, options.volumeDir);
+  if (mounts.length > 0 && options.volumeDir === undefined) options.warn(`volumes ${spec.volumes.join(' ')} are temporary file systems, emptied at every start: give --volume-dir DIR to keep them`);
+  // lxc.mount.entry paths are relative to the rootfs; create=dir makes a missing mount point.
+  return mounts.map((m) => (m.hostPath === undefined
+    ? `lxc.mount.entry = tmpfs ${m.path.slice(1)} tmpfs defaults,create=dir 0 0`
+    : `lxc.mount.entry = ${m.hostPath} ${m.path.slice(1)} none bind,create=dir 0 0`));
+}
+
+/** renderLxcConfig returns the text of an LXC config for `spec`. */
+export function renderLxcConfig(spec: RunSpec, options: LxcOptions): string {
+  if (spec.healthcheck !== undefined) options.warn(`the image's Healthcheck (${JSON.stringify(spec.healthcheck.Test)}) has no LXC equivalent: left out`);
+  if (spec.ports.length > 0) options.warn(`ports ${spec.ports.map((p) => `${p.port}/${p.protocol}`).join(' ')}: LXC has no port mapping; the container's network decides how they are reached`);
+  const arch = LXC_ARCH[spec.architecture];
+  if (arch === undefined) options.warn(`architecture ${spec.architecture} has no lxc.arch name: left out`);
+  return renderTemplate('lxc.conf', {
+    header: options.header,
+    template_config: options.templateConfig,
+    arch: arch === undefined ? [] : [`lxc.arch = ${arch}`],
+    init_cmd: initCmd(spec, options),
+    execute_cmd: spec.argv.map((word, i) => quoteExecuteWord(word, `argument ${i} of the command`)).join(' '),
+    environment: spec.env.map(([name, value]) => `lxc.environment = ${toLxcValue(`${name}=${value}`, `environment variable ${name}`)}`),
+    cwd: toLxcValue(spec.workingDir, 'WorkingDir'),
+    uid: String(spec.user.uid),
+    gid: String(spec.user.gid),
+    groups: spec.user.additionalGids.length > 0 ? [`lxc.init.groups = ${spec.user.additionalGids.join(',')}`] : [],
+    stop_signal: spec.stopSignal,
+    hostname: spec.hostname,
+    mounts: mountLines(spec, options),
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * renderNspawnUnit formats a RunSpec as a systemd.nspawn(5) settings file: the image's command
+ * as Parameters= with Boot=no and ProcessTwo=yes (a stub init as PID 1 reaps zombies), one
+ * Environment= per variable, and mounts and networking as asked. What a .nspawn file cannot
+ * say is a warning.
+ */
+import type { RunSpec } from '../config/run-spec.js';
+import { quoteNspawnWord, toNspawnPath } from './nspawn-quote.js';
+import { renderTemplate } from './template.js';
+import { toVolumeMounts } from './volumes.js';
+
+/** NspawnNetwork is how the container is networked: the host's, none, or a veth pair. */
+export type NspawnNetwork = 'host' | 'none' | 'veth';
+
+/** NspawnOptions shape the unit beyond the run spec. */
+export interface NspawnOptions {
+  /** name is the machine name: the unit is NAME.nspawn */
+  name: string;
+  network: NspawnNetwork;
+  volumeDir?: string;
+  /** hasGetent: systemd-nspawn needs the image's getent to switch to a User= */
+  hasGetent: boolean;
+  header: string;
+  warn: (message: string) => void;
+}
+
+function userLines(spec: RunSpec, options: NspawnOptions): string[] {
+  const { user } = spec;
+  if (user.uid === 0 && user.gid === 0) return [];
+  if (!options.hasGetent) options.warn(`systemd-nspawn switches to User= with the image's getent, and ${spec.image} has none: the container will fail to start as ${user.spec}`);
+  if (user.group !== undefined) options.warn(`User= cannot set a group: systemd-nspawn runs ${user.name ?? user.uid} with its own groups from the image's passwd and group, not ${user.group}`);
+  else if (user.uid !== 0 && user.gid === 0 && user.name === undefined) options.warn(`uid ${user.uid} is not in the image's /etc/passwd: systemd-nspawn cannot switch to it`);
+  return [`User=${quoteNspawnWord(user.name ?? String(user.uid), 'User')}`];
+}
+
+function networkLines(spec: RunSpec, options: NspawnOptions): string[] {
+  const ports = spec.ports.map((p) => (p.end === p.port ? `${p.port}/${p.protocol}` : `${p.port}-${p.end}/${p.protocol}`));
+  if (options.network === 'host') {
+    if (ports.length > 0) options.warn(`ports ${ports.join(' ')} are not mapped: with the host's network the container's ports are the host's (use --network veth to map them)`);
+    return [];
+  }
+  if (options.network === 'none') return ['', '[Network]', 'Private=yes'];
+  const lines = ['', '[Network]', 'VirtualEthernet=yes'];
+  for (const p of spec.ports) {
+    if (p.protocol === 'sctp') options.warn(`port ${p.port}/sctp: systemd-nspawn maps only tcp and udp ports`);
+    else for (let port = p.port; port <= p.end; port++) lines.push(`Port=${p.protocol}:${port}:${port}`);
+  }
+  return lines;
+}
+
+function fileLines(spec: RunSpec, options: NspawnOptions): string[] {
+  const mounts = toVolumeMounts(spec.volumes, options.volumeDir);
+  if (mounts.length === 0) return [];
+  if (options.volumeDir === undefined) options.warn(`volumes ${spec.volumes.join(' ')} are temporary file systems, emptied at every start: give --volume-dir DIR to keep them`);
+  return ['', '[Files]', ...mounts.map((m) => (m.hostPath === undefined ? `TemporaryFileSystem=${m.path}` : `Bind=${m.hostPath}:${m.path}`))];
+}
+
+/** renderNspawnUnit returns the text of NAME.nspawn for `spec`. */
+export function renderNspawnUnit(spec: RunSpec, options: NspawnOptions): string {
+  if (spec.healthcheck !== undefined) options.warn(`the image's Healthcheck (${JSON.stringify(spec.healthcheck.Test)}) has no systemd-nspawn equivalent: left out`);
+  const personality = spec.architecture === '386' ? ['Personality=x86'] : [];
+  return renderTemplate('nspawn.nspawn', {
+    header: options.header,
+    name: options.name,
+    parameters: spec.argv.map((word, i) => quoteNspawnWord(word, `argument ${i} of the command`)).join(' '),
+    environment: spec.env.map(([name, value]) => `Environment=${quoteNspawnWord(`${name}=${value}`, `environment variable ${name}`)}`),
+    working_directory: toNspawnPath(spec.workingDir, 'WorkingDir'),
+    user: userLines(spec, options),
+    kill_signal: spec.stopSignal,
+    hostname: spec.hostname,
+    personality,
+    files: fileLines(spec, options),
+    network: networkLines(spec, options),
+  });
+}
