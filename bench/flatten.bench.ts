@@ -22,8 +22,18 @@ const UNDOCKER = fileURLToPath(new URL('../../bin/undocker.js', import.meta.url)
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
+/** BenchFile is one generated entry: `size` bytes of a pattern, or the given content or link. */
+export interface BenchFile {
+  path: string;
+  size: number;
+  type?: TarEntry['type'];
+  content?: Buffer;
+  linkname?: string;
+  mode?: number;
+}
+
 /** writeLayer streams generated entries into a layer tar on disk. */
-async function writeLayer(path: string, files: Array<{ path: string; size: number; type?: TarEntry['type'] }>): Promise<void> {
+async function writeLayer(path: string, files: BenchFile[]): Promise<void> {
   const out = createWriteStream(path, { highWaterMark: 4 * MiB });
   const block = Buffer.alloc(4 * MiB);
   for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((i * 2654435761) >>> 0, i);
@@ -35,9 +45,11 @@ async function writeLayer(path: string, files: Array<{ path: string; size: numbe
       const dir = parts.slice(0, i).join('/');
       if (!dirs.has(dir)) { dirs.add(dir); await write(encodeEntry(newEntry({ path: `${dir}/`, type: 'directory', mtime: 1_700_000_000 }))); }
     }
-    await write(encodeEntry(newEntry({ path: file.path, type: file.type ?? 'file', size: file.size, mtime: 1_700_000_000, mode: 0o644 })));
-    for (let left = file.size; left > 0; left -= block.length) await write(left >= block.length ? block : block.subarray(0, left));
-    await write(dataPadding(file.size));
+    const size = file.content?.length ?? file.size;
+    await write(encodeEntry(newEntry({ path: file.path, type: file.type ?? 'file', size, mtime: 1_700_000_000, mode: file.mode ?? 0o644, ...(file.linkname ? { linkname: file.linkname } : {}) })));
+    if (file.content !== undefined) await write(file.content);
+    else for (let left = size; left > 0; left -= block.length) await write(left >= block.length ? block : block.subarray(0, left));
+    await write(dataPadding(size));
   }
   await write(END_OF_ARCHIVE);
   out.end();
@@ -49,8 +61,17 @@ export function smallFiles(prefix: string, count: number, size: (i: number) => n
   return Array.from({ length: count }, (_, i) => ({ path: `${prefix}/d${i % 200}/f${i}`, size: size(i) }));
 }
 
+/** gibLayers are ~1 GiB in 4 layers: a distro-like base, an update that overwrites and deletes, app files, big assets. */
+export function gibLayers(): BenchFile[][] {
+  const base = smallFiles('usr/lib', 30_000, (i) => 1024 + (i * 7919) % 16_384); // ~260 MB
+  const update = [...smallFiles('usr/lib', 5_000, (i) => 2048 + (i * 104_729) % 8192), ...Array.from({ length: 500 }, (_, i) => ({ path: `usr/lib/d${i % 200}/.wh.f${10_000 + i}`, size: 0 }))];
+  const app = [...smallFiles('opt/app', 8_000, (i) => 4096 + (i * 31) % 32_768), { path: 'opt/app/bundle.bin', size: 200 * MiB }];
+  const assets = Array.from({ length: 6 }, (_, i) => ({ path: `srv/assets/blob${i}.bin`, size: 64 * MiB }));
+  return [base, update, app, assets];
+}
+
 /** makeImage writes a docker save archive from generated layers. */
-export async function makeImage(dir: string, name: string, layers: Array<Array<{ path: string; size: number; type?: TarEntry['type'] }>>): Promise<string> {
+export async function makeImage(dir: string, name: string, layers: BenchFile[][]): Promise<string> {
   const paths: string[] = [];
   for (const [i, files] of layers.entries()) {
     const path = join(dir, `${name}-layer${i}.tar`);
@@ -64,7 +85,7 @@ export async function makeImage(dir: string, name: string, layers: Array<Array<{
 }
 
 /** run times a command and samples its peak RSS (VmHWM) from /proc until it exits. */
-async function run(command: string, args: string[], stdout: 'ignore' | string = 'ignore'): Promise<{ seconds: number; peakRssMb: number }> {
+export async function run(command: string, args: string[], stdout: 'ignore' | string = 'ignore'): Promise<{ seconds: number; peakRssMb: number }> {
   const output = stdout === 'ignore' ? 'ignore' : createWriteStream(stdout);
   if (output !== 'ignore') await once(output, 'open');
   const started = process.hrtime.bigint();
@@ -84,7 +105,8 @@ async function run(command: string, args: string[], stdout: 'ignore' | string = 
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, peakRssMb: peakKb / 1024 };
 }
 
-async function best(times: number, fn: () => Promise<{ seconds: number; peakRssMb: number }>, between: () => void): Promise<{ seconds: number; peakRssMb: number }> {
+/** best runs `fn` `times` times, `between` before each, and keeps the fastest time and the highest peak. */
+export async function best(times: number, fn: () => Promise<{ seconds: number; peakRssMb: number }>, between: () => void): Promise<{ seconds: number; peakRssMb: number }> {
   let result = { seconds: Infinity, peakRssMb: 0 };
   for (let i = 0; i < times; i++) {
     between();
@@ -98,11 +120,7 @@ async function best(times: number, fn: () => Promise<{ seconds: number; peakRssM
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(process.env.TMPDIR ?? tmpdir(), 'undocker-bench-'));
   try {
-    // ~1 GiB in 4 layers: a distro-like base, an update that overwrites and deletes, app files, big assets.
-    const base = smallFiles('usr/lib', 30_000, (i) => 1024 + (i * 7919) % 16_384); // ~260 MB
-    const update = [...smallFiles('usr/lib', 5_000, (i) => 2048 + (i * 104_729) % 8192), ...Array.from({ length: 500 }, (_, i) => ({ path: `usr/lib/d${i % 200}/.wh.f${10_000 + i}`, size: 0 }))];
-    const app = [...smallFiles('opt/app', 8_000, (i) => 4096 + (i * 31) % 32_768), { path: 'opt/app/bundle.bin', size: 200 * MiB }];
-    const assets = Array.from({ length: 6 }, (_, i) => ({ path: `srv/assets/blob${i}.bin`, size: 64 * MiB }));
+    const [base, update, app, assets] = gibLayers() as [BenchFile[], BenchFile[], BenchFile[], BenchFile[]];
     process.stderr.write('making a ~1 GiB image of 4 layers...\n');
     const image = await makeImage(dir, 'bench', [base, update, app, assets]);
     const flatTar = join(dir, 'flat.tar');

@@ -1,6 +1,6 @@
 /**
  * The undocker library: open image archives, read their configs, flatten their layers, and
- * generate systemd-nspawn and LXC configurations from them.
+ * generate systemd-nspawn and LXC configurations from them, run them, and install them.
  */
 export * from './errors.js';
 export type * from './image/types.js';
@@ -21,3 +21,11 @@ export { probeRootfs, type RootfsProbe } from './flatten/rootfs-probe.js';
 export { renderNspawnUnit, type NspawnOptions, type NspawnNetwork } from './generate/nspawn-unit.js';
 export { renderLxcConfig, type LxcOptions } from './generate/lxc-config.js';
 export { writeLxcTemplate, lxcCreateArgs } from './generate/lxc-template.js';
+export { runImage, type RunImageOptions } from './launch/run-image.js';
+export { toNspawnArgv } from './launch/nspawn-argv.js';
+export { toLxcRunConfig, toLxcExecuteArgv } from './launch/lxc-run-config.js';
+export { parseBindMount, parsePublish, type RunRequest, type Runtime, type Network, type BindMount, type Publish } from './launch/run-request.js';
+export { cacheRoot } from './cache/cache-root.js';
+export { cachedRootfs, listCachedImages, findCachedImage, removeCachedImage, pruneCache, type CachedImage } from './cache/image-cache.js';
+export { installNspawnMachine, uninstallNspawnMachine, MACHINES_DIR, NSPAWN_DIR } from './install/nspawn-machine.js';
+export { installLxcContainer, uninstallLxcContainer } from './install/lxc-container.js';

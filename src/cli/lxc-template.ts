@@ -5,9 +5,10 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { renderLxcConfig, TEMPLATE_CONFIG } from '../generate/lxc-config.js';
-import { lxcCreateArgs, writeLxcTemplate } from '../generate/lxc-template.js';
+import { lxcCreateArgs, type LxcTemplateFiles, writeLxcTemplate } from '../generate/lxc-template.js';
 import { renderTemplate } from '../generate/template.js';
 import { describeImage } from '../image/select.js';
+import type { Image } from '../image/types.js';
 import { withImage } from './archive.js';
 import { containerName, generatorCommand, headerOf, runSpecOf, Warnings } from './generate.js';
 import type { LxcCommandOptions } from './lxcconfig.js';
@@ -15,6 +16,20 @@ import { printLine } from './output.js';
 
 function shellWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** lxcTemplateFiles renders what goes into meta.tar.xz: the container config and the create message. */
+export async function lxcTemplateFiles(image: Image, input: string, name: string, options: LxcCommandOptions, signal: AbortSignal, warnings: Warnings): Promise<LxcTemplateFiles> {
+  const { spec } = await runSpecOf(image, input, name, warnings.add, signal);
+  const config = renderLxcConfig(spec, {
+    templateConfig: TEMPLATE_CONFIG, executeOnly: options.executeOnly ?? false, header: headerOf(image), warn: warnings.add,
+    ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
+  });
+  const createMessage = renderTemplate('lxc-create-message', {
+    image: describeImage(image),
+    start_line: options.executeOnly ? 'lxc-start cannot run it: its command holds arguments lxc.init.cmd cannot.' : 'Start it as a service with lxc-start -n NAME.',
+  });
+  return { config, createMessage };
 }
 
 /** registerLxcTemplate adds the lxc-template command. */
@@ -31,16 +46,8 @@ export function registerLxcTemplate(program: Command, signal: AbortSignal): void
       await withImage(input, selector, options, signal, async (image) => {
         const name = containerName(options, image);
         const warnings = new Warnings();
-        const { spec } = await runSpecOf(image, input, name, warnings.add, signal);
-        const config = renderLxcConfig(spec, {
-          templateConfig: TEMPLATE_CONFIG, executeOnly: options.executeOnly ?? false, header: headerOf(image), warn: warnings.add,
-          ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
-        });
-        const createMessage = renderTemplate('lxc-create-message', {
-          image: describeImage(image),
-          start_line: options.executeOnly ? 'lxc-start cannot run it: its command holds arguments lxc.init.cmd cannot.' : 'Start it as a service with lxc-start -n NAME.',
-        });
-        await writeLxcTemplate(image, dir, { config, createMessage }, { signal, force: options.force ?? false });
+        const files = await lxcTemplateFiles(image, input, name, options, signal, warnings);
+        await writeLxcTemplate(image, dir, files, { signal, force: options.force ?? false });
         warnings.print();
         printLine(lxcCreateArgs(name, dir).map(shellWord).join(' '));
       });

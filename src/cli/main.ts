@@ -1,9 +1,11 @@
 /**
  * The CLI entry point: run the program, turn any failure into one line and an exit status
- * (0 success, 1 failure, 2 usage, 130/143 interrupted), and stop work cleanly on signals.
+ * (0 success, 1 failure, 2 usage, 130/143 interrupted; `run` passes the container's status, or
+ * 125), and stop work cleanly on signals.
  */
 import { CommanderError } from 'commander';
 import { UndockerError } from '../errors.js';
+import { ExitStatus } from './exit-status.js';
 import { printError } from './output.js';
 import { buildProgram } from './program.js';
 
@@ -23,10 +25,13 @@ async function main(argv: string[]): Promise<number> {
     if (error.code === 'EPIPE') process.exit(interrupted ?? 0);
   });
   try {
-    await buildProgram(controller.signal).parseAsync(argv);
+    const word = argv[2];
+    const program = await buildProgram(controller.signal, word?.startsWith('-') ? undefined : word);
+    await program.parseAsync(argv);
     return 0;
   } catch (error) {
     if (interrupted !== undefined) return interrupted;
+    if (error instanceof ExitStatus) return error.status;
     if (error instanceof CommanderError) {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : 2;
     }

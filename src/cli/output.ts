@@ -42,3 +42,15 @@ export function formatBytes(bytes: number | undefined): string {
   while (value >= 1000 && unit < units.length - 1) { value /= 1000; unit++; }
   return unit === 0 ? `${bytes}B` : `${value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)}${units[unit]}`;
 }
+
+/** formatAge renders a duration in milliseconds as `docker images` does: "5 minutes ago". */
+export function formatAge(milliseconds: number): string {
+  const seconds = Math.max(0, Math.round(milliseconds / 1000));
+  const steps: Array<[number, string]> = [[60, 'second'], [60, 'minute'], [24, 'hour'], [7, 'day'], [Number.POSITIVE_INFINITY, 'week']];
+  let value = seconds;
+  for (const [size, unit] of steps) {
+    if (value < size) return `${value} ${unit}${value === 1 ? '' : 's'} ago`;
+    value = Math.floor(value / size);
+  }
+  return 'long ago';
+}

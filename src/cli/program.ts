@@ -1,26 +1,57 @@
 /**
- * The undocker command line: one subcommand per file, registered here.
+ * The undocker command line: one subcommand per file, registered here. Only the command being
+ * run is loaded: loading every command's libraries would add about 100 ms to each start, and a
+ * warm `undocker run` should cost little more than the runtime itself. Help and unknown words
+ * load them all.
  */
 import { Command } from 'commander';
-import { registerConfig } from './config.js';
-import { registerLayers } from './layers.js';
-import { registerList } from './list.js';
-import { registerRootfs } from './rootfs.js';
+import { ExitStatus, FAILED_TO_START } from './exit-status.js';
 import { printError } from './output.js';
 import { VERSION } from './version.js';
-import { registerNspawnUnit } from './nspawn-unit.js';
-import { registerLxcConfig } from './lxcconfig.js';
-import { registerLxcTemplate } from './lxc-template.js';
 
-/** buildProgram makes the commander program; `signal` aborts running work on Ctrl-C. */
-export function buildProgram(signal: AbortSignal): Command {
+type Register = (program: Command, signal: AbortSignal) => void;
+
+/** COMMANDS loads each subcommand's registration, in the order help lists them. */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  list: async () => (await import('./list.js')).registerList,
+  layers: async () => (await import('./layers.js')).registerLayers,
+  config: async () => (await import('./config.js')).registerConfig,
+  rootfs: async () => (await import('./rootfs.js')).registerRootfs,
+  'nspawn-unit': async () => (await import('./nspawn-unit.js')).registerNspawnUnit,
+  lxcconfig: async () => (await import('./lxcconfig.js')).registerLxcConfig,
+  'lxc-template': async () => (await import('./lxc-template.js')).registerLxcTemplate,
+  run: async () => (await import('./run.js')).registerRun,
+  images: async () => (await import('./images.js')).registerImages,
+  rmi: async () => (await import('./images.js')).registerRmi,
+  rm: async () => (await import('./images.js')).registerRm,
+  prune: async () => (await import('./images.js')).registerPrune,
+  install: async () => (await import('./install.js')).registerInstall,
+  uninstall: async () => (await import('./install.js')).registerUninstall,
+};
+
+const outputError = (text: string): void => printError(text.replace(/^error: /, '').trim());
+
+/**
+ * buildProgram makes the commander program; `signal` aborts running work on Ctrl-C. Given the
+ * subcommand about to run, it loads that one alone.
+ */
+export async function buildProgram(signal: AbortSignal, only?: string): Promise<Command> {
   const program = new Command('undocker')
     .description('Turn Docker and OCI images into root filesystems for systemd-nspawn and LXC, without Docker')
     .version(VERSION)
     .showHelpAfterError('(run undocker --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (text) => printError(text.replace(/^error: /, '').trim()) });
-  for (const register of [registerList, registerLayers, registerConfig, registerRootfs, registerNspawnUnit, registerLxcConfig, registerLxcTemplate]) register(program, signal);
-  for (const command of program.commands) command.exitOverride().configureOutput({ outputError: (text) => printError(text.replace(/^error: /, '').trim()) });
+    .enablePositionalOptions()
+    .configureOutput({ outputError });
+  const names = only !== undefined && Object.hasOwn(COMMANDS, only) ? [only] : Object.keys(COMMANDS);
+  const registers = await Promise.all(names.map((name) => (COMMANDS[name] as () => Promise<Register>)()));
+  for (const register of registers) register(program, signal);
+  for (const command of program.commands) {
+    command.exitOverride((error) => {
+      // docker run's convention: a run that never started exits 125, usage errors included.
+      if (command.name() === 'run' && error.exitCode !== 0) throw new ExitStatus(FAILED_TO_START);
+      throw error;
+    }).configureOutput({ outputError });
+  }
   return program;
 }

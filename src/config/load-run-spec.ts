@@ -3,7 +3,6 @@
  * (its passwd and group, whether it has `getent`). This reads the image; toRunSpec does not.
  */
 import type { RootfsProbe } from '../flatten/rootfs-probe.js';
-import { probeRootfs } from '../flatten/rootfs-probe.js';
 import { toConfigView } from '../image/config-view.js';
 import type { Image } from '../image/types.js';
 import { toMachineName } from './machine-name.js';
@@ -28,6 +27,8 @@ export interface LoadOptions {
   name?: string;
   warn?: (message: string) => void;
   signal?: AbortSignal;
+  /** probe answers for the image's files; by default the layers are read */
+  probe?: RootfsProbe;
 }
 
 function userDbOf(probe: RootfsProbe): UserDb {
@@ -42,7 +43,8 @@ function userDbOf(probe: RootfsProbe): UserDb {
 /** loadRunSpec reads what the run spec needs from `image` and derives it. */
 export async function loadRunSpec(image: Image, options: LoadOptions): Promise<ImageRunSpec> {
   const view = toConfigView(image);
-  const probe = await probeRootfs(image, ['etc/passwd', 'etc/group'], { signal: options.signal });
+  // The layer reader is loaded only when no probe is given (a warm run reads its cached tree).
+  const probe = options.probe ?? await (await import('../flatten/rootfs-probe.js')).probeRootfs(image, ['etc/passwd', 'etc/group'], { signal: options.signal });
   const spec = toRunSpec({
     view, where: options.where, userDb: userDbOf(probe),
     defaultHostname: options.name ?? toMachineName(view.names[0]),

@@ -25,6 +25,7 @@ export interface UnpackOptions extends FlattenOptions {
 /** unpackRootfs flattens an image into directory `target`, created whole or not at all. */
 export async function unpackRootfs(image: Image, target: string, options: UnpackOptions = {}): Promise<void> {
   const layers = options.layers ?? image.layers;
+  options.signal?.throwIfAborted();
   await fillDirectoryAtomically(target, options.force ?? false, async (directory) => {
     const tree = new FsTree();
     let where = '';

@@ -18,6 +18,9 @@ const LXC_ARCH: Record<string, string> = {
 /** TEMPLATE_CONFIG is the placeholder lxc-create's local template replaces with LXC's config folder. */
 export const TEMPLATE_CONFIG = 'LXC_TEMPLATE_CONFIG';
 
+/** LXC_CONFIG_DIR is where LXC packages install common.conf (what LXC_TEMPLATE_CONFIG becomes). */
+export const LXC_CONFIG_DIR = '/usr/share/lxc/config';
+
 /** LxcOptions shape the config beyond the run spec. */
 export interface LxcOptions {
   /** templateConfig is LXC's config folder, or the LXC_TEMPLATE_CONFIG placeholder */

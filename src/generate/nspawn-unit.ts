@@ -37,7 +37,8 @@ function networkLines(spec: RunSpec, options: NspawnOptions): string[] {
   const ports = spec.ports.map((p) => (p.end === p.port ? `${p.port}/${p.protocol}` : `${p.port}-${p.end}/${p.protocol}`));
   if (options.network === 'host') {
     if (ports.length > 0) options.warn(`ports ${ports.join(' ')} are not mapped: with the host's network the container's ports are the host's (use --network veth to map them)`);
-    return [];
+    // Said outright: systemd-nspawn@.service passes --network-veth, which a trusted unit overrides.
+    return ['', '[Network]', 'VirtualEthernet=no'];
   }
   if (options.network === 'none') return ['', '[Network]', 'Private=yes'];
   const lines = ['', '[Network]', 'VirtualEthernet=yes'];

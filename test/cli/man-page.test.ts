@@ -10,8 +10,8 @@ import { buildProgram } from '../../src/cli/program.js';
 
 const MAN = readFileSync(fileURLToPath(new URL('../../../man/undocker.1', import.meta.url)), 'utf8').replace(/\\-/g, '-');
 
-test('every command and long option is in the man page', () => {
-  const program = buildProgram(new AbortController().signal);
+test('every command and long option is in the man page', async () => {
+  const program = await buildProgram(new AbortController().signal);
   const names = program.commands.map((command) => command.name());
   assert.ok(names.length >= 4);
   for (const command of program.commands) {

@@ -1,0 +1,86 @@
+/**
+ * `npm run bench`, part two: how long `undocker run` takes.
+ * - warm: `undocker run IMAGE true` on a cached image, beside `systemd-nspawn -D ROOTFS true` on
+ *   the same cached rootfs, in the same run; target overhead under 150 ms;
+ * - cold: the first run of a ~1 GiB image (flattening included), beside `undocker rootfs -C`.
+ * Needs root, systemd-nspawn and an overlay-capable $TMPDIR; says so and stops otherwise.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchFile, best, gibLayers, makeImage, run } from './flatten.bench.js';
+
+const UNDOCKER = fileURLToPath(new URL('../../bin/undocker.js', import.meta.url));
+
+/** busyboxLayer is a layer with busybox as /bin/busybox and /bin/true, and an empty /usr. */
+function busyboxLayer(): BenchFile[] {
+  return [
+    { path: 'bin/busybox', size: 0, content: readFileSync('/bin/busybox'), mode: 0o755 },
+    { path: 'bin/true', size: 0, type: 'symlink', linkname: 'busybox' },
+    { path: 'usr/', size: 0, type: 'directory', mode: 0o755 },
+  ];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+async function times(count: number, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number[]> {
+  const seconds: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = process.hrtime.bigint();
+    const result = spawnSync(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.toString()}`);
+    seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+  return seconds;
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v systemd-nspawn']).status !== 0) {
+    process.stdout.write('run benchmark skipped: it needs root and systemd-nspawn\n');
+    return;
+  }
+  const dir = await mkdtemp(join(process.env.TMPDIR ?? tmpdir(), 'undocker-run-bench-'));
+  const env = { UNDOCKER_CACHE: join(dir, 'cache') };
+  try {
+    const small = await makeImage(dir, 'small', [busyboxLayer()]);
+    await times(1, UNDOCKER, ['run', small, 'true'], env);
+    const [hex] = readdirSync(join(dir, 'cache', 'images'));
+    const rootfs = join(dir, 'cache', 'images', hex as string, 'rootfs');
+    const nspawn = await times(15, 'systemd-nspawn', ['--quiet', '--register=no', '--keep-unit', `--directory=${rootfs}`, 'true'], {});
+    const warm = await times(15, UNDOCKER, ['run', small, 'true'], env);
+    const node = await times(15, process.execPath, ['-e', '0'], {});
+
+    process.stderr.write('making a ~1 GiB image of 5 layers...\n');
+    const big = await makeImage(dir, 'big', [busyboxLayer(), ...gibLayers()]);
+    const target = join(dir, 'rootfs');
+    const clean = (): void => {
+      rmSync(target, { recursive: true, force: true });
+      spawnSync(UNDOCKER, ['prune'], { env: { ...process.env, ...env } });
+      execFileSync('sync');
+    };
+    const cold = await best(2, () => run('env', [`UNDOCKER_CACHE=${env.UNDOCKER_CACHE}`, UNDOCKER, 'run', big, 'true']), clean);
+    const rootfsDir = await best(2, () => run(UNDOCKER, ['rootfs', big, '-C', target]), clean);
+
+    const overhead = median(warm) - median(nspawn);
+    const ms = (s: number): string => `${(s * 1000).toFixed(0)} ms`;
+    const lines = [
+      `undocker run IMAGE true (warm cache)           median ${ms(median(warm))}   best ${ms(Math.min(...warm))}`,
+      `systemd-nspawn -D ROOTFS true (same rootfs)    median ${ms(median(nspawn))}   best ${ms(Math.min(...nspawn))}`,
+      `overhead                                       ${ms(overhead)}   (target < 150 ms: ${overhead < 0.15 ? 'met' : 'NOT met'}; node -e 0 alone: median ${ms(median(node))})`,
+      `undocker run BIG true (cold, ~1 GiB)           ${cold.seconds.toFixed(2)} s   peak RSS ${cold.peakRssMb.toFixed(0)} MB`,
+      `undocker rootfs BIG -C DIR                     ${rootfsDir.seconds.toFixed(2)} s   peak RSS ${rootfsDir.peakRssMb.toFixed(0)} MB`,
+      `(warm: median of 15 runs; cold: best of 2; ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores)`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

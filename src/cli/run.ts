@@ -1,0 +1,145 @@
+/**
+ * `undocker run [OPTIONS] IMAGE [COMMAND [ARG...]]`: run an image under systemd-nspawn or LXC
+ * with docker run's options. The exit status is the container's; 125 means undocker failed
+ * before the container started (as with docker run), 130/143 that it was stopped by a signal.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { cacheRoot } from '../cache/cache-root.js';
+import { parseEnvFile, toEnvEntry } from '../config/env-file.js';
+import { checkMachineName, toMachineName } from '../config/machine-name.js';
+import type { RunOverrides } from '../config/run-spec.js';
+import { UndockerError, UsageError } from '../errors.js';
+import { describeImage } from '../image/select.js';
+import { runImage } from '../launch/run-image.js';
+import { type Network, parseBindMount, parsePublish, type RunRequest, type Runtime } from '../launch/run-request.js';
+import { withImage } from './archive.js';
+import { ExitStatus, FAILED_TO_START } from './exit-status.js';
+import { parseImageArgument } from './image-argument.js';
+import { printWarning } from './output.js';
+
+interface RunOptions {
+  runtime: string;
+  env: string[];
+  envFile: string[];
+  volume: string[];
+  workdir?: string;
+  user?: string;
+  entrypoint?: string;
+  name?: string;
+  tty?: boolean;
+  interactive?: boolean;
+  network: string;
+  publish: string[];
+  hostname?: string;
+  readOnly?: boolean;
+  platform?: string;
+  image?: string;
+  rm?: boolean;
+  keep?: boolean;
+  stopTimeout: string;
+}
+
+const collect = (value: string, all: string[]): string[] => [...all, value];
+
+function overridesOf(options: RunOptions, command: string[]): RunOverrides {
+  const env: string[] = [];
+  for (const file of options.envFile) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--env-file ${file}: ${(error as Error).message}`);
+    }
+    env.push(...parseEnvFile(text, file));
+  }
+  for (const entry of options.env) {
+    const value = toEnvEntry(entry, '-e');
+    if (value !== undefined) env.push(value);
+  }
+  return {
+    env,
+    ...(command.length > 0 ? { cmd: command } : {}),
+    // docker run --entrypoint takes one word; an empty one clears the image's.
+    ...(options.entrypoint !== undefined ? { entrypoint: options.entrypoint === '' ? [] : [options.entrypoint] } : {}),
+    ...(options.workdir !== undefined ? { workingDir: options.workdir } : {}),
+    ...(options.user !== undefined ? { user: options.user } : {}),
+    ...(options.hostname !== undefined ? { hostname: options.hostname } : {}),
+  };
+}
+
+function requestOf(options: RunOptions, name: string): RunRequest {
+  if (options.runtime !== 'nspawn' && options.runtime !== 'lxc') throw new UsageError(`run: --runtime ${options.runtime}: use nspawn or lxc`);
+  if (!['host', 'none', 'veth'].includes(options.network)) throw new UsageError(`run: --network ${options.network}: use host, none or veth`);
+  const publish = options.publish.map(parsePublish);
+  if (publish.length > 0 && options.network !== 'veth') throw new UsageError('run: -p needs --network veth: with the host\'s network the container\'s ports are the host\'s');
+  const stopTimeout = Number(options.stopTimeout);
+  if (!Number.isInteger(stopTimeout) || stopTimeout < 0) throw new UsageError(`run: --stop-timeout ${options.stopTimeout}: give whole seconds`);
+  if (options.tty && options.interactive && !process.stdin.isTTY) throw new UsageError('run: -t -i: the input device is not a TTY');
+  return {
+    runtime: options.runtime as Runtime, network: options.network as Network, volumes: options.volume.map(parseBindMount), publish,
+    tty: options.tty ?? false, interactive: options.interactive ?? false, readOnly: options.readOnly ?? false, name, stopTimeout,
+  };
+}
+
+function defaultName(imageName: string): string {
+  const base = toMachineName(imageName).slice(0, 56).replace(/-+$/, '');
+  return `${base}-${randomBytes(3).toString('hex')}`;
+}
+
+async function run(imageText: string, command: string[], options: RunOptions, signal: AbortSignal): Promise<number> {
+  if (options.keep && options.rm) throw new UsageError('run: --rm and --keep contradict each other');
+  if (options.keep && options.name === undefined) throw new UsageError('run: --keep needs --name, the name the kept container is found by next time');
+  const name = options.name !== undefined ? checkMachineName(options.name) : undefined;
+  const { input, selector } = parseImageArgument(imageText, options.image);
+  if (input === '-' && (options.tty || options.interactive)) throw new UsageError('run: standard input cannot be both the archive and the container\'s input');
+  const overrides = overridesOf(options, command);
+  return withImage(input, selector, options, signal, async (image) => {
+    const request = requestOf(options, name ?? defaultName(describeImage(image)));
+    return runImage(image, {
+      request, overrides, keep: options.keep ?? false, cacheRoot: cacheRoot(), signal, warn: (message) => printWarning(`warning: ${message}`),
+      where: `image ${describeImage(image)} of ${input === '-' ? 'standard input' : input}`,
+    });
+  });
+}
+
+/** registerRun adds the run command. */
+export function registerRun(program: Command, signal: AbortSignal): void {
+  program.command('run')
+    .description('run an image under systemd-nspawn (or LXC) with docker run\'s options; exits with the container\'s status')
+    .argument('<image>', 'image archive or OCI layout directory, or ARCHIVE:NAME[:TAG]')
+    .argument('[command...]', 'command and arguments replacing the image\'s Cmd')
+    .usage('[options] IMAGE [COMMAND [ARG...]]')
+    .passThroughOptions()
+    .option('--runtime <nspawn|lxc>', 'the container runtime', 'nspawn')
+    .option('-e, --env <name=value>', 'set an environment variable (NAME alone takes the host\'s value; repeatable)', collect, [])
+    .option('--env-file <file>', 'read NAME=VALUE lines from a file (repeatable)', collect, [])
+    .option('-v, --volume <host:container[:ro]>', 'bind a host folder into the container (repeatable)', collect, [])
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user[:group]>', 'user name or uid, and group, to run as')
+    .option('--entrypoint <program>', 'replace the image\'s Entrypoint (and discard its Cmd)')
+    .option('--name <name>', 'container name, also the hostname (default: the image name and a random suffix)')
+    .option('-t, --tty', 'give the container a terminal')
+    .option('-i, --interactive', 'pass standard input to the container')
+    .option('--network <host|none|veth>', 'the host\'s network, none, or a private veth pair', 'host')
+    .option('-p, --publish <[host:]container[/proto]>', 'map a host port to a container port, with --network veth (repeatable)', collect, [])
+    .option('--hostname <name>', 'the container\'s hostname')
+    .option('--read-only', 'mount the container\'s root file system read-only')
+    .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)')
+    .option('--image <name[:tag]>', 'which image of a multi-image archive')
+    .option('--rm', 'discard the container\'s changes when it exits (the default)')
+    .option('--keep', 'keep the container\'s changes under --name for the next run of that name')
+    .option('--stop-timeout <seconds>', 'seconds between the stop signal and a kill', '10')
+    .action(async (imageText: string, command: string[], options: RunOptions) => {
+      let status: number;
+      try {
+        status = await run(imageText, command, options, signal);
+      } catch (error) {
+        if (signal.aborted || !(error instanceof Error)) throw error;
+        const code = error instanceof UndockerError ? error.code : 'UNDOCKER_IO';
+        throw new UndockerError(code, error.message, { cause: error, exitCode: FAILED_TO_START });
+      }
+      throw new ExitStatus(status);
+    });
+}

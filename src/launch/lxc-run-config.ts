@@ -1,0 +1,40 @@
+/**
+ * The LXC side of a run: a config for `lxc-execute -f`, with the command given on lxc-execute's
+ * own command line (argv intact, no config quoting) and ids as -u/-g.
+ */
+import type { RunSpec } from '../config/run-spec.js';
+import { toLxcValue } from '../generate/lxc-quote.js';
+import { renderTemplate } from '../generate/template.js';
+import { UsageError } from '../errors.js';
+import type { RunRequest } from './run-request.js';
+
+const NETWORK_TYPE = { host: 'none', none: 'empty', veth: 'veth' } as const;
+
+/** mountPath checks a path for an fstab-style lxc.mount.entry, whose fields split on whitespace. */
+function mountPath(path: string): string {
+  if (/\s/.test(path)) throw new UsageError(`-v: ${JSON.stringify(path)}: an LXC mount entry cannot hold whitespace`);
+  return toLxcValue(path, '-v path');
+}
+
+/** toLxcRunConfig returns the config text for running `spec` on `rootfs`. */
+export function toLxcRunConfig(spec: RunSpec, rootfs: string, request: RunRequest, templateConfig: string): string {
+  if (request.publish.length > 0) throw new UsageError('-p: LXC has no port publishing; use --runtime nspawn with --network veth');
+  const mounts = request.volumes.map((v) => `lxc.mount.entry = ${mountPath(v.host)} ${mountPath(v.container).slice(1)} none bind,create=dir${v.readOnly ? ',ro' : ''} 0 0`);
+  return renderTemplate('lxc-run.conf', {
+    template_config: templateConfig,
+    rootfs: toLxcValue(rootfs, 'rootfs path'),
+    read_only: request.readOnly ? ['lxc.rootfs.options = ro'] : [],
+    environment: spec.env.map(([name, value]) => `lxc.environment = ${toLxcValue(`${name}=${value}`, `environment variable ${name}`)}`),
+    cwd: toLxcValue(spec.workingDir, 'working directory'),
+    groups: spec.user.additionalGids.length > 0 ? [`lxc.init.groups = ${spec.user.additionalGids.join(',')}`] : [],
+    stop_signal: spec.stopSignal,
+    hostname: spec.hostname,
+    network: NETWORK_TYPE[request.network],
+    mounts,
+  });
+}
+
+/** toLxcExecuteArgv returns lxc-execute's arguments (without the program). */
+export function toLxcExecuteArgv(spec: RunSpec, request: RunRequest, lxcPath: string, configPath: string): string[] {
+  return ['-P', lxcPath, '-n', request.name, '-f', configPath, '-u', String(spec.user.uid), '-g', String(spec.user.gid), '--', ...spec.argv];
+}

@@ -1,0 +1,69 @@
+/**
+ * runContainer starts the runtime with the user's terminal, waits for it, and passes its exit
+ * status back. On Ctrl-C or SIGTERM (the abort signal) the container gets the image's
+ * StopSignal, then, after the stop timeout, is killed, as `docker stop` does. The runtime runs
+ * through node:child_process rather than execa, for start-up time (see overlay.ts).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { promisify } from 'node:util';
+import { UndockerError } from '../errors.js';
+import type { Runtime } from './run-request.js';
+
+/** Launch is one runtime invocation. */
+export interface Launch {
+  runtime: Runtime;
+  program: string;
+  args: string[];
+  /** stopSignal goes to the container's PID 1 on abort */
+  stopSignal: string;
+  stopTimeout: number;
+  interactive: boolean;
+  /** lxc: where to find the container's init pid */
+  lxc?: { lxcPath: string; name: string };
+}
+
+async function lxcInitPid(lxc: { lxcPath: string; name: string }): Promise<number | undefined> {
+  const { stdout } = await promisify(execFile)('lxc-info', ['-P', lxc.lxcPath, '-n', lxc.name, '-p', '-H']);
+  const pid = Number(stdout.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+async function stop(launch: Launch, child: ChildProcess, final: boolean): Promise<void> {
+  if (launch.lxc === undefined) {
+    // nspawn sends --kill-signal to PID 1 on the first SIGTERM, and kills everything on the second.
+    child.kill('SIGTERM');
+    return;
+  }
+  const pid = await lxcInitPid(launch.lxc);
+  // lxc-execute's init (init.lxc) forwards the signal to the command.
+  if (pid !== undefined) process.kill(pid, final ? 'SIGKILL' : (launch.stopSignal as NodeJS.Signals));
+}
+
+function statusOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  return 128 + (signal !== null ? constants.signals[signal] : 1);
+}
+
+/** runContainer runs the runtime to its end and returns the container's exit status. */
+export async function runContainer(launch: Launch, signal: AbortSignal): Promise<number> {
+  // Its own process group: a Ctrl-C at the terminal reaches undocker alone, which stops the
+  // container once, with the image's StopSignal (on a -t console it is a keystroke, as in docker).
+  const child = spawn(launch.program, launch.args, { stdio: [launch.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'], detached: true });
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    void stop(launch, child, false).catch(() => undefined);
+    timer = setTimeout(() => { void stop(launch, child, true).catch(() => undefined); }, launch.stopTimeout * 1000);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      child.once('error', (error) => reject(new UndockerError('UNDOCKER_MISSING_TOOL', `cannot start ${launch.program}: ${error.message}`, { cause: error })));
+      child.once('close', (code, killedBy) => resolve(statusOf(code, killedBy)));
+    });
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}

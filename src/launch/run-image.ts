@@ -1,0 +1,94 @@
+/**
+ * runImage is `undocker run` as a library call: the image's cached rootfs under a fresh
+ * overlay, its run spec with the user's overrides, and one runtime invocation. The container's
+ * folder is opened before the image is flattened, so a prune running meanwhile sees the image
+ * as in use; whatever happens, the overlay is unmounted and the folder closed.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cachedRootfs } from '../cache/image-cache.js';
+import { closeContainer, openContainer } from '../cache/container-dirs.js';
+import { loadRunSpec } from '../config/load-run-spec.js';
+import type { RunOverrides, RunSpec } from '../config/run-spec.js';
+import { UndockerError } from '../errors.js';
+import { probeDirectory } from '../flatten/directory-probe.js';
+import type { RootfsProbe } from '../flatten/rootfs-probe.js';
+import { LXC_CONFIG_DIR } from '../generate/lxc-config.js';
+import type { Image } from '../image/types.js';
+import { toLxcExecuteArgv, toLxcRunConfig } from './lxc-run-config.js';
+import { toNspawnArgv } from './nspawn-argv.js';
+import { type MountPoints, mountOverlay, unmountOverlay } from './overlay.js';
+import { type Launch, runContainer } from './run-container.js';
+import type { RunRequest } from './run-request.js';
+import { requireRuntime } from './runtime-check.js';
+
+/** RunImageOptions are a run's request, overrides and surroundings. */
+export interface RunImageOptions {
+  request: RunRequest;
+  overrides: RunOverrides;
+  /** keep keeps the container's changes under its name for the next run of that name */
+  keep: boolean;
+  cacheRoot: string;
+  /** where names the image in messages */
+  where: string;
+  signal: AbortSignal;
+  warn: (message: string) => void;
+}
+
+/**
+ * nspawnMountPoints are what systemd-nspawn needs in the tree and the image lacks: /usr, or it
+ * refuses the tree ("doesn't look like it has an OS tree"), as for images of one static binary;
+ * and, under --read-only, the mount points it cannot make itself. A run gets them in its
+ * overlay; the cache never does.
+ */
+function nspawnMountPoints(probe: RootfsProbe, readOnly: boolean): MountPoints {
+  const dirs = readOnly ? ['usr', 'dev', 'proc', 'sys', 'run', 'tmp', 'etc', 'var'] : ['usr'];
+  const files = readOnly ? ['etc/resolv.conf', 'etc/localtime'] : [];
+  return { dirs: dirs.filter((dir) => !probe.exists(dir)), files: files.filter((file) => !probe.exists(file)) };
+}
+
+/** checkNspawnUser refuses a user systemd-nspawn cannot switch to, rather than fail inside. */
+function checkNspawnUser(spec: RunSpec, hasGetent: boolean, warn: (message: string) => void): void {
+  const { user } = spec;
+  if (user.uid === 0 && user.gid === 0) return;
+  const remedy = 'use --runtime lxc, which takes numeric ids';
+  if (user.name === undefined) throw new UndockerError('UNDOCKER_UNSUPPORTED', `user ${user.spec}: systemd-nspawn switches only to users named in the image's /etc/passwd: ${remedy}`);
+  if (!hasGetent) throw new UndockerError('UNDOCKER_UNSUPPORTED', `user ${user.spec}: systemd-nspawn switches users with the image's getent, and ${spec.image} has none: ${remedy}`);
+  if (user.group !== undefined) warn(`user ${user.spec}: systemd-nspawn runs ${user.name} with its groups from the image's passwd and group, not ${user.group}`);
+}
+
+function launchOf(spec: RunSpec, hasGetent: boolean, rootfs: string, dir: string, options: RunImageOptions): Launch {
+  const { request } = options;
+  const common = { runtime: request.runtime, stopSignal: spec.stopSignal, stopTimeout: request.stopTimeout, interactive: request.interactive || request.tty };
+  if (request.runtime === 'nspawn') {
+    checkNspawnUser(spec, hasGetent, options.warn);
+    return { ...common, program: 'systemd-nspawn', args: toNspawnArgv(spec, rootfs, request) };
+  }
+  const configPath = join(dir, 'lxc.conf');
+  writeFileSync(configPath, toLxcRunConfig(spec, rootfs, request, LXC_CONFIG_DIR));
+  return { ...common, program: 'lxc-execute', args: toLxcExecuteArgv(spec, request, dir, configPath), lxc: { lxcPath: dir, name: request.name } };
+}
+
+/** runImage runs `image` as asked and returns the container's exit status. */
+export async function runImage(image: Image, options: RunImageOptions): Promise<number> {
+  const { request, cacheRoot: root, signal } = options;
+  requireRuntime(request.runtime, 'run');
+  const dirs = openContainer(root, request.name, image.id, options.keep);
+  try {
+    const { rootfs } = await cachedRootfs(root, image, { signal, warn: options.warn });
+    const probe = probeDirectory(rootfs);
+    const { spec, hasGetent } = await loadRunSpec(image, {
+      where: options.where, overrides: options.overrides, name: request.name, warn: options.warn, signal, probe,
+    });
+    const launch = launchOf(spec, hasGetent, dirs.merged, dirs.dir, options);
+    signal.throwIfAborted();
+    await mountOverlay(rootfs, dirs, request.runtime === 'nspawn' ? nspawnMountPoints(probe, request.readOnly) : undefined);
+    try {
+      return await runContainer(launch, signal);
+    } finally {
+      await unmountOverlay(dirs);
+    }
+  } finally {
+    closeContainer(dirs, image.id, options.keep);
+  }
+}

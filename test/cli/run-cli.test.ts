@@ -1,0 +1,51 @@
+/**
+ * The run, cache and install commands' argument handling, as a user meets it; what needs root
+ * and real runtimes is in test/integration/run.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { join } from 'node:path';
+import { tempDir, writeDockerSave } from '../helpers/archives.js';
+import { undocker } from '../helpers/cli.js';
+
+const env = { UNDOCKER_CACHE: join(tempDir(), 'cache') };
+const image = writeDockerSave([{ layers: [[{ path: 'x', content: 'x' }]], tags: ['one:1'], config: { Cmd: ['/x'] } }]);
+
+test('run: wrong arguments exit 125, docker run\'s status for a run that never started, with one line', () => {
+  for (const args of [['--bogus', image], ['--keep', image], ['--keep', '--rm', '--name', 'n', image], ['-p', '80', image], ['--network', 'bridge', image],
+    ['--runtime', 'docker', image], ['-v', 'rel:/x', image], ['--name', 'bad_name', image], ['--stop-timeout', 'soon', image], []]) {
+    const result = undocker(['run', ...args], { env });
+    assert.equal(result.status, 125, `run ${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, /^undocker: /, args.join(' '));
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  }
+  assert.match(undocker(['run', '--keep', image], { env }).stderr, /--keep needs --name/);
+  assert.match(undocker(['run', '-p', '80', image], { env }).stderr, /-p needs --network veth/);
+});
+
+test('images, rmi, rm and prune on an empty cache', () => {
+  const images = undocker(['images'], { env });
+  assert.equal(images.status, 0, images.stderr);
+  assert.equal(images.stdout.toString(), 'IMAGE  DIGEST  SIZE  LAST USED\n');
+  assert.equal(undocker(['images', '--json'], { env }).stdout.toString(), '[]\n');
+  const rmi = undocker(['rmi', 'one:1'], { env });
+  assert.equal(rmi.status, 1);
+  assert.equal(rmi.stderr, 'undocker: no cached image one:1: undocker images lists them\n');
+  const rm = undocker(['rm', 'nobody'], { env });
+  assert.equal(rm.status, 1);
+  assert.equal(rm.stderr, 'undocker: no container named nobody\n');
+  const prune = undocker(['prune'], { env });
+  assert.equal(prune.status, 0);
+  assert.equal(prune.stdout.toString(), '');
+});
+
+test('install and uninstall: wrong arguments and unknown names', () => {
+  const dir = tempDir();
+  const places = ['--machines-dir', join(dir, 'm'), '--nspawn-dir', join(dir, 'n'), '--lxcpath', join(dir, 'l')];
+  assert.equal(undocker(['install', image, '--runtime', 'docker', ...places]).status, 2);
+  assert.equal(undocker(['install', image, '--network', 'bridge', ...places]).status, 2);
+  assert.equal(undocker(['install', image, '--name', 'bad_name', ...places]).status, 2);
+  const none = undocker(['uninstall', 'ghost', ...places]);
+  assert.equal(none.status, 1);
+  assert.match(none.stderr, /^undocker: uninstall: nothing named ghost was installed in /);
+});
