@@ -1,6 +1,7 @@
 /**
  * The undocker library: open image archives, read their configs, flatten their layers, and
- * generate systemd-nspawn and LXC configurations from them, run them, and install them.
+ * generate systemd-nspawn and LXC configurations from them, run and install them, and build
+ * images from root file systems.
  */
 export * from './errors.js';
 export type * from './image/types.js';
@@ -29,3 +30,7 @@ export { cacheRoot } from './cache/cache-root.js';
 export { cachedRootfs, listCachedImages, findCachedImage, removeCachedImage, pruneCache, type CachedImage } from './cache/image-cache.js';
 export { installNspawnMachine, uninstallNspawnMachine, MACHINES_DIR, NSPAWN_DIR } from './install/nspawn-machine.js';
 export { installLxcContainer, uninstallLxcContainer } from './install/lxc-container.js';
+export { importRootfs, type ImportOptions, type ImportFormat } from './build/import-rootfs.js';
+export { toImportConfig, parseCommandForm, parseExpose, type ConfigChanges } from './build/image-config.js';
+export { writeDockerArchive, type ArchiveImage } from './build/write-docker-archive.js';
+export { writeOciArchive, type OciArchiveImage } from './build/write-oci-archive.js';

@@ -1,50 +1,50 @@
 /**
  * writeDockerArchive writes a `docker save` archive (the Docker 1.10+ manifest.json form that
- * every `docker load` accepts) from uncompressed layer tars on disk and a config. Layer members
- * are plain files, so tar-stream writes the outer archive; the digests are computed here.
+ * every `docker load` accepts) from uncompressed layer tars on disk and a config.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import tarStream from 'tar-stream';
 import type { ImageConfigFile } from '../image/types.js';
+import { packArchive } from './archive-pack.js';
 
 /** ArchiveImage describes one image to write. */
 export interface ArchiveImage {
+  /** config; its rootfs.diff_ids are filled in from the layers unless `diffIds` is given */
   config: ImageConfigFile;
   repoTags: string[];
   /** paths of uncompressed layer tars, bottom first */
   layerPaths: string[];
+  /** diffIds, when known, are the layers' digests (and the config already lists them) */
+  diffIds?: string[];
 }
 
 async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  return `sha256:${hash.digest('hex')}`;
 }
+
+const hexOf = (digest: string): string => digest.slice(digest.indexOf(':') + 1);
 
 /** writeDockerArchive streams the archive for `image` into `output`. */
 export async function writeDockerArchive(output: Writable, image: ArchiveImage): Promise<{ imageId: string }> {
-  const diffHexes = await Promise.all(image.layerPaths.map(sha256OfFile));
-  const config: ImageConfigFile = { ...image.config, rootfs: { type: 'layers', diff_ids: diffHexes.map((hex) => `sha256:${hex}`) } };
+  const diffIds = image.diffIds ?? await Promise.all(image.layerPaths.map(sha256OfFile));
+  const config: ImageConfigFile = image.diffIds !== undefined ? image.config : { ...image.config, rootfs: { type: 'layers', diff_ids: diffIds } };
   const configBytes = Buffer.from(JSON.stringify(config));
   const configHex = createHash('sha256').update(configBytes).digest('hex');
-  const manifest = [{ Config: `${configHex}.json`, RepoTags: image.repoTags, Layers: diffHexes.map((hex) => `${hex}/layer.tar`) }];
-  const pack = tarStream.pack();
-  const done = pipeline(pack, output);
-  const add = (name: string, data: Buffer): Promise<void> =>
-    new Promise((resolve, reject) => pack.entry({ name, mtime: new Date(0) }, data, (error) => (error ? reject(error) : resolve())));
-  for (const [i, path] of image.layerPaths.entries()) {
-    const hex = diffHexes[i] as string;
-    const { size } = await stat(path);
-    await add(`${hex}/VERSION`, Buffer.from('1.0'));
-    await pipeline(createReadStream(path), pack.entry({ name: `${hex}/layer.tar`, size, mtime: new Date(0) }));
-  }
-  await add(`${configHex}.json`, configBytes);
-  await add('manifest.json', Buffer.from(JSON.stringify(manifest)));
-  pack.finalize();
-  await done;
+  const manifest = [{ Config: `${configHex}.json`, RepoTags: image.repoTags, Layers: diffIds.map((id) => `${hexOf(id)}/layer.tar`) }];
+  await packArchive(output, async ({ add, addFile }) => {
+    const written = new Set<string>();
+    for (const [i, path] of image.layerPaths.entries()) {
+      const hex = hexOf(diffIds[i] as string);
+      if (written.has(hex)) continue; // one member serves every use of a layer
+      written.add(hex);
+      await add(`${hex}/VERSION`, Buffer.from('1.0'));
+      await addFile(`${hex}/layer.tar`, path);
+    }
+    await add(`${configHex}.json`, configBytes);
+    await add('manifest.json', Buffer.from(JSON.stringify(manifest)));
+  });
   return { imageId: `sha256:${configHex}` };
 }

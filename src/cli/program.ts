@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   rmi: async () => (await import('./images.js')).registerRmi,
   rm: async () => (await import('./images.js')).registerRm,
   prune: async () => (await import('./images.js')).registerPrune,
+  import: async () => (await import('./import.js')).registerImport,
   install: async () => (await import('./install.js')).registerInstall,
   uninstall: async () => (await import('./install.js')).registerUninstall,
 };

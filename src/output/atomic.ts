@@ -3,6 +3,7 @@
  * and renamed into place at the end; on failure or interruption the temporary is removed.
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -29,6 +30,8 @@ export async function writeFileAtomically(target: string, write: (stream: Writab
   await checkParent(target);
   const temporary = temporaryName(target, 'tmp');
   const stream = createWriteStream(temporary, { flags: 'wx', mode: 0o644 });
+  // Opened before anything can fail: a stream destroyed before it opens would create the file after the unlink below.
+  await once(stream, 'open');
   try {
     await write(stream);
     await rename(temporary, target);
@@ -61,6 +64,7 @@ export async function writeFilesTogether(outputs: FileOutput[], force: boolean):
       const temporary = temporaryName(target, 'tmp');
       written.push(temporary);
       const stream = createWriteStream(temporary, { flags: 'wx', mode: 0o644 });
+      await once(stream, 'open');
       try {
         await write(stream);
       } finally {
