@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'UNDOCKER_OUTPUT_EXISTS'
   | 'UNDOCKER_MISSING_TOOL'
   | 'UNDOCKER_ABORTED'
+  | 'UNDOCKER_AUTH'
+  | 'UNDOCKER_NETWORK'
   | 'UNDOCKER_IO';
 
 /** UndockerError is the base of every error the library throws on purpose. */

@@ -1,10 +1,11 @@
 /**
- * The outer tar of an image archive, written with tar-stream: small documents from memory and
- * layer files streamed from disk, every member with mtime 0 so the same image gives the same
- * bytes.
+ * Writing the members of an image archive: into an outer tar with tar-stream (small documents
+ * from memory, layer files streamed from disk, every member with mtime 0 so the same image gives
+ * the same bytes), or into a directory.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tarStream from 'tar-stream';
@@ -38,4 +39,18 @@ export async function packArchive(output: Writable, fill: (packer: Packer) => Pr
     await done.catch(() => undefined);
   }
   await done;
+}
+
+/** directoryPacker writes members as files below `root`; layer files are hard-linked where they can be, else copied. */
+export function directoryPacker(root: string): Packer {
+  return {
+    add: async (name, data) => {
+      await mkdir(dirname(join(root, name)), { recursive: true });
+      await writeFile(join(root, name), data, { mode: 0o644 });
+    },
+    addFile: async (name, path) => {
+      await mkdir(dirname(join(root, name)), { recursive: true });
+      await link(path, join(root, name)).catch(() => copyFile(path, join(root, name)));
+    },
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * writeDockerArchive writes a `docker save` archive (the Docker 1.10+ manifest.json form that
- * every `docker load` accepts) from uncompressed layer tars on disk and a config.
+ * every `docker load` accepts) from layer tars on disk (uncompressed, or gzip, which docker load
+ * decompresses) and a config.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -15,8 +16,10 @@ export interface ArchiveImage {
   repoTags: string[];
   /** paths of uncompressed layer tars, bottom first */
   layerPaths: string[];
-  /** diffIds, when known, are the layers' digests (and the config already lists them) */
+  /** diffIds, when known, are the layers' uncompressed digests (and the config already lists them) */
   diffIds?: string[];
+  /** configBytes, when given, are written as the config instead of `config` serialised (a pulled image keeps its id) */
+  configBytes?: Buffer;
 }
 
 async function sha256OfFile(path: string): Promise<string> {
@@ -31,7 +34,7 @@ const hexOf = (digest: string): string => digest.slice(digest.indexOf(':') + 1);
 export async function writeDockerArchive(output: Writable, image: ArchiveImage): Promise<{ imageId: string }> {
   const diffIds = image.diffIds ?? await Promise.all(image.layerPaths.map(sha256OfFile));
   const config: ImageConfigFile = image.diffIds !== undefined ? image.config : { ...image.config, rootfs: { type: 'layers', diff_ids: diffIds } };
-  const configBytes = Buffer.from(JSON.stringify(config));
+  const configBytes = image.configBytes ?? Buffer.from(JSON.stringify(config));
   const configHex = createHash('sha256').update(configBytes).digest('hex');
   const manifest = [{ Config: `${configHex}.json`, RepoTags: image.repoTags, Layers: diffIds.map((id) => `${hexOf(id)}/layer.tar`) }];
   await packArchive(output, async ({ add, addFile }) => {

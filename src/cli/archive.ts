@@ -3,6 +3,9 @@
  */
 import type { Command } from 'commander';
 import { openImageArchive } from '../image/open-archive.js';
+import { REGISTRY_PREFIX, type RegistryOptions } from '../image/registry.js';
+import { parseCreds } from '../registry/credentials.js';
+import { terminalProgress } from './progress.js';
 import { parsePlatform } from '../image/platform.js';
 import { selectImage } from '../image/select.js';
 import type { Image, ImageArchive } from '../image/types.js';
@@ -10,11 +13,35 @@ import type { Image, ImageArchive } from '../image/types.js';
 /** ImageOptions are the options every image-reading command takes. */
 export interface ImageOptions {
   platform?: string;
+  creds?: string;
+  authfile?: string;
+  insecure?: boolean;
+  quiet?: boolean;
+}
+
+/** registryOptionsOf turns the registry flags into what a docker://REF source needs. */
+export function registryOptionsOf(options: ImageOptions, input: string): RegistryOptions {
+  const progress = terminalProgress(`pulling ${input.replace(/^docker:\/\//, '')}`, options.quiet);
+  return {
+    ...(options.creds !== undefined ? { credentials: parseCreds(options.creds) } : {}),
+    ...(options.authfile !== undefined ? { authFile: options.authfile } : {}),
+    ...(options.insecure ? { insecure: true } : {}),
+    ...(options.platform !== undefined ? { platform: parsePlatform(options.platform) } : {}),
+    ...(progress ? { progress } : {}),
+  };
+}
+
+/** registryFlags adds the options that reach a registry, for docker://REF inputs. */
+export function registryFlags(command: Command): Command {
+  return command
+    .option('--creds <user:password>', 'credentials for a docker:// registry (default: from ~/.docker/config.json)')
+    .option('--authfile <file>', 'read registry credentials from this file instead of ~/.docker/config.json')
+    .option('--insecure', 'speak plain HTTP to the registry (for a registry on loopback)');
 }
 
 /** withArchive opens an archive for `fn` and closes it afterwards. */
-export async function withArchive<T>(input: string, signal: AbortSignal, fn: (archive: ImageArchive) => Promise<T>): Promise<T> {
-  const archive = await openImageArchive(input, { signal });
+export async function withArchive<T>(input: string, signal: AbortSignal, fn: (archive: ImageArchive) => Promise<T>, options: ImageOptions = {}): Promise<T> {
+  const archive = await openImageArchive(input, { signal, ...(input.startsWith(REGISTRY_PREFIX) ? { registry: registryOptionsOf(options, input) } : {}) });
   try {
     return await fn(archive);
   } finally {
@@ -28,18 +55,18 @@ export async function withImage<T>(
   fn: (image: Image, archive: ImageArchive) => Promise<T>,
 ): Promise<T> {
   const platform = options.platform !== undefined ? parsePlatform(options.platform) : undefined;
-  return withArchive(input, signal, (archive) => fn(selectImage(archive, selector, platform), archive));
+  return withArchive(input, signal, (archive) => fn(selectImage(archive, selector, platform), archive), options);
 }
 
 /** ARCHIVE_HELP describes the archive argument every command takes. */
-export const ARCHIVE_HELP = 'image archive, OCI layout directory, or - for standard input';
+export const ARCHIVE_HELP = 'image archive, OCI layout directory, docker://REF, or - for standard input';
 
 /** imageCommand adds a subcommand that reads one image: ARCHIVE [IMAGE], --platform and --json. */
 export function imageCommand(program: Command, name: string, description: string): Command {
-  return program.command(name)
+  return registryFlags(program.command(name)
     .description(description)
     .argument('<archive>', ARCHIVE_HELP)
     .argument('[image]', 'IMAGE[:TAG], or an image id or digest prefix')
     .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)')
-    .option('--json', 'print JSON for scripts');
+    .option('--json', 'print JSON for scripts'));
 }

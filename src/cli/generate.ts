@@ -12,12 +12,12 @@ import { describeImage } from '../image/select.js';
 import { shortId } from '../image/digest.js';
 import type { Image } from '../image/types.js';
 import { writeFileAtomically } from '../output/atomic.js';
+import { type ImageOptions, registryFlags } from './archive.js';
 import { VERSION } from './version.js';
 import { printWarning } from './output.js';
 
 /** GeneratorOptions are the options every generator takes. */
-export interface GeneratorOptions {
-  platform?: string;
+export interface GeneratorOptions extends ImageOptions {
   name?: string;
   volumeDir?: string;
 }
@@ -31,13 +31,13 @@ export function splitImageAndOutput(command: string, rest: string[]): { selector
 
 /** generatorCommand adds a subcommand with the generators' shared arguments and options. */
 export function generatorCommand(program: Command, name: string, description: string, outputHelp: string): Command {
-  return program.command(name)
+  return registryFlags(program.command(name)
     .description(description)
     .argument('<archive>', 'image archive, OCI layout directory, or - for standard input')
     .argument('[image-and-output...]', `[IMAGE[:TAG]] [${outputHelp}]`)
     .option('--name <name>', 'container and machine name (default: from the output file or the image name)')
     .option('--volume-dir <dir>', 'bind each of the image\'s volumes from a folder under DIR instead of a temporary file system')
-    .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)');
+    .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)'));
 }
 
 /** headerOf is the first comment line of a generated file. */

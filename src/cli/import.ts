@@ -11,11 +11,11 @@ import { UsageError } from '../errors.js';
 import { hostPlatform } from '../image/platform.js';
 import type { Image, Platform } from '../image/types.js';
 import { writeFileAtomically } from '../output/atomic.js';
-import { withImage } from './archive.js';
+import { type ImageOptions, registryFlags, withImage } from './archive.js';
 import { parseImageArgument } from './image-argument.js';
 import { printLine, printWarning } from './output.js';
 
-interface ImportCliOptions {
+interface ImportCliOptions extends ImageOptions {
   tag: string[];
   output?: string;
   format: string;
@@ -85,7 +85,7 @@ async function runImport(input: string, options: ImportCliOptions, base: Image |
 
 /** registerImport adds the import command. */
 export function registerImport(program: Command, signal: AbortSignal): void {
-  program.command('import')
+  registryFlags(program.command('import'))
     .description('build a docker-loadable image (or an oci-archive) from a root file system tar or directory, without Docker')
     .argument('<rootfs>', 'a tar (plain, gzip, xz or zstd), a directory, or - for standard input')
     .option('-t, --tag <name[:tag]>', 'name the image (repeatable)', collect, [])
@@ -114,6 +114,6 @@ export function registerImport(program: Command, signal: AbortSignal): void {
       if (input === '-' && options.base === '-') throw new UsageError('import: standard input cannot be both the rootfs and the base');
       if (options.base === undefined) return runImport(input, options, undefined, signal);
       const { input: baseInput, selector } = parseImageArgument(options.base, undefined);
-      await withImage(baseInput, selector, {}, signal, (base) => runImport(input, options, base, signal));
+      await withImage(baseInput, selector, options, signal, (base) => runImport(input, options, base, signal));
     });
 }

@@ -8,7 +8,7 @@ import { type NspawnNetwork, renderNspawnUnit } from '../generate/nspawn-unit.js
 import { defaultLxcPath, installLxcContainer, uninstallLxcContainer } from '../install/lxc-container.js';
 import { installNspawnMachine, MACHINES_DIR, NSPAWN_DIR, uninstallNspawnMachine } from '../install/nspawn-machine.js';
 import type { Image } from '../image/types.js';
-import { ARCHIVE_HELP, withImage } from './archive.js';
+import { ARCHIVE_HELP, type ImageOptions, registryFlags, withImage } from './archive.js';
 import { containerName, headerOf, runSpecOf, Warnings } from './generate.js';
 import { lxcTemplateFiles } from './lxc-template.js';
 import { printLine, printWarning } from './output.js';
@@ -19,7 +19,7 @@ interface Places {
   lxcpath?: string;
 }
 
-interface InstallOptions extends Places {
+interface InstallOptions extends Places, ImageOptions {
   name?: string;
   runtime: string;
   network: string;
@@ -59,7 +59,7 @@ async function installLxc(image: Image, input: string, name: string, options: In
 
 /** registerInstall adds the install command. */
 export function registerInstall(program: Command, signal: AbortSignal): void {
-  placeOptions(program.command('install')
+  placeOptions(registryFlags(program.command('install'))
     .description('make a machinectl image (/var/lib/machines/NAME and its .nspawn), or an LXC container with --runtime lxc')
     .argument('<archive>', ARCHIVE_HELP)
     .argument('[image]', 'IMAGE[:TAG], or an image id or digest prefix')

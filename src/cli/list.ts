@@ -6,7 +6,7 @@ import { shortId } from '../image/digest.js';
 import { formatImageName } from '../image/names.js';
 import { formatPlatform } from '../image/platform.js';
 import type { Image } from '../image/types.js';
-import { ARCHIVE_HELP, withArchive } from './archive.js';
+import { ARCHIVE_HELP, type ImageOptions, registryFlags, withArchive } from './archive.js';
 import { printJson, printLine } from './output.js';
 
 function describeLine(image: Image, showPlatform: boolean): string {
@@ -24,11 +24,11 @@ function describeLine(image: Image, showPlatform: boolean): string {
 
 /** registerList adds the list command. */
 export function registerList(program: Command, signal: AbortSignal): void {
-  program.command('list')
+  registryFlags(program.command('list'))
     .description('list the images and tags an archive holds, one image a line')
     .argument('<archive>', ARCHIVE_HELP)
     .option('--json', 'print JSON for scripts')
-    .action(async (input: string, options: { json?: boolean }) => {
+    .action(async (input: string, options: { json?: boolean } & ImageOptions) => {
       await withArchive(input, signal, async (archive) => {
         if (options.json) {
           printJson(archive.images.map((image) => ({
@@ -39,6 +39,6 @@ export function registerList(program: Command, signal: AbortSignal): void {
         }
         const platforms = new Set(archive.images.map((image) => (image.platform ? formatPlatform(image.platform) : '')));
         for (const image of archive.images) printLine(describeLine(image, platforms.size > 1));
-      });
+      }, options);
     });
 }

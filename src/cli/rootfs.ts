@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { unpackRootfs, streamRootfsTar, writeRootfsTar } from '../flatten/rootfs.js';
 import { selectLayers } from '../image/select-layers.js';
 import { compressionFromName } from '../stream/compression.js';
-import { ARCHIVE_HELP, type ImageOptions, withImage } from './archive.js';
+import { ARCHIVE_HELP, type ImageOptions, registryFlags, withImage } from './archive.js';
 import { printWarning } from './output.js';
 
 interface RootfsOptions extends ImageOptions {
@@ -38,7 +38,7 @@ export function parseRootfsArguments(rest: string[], directory: string | undefin
 
 /** registerRootfs adds the rootfs command. */
 export function registerRootfs(program: Command, signal: AbortSignal): void {
-  program.command('rootfs')
+  registryFlags(program.command('rootfs'))
     .description('flatten an image into one root filesystem: a tar stream, a tar file, or a directory')
     .argument('<archive>', ARCHIVE_HELP)
     .argument('[image-and-output...]', '[IMAGE[:TAG]] OUTPUT, where OUTPUT is -, FILE.tar, .tar.gz, .tar.xz or .tar.zst')

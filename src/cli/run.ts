@@ -14,12 +14,12 @@ import { UndockerError, UsageError } from '../errors.js';
 import { describeImage } from '../image/select.js';
 import { runImage } from '../launch/run-image.js';
 import { type Network, parseBindMount, parsePublish, type RunRequest, type Runtime } from '../launch/run-request.js';
-import { withImage } from './archive.js';
+import { type ImageOptions, registryFlags, withImage } from './archive.js';
 import { ExitStatus, FAILED_TO_START } from './exit-status.js';
 import { parseImageArgument } from './image-argument.js';
 import { printWarning } from './output.js';
 
-interface RunOptions {
+interface RunOptions extends ImageOptions {
   runtime: string;
   env: string[];
   envFile: string[];
@@ -106,7 +106,7 @@ async function run(imageText: string, command: string[], options: RunOptions, si
 
 /** registerRun adds the run command. */
 export function registerRun(program: Command, signal: AbortSignal): void {
-  program.command('run')
+  registryFlags(program.command('run'))
     .description('run an image under systemd-nspawn (or LXC) with docker run\'s options; exits with the container\'s status')
     .argument('<image>', 'image archive or OCI layout directory, or ARCHIVE:NAME[:TAG]')
     .argument('[command...]', 'command and arguments replacing the image\'s Cmd')

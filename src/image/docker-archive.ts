@@ -43,7 +43,7 @@ async function imageFromEntry(members: MemberSet, entry: ManifestEntry, index: n
     throw new BadArchiveError(`${where}: Layers is not a list of paths`);
   }
   const configPath = entry.Config;
-  const { value: config, digest } = await readMemberJson<ImageConfigFile>(members, configPath, digestFromPath(configPath));
+  const { value: config, digest, bytes: configBytes } = await readMemberJson<ImageConfigFile>(members, configPath, digestFromPath(configPath));
   expectObject(config, `${members.where}: ${configPath}`);
   const diffIds = config.rootfs?.diff_ids ?? [];
   const layerPaths = entry.Layers as string[];
@@ -70,5 +70,5 @@ async function imageFromEntry(members: MemberSet, entry: ManifestEntry, index: n
   });
   const tags = Array.isArray(entry.RepoTags) ? entry.RepoTags.filter((t): t is string => typeof t === 'string') : [];
   const platform = platformOf(config);
-  return { id: digest, names: tags.map(parseImageName), config, layers, ...(platform ? { platform } : {}) };
+  return { id: digest, names: tags.map(parseImageName), config, configBytes, layers, ...(platform ? { platform } : {}) };
 }

@@ -20,14 +20,14 @@ export async function readMemberBytes(members: MemberSet, path: string): Promise
 }
 
 /** readMemberJson reads and parses a JSON member; with `digest`, its bytes must match it. */
-export async function readMemberJson<T>(members: MemberSet, path: string, digest?: string): Promise<{ value: T; digest: string }> {
+export async function readMemberJson<T>(members: MemberSet, path: string, digest?: string): Promise<{ value: T; digest: string; bytes: Buffer }> {
   const bytes = await readMemberBytes(members, path);
   const actual = sha256Of(bytes);
   if (digest !== undefined && digest.startsWith('sha256:') && digest !== actual) {
     throw new DigestMismatchError(`${members.where}: ${path}`, digest, actual);
   }
   try {
-    return { value: JSON.parse(bytes.toString('utf8')) as T, digest: actual };
+    return { value: JSON.parse(bytes.toString('utf8')) as T, digest: actual, bytes };
   } catch (error) {
     throw new BadArchiveError(`${members.where}: ${path}: malformed JSON: ${(error as Error).message}`, error);
   }

@@ -87,7 +87,8 @@ async function collect(members: MemberSet, descriptor: Descriptor, names: ImageN
   out.push(await imageFromManifest(members, document, digest, names, descriptor.platform));
 }
 
-async function imageFromManifest(
+/** imageFromManifest makes the image of a manifest whose config and layers are blobs of `members`. */
+export async function imageFromManifest(
   members: MemberSet, manifest: Record<string, unknown>, manifestDigest: string, names: ImageName[], platform?: Platform,
 ): Promise<Image> {
   const where = `${members.where}: manifest ${shortId(manifestDigest)}`;
@@ -95,7 +96,7 @@ async function imageFromManifest(
   if (configDescriptor?.digest === undefined) throw new BadArchiveError(`${where}: no config descriptor`);
   const configPath = blobPath(configDescriptor.digest, where);
   if (!members.has(configPath)) throw new BadArchiveError(`${members.where}: missing config blob ${configDescriptor.digest}`);
-  const { value: config } = await readMemberJson<ImageConfigFile>(members, configPath, configDescriptor.digest);
+  const { value: config, bytes: configBytes } = await readMemberJson<ImageConfigFile>(members, configPath, configDescriptor.digest);
   expectObject(config, `${members.where}: config ${configDescriptor.digest}`);
   const descriptors = (manifest.layers as Descriptor[] | undefined) ?? [];
   const diffIds = config.rootfs?.diff_ids ?? [];
@@ -125,7 +126,7 @@ async function imageFromManifest(
   });
   const declared = platform ?? platformOf(config);
   return {
-    id: configDescriptor.digest, manifestDigest, names: [...names], config, layers,
+    id: configDescriptor.digest, manifestDigest, names: [...names], config, configBytes, layers,
     ...(declared ? { platform: declared } : {}),
   };
 }

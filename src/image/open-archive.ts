@@ -17,17 +17,20 @@ import { imagesFromLegacyArchive, isLegacyArchive } from './docker-legacy.js';
 import type { MemberSet } from './members.js';
 import { imagesFromOciLayout } from './oci-layout.js';
 import { spoolToTempFile } from './spool.js';
+import { imageArchiveFromRegistry, REGISTRY_PREFIX, type RegistryOptions } from './registry.js';
 import { TarMembers } from './tar-members.js';
 import type { ArchiveFormat, Image, ImageArchive } from './types.js';
 
-/** OpenOptions supplies standard input for `-` and a signal to stop spooling. */
+/** OpenOptions supplies standard input for `-`, a signal to stop spooling, and how to reach registries. */
 export interface OpenOptions {
   stdin?: Readable;
   signal?: AbortSignal;
+  registry?: RegistryOptions;
 }
 
-/** openImageArchive opens `input` (a path, or `-` for standard input) and reads its images. */
+/** openImageArchive opens `input` (a path, `-` for standard input, or docker://REF) and reads its images. */
 export async function openImageArchive(input: string, options: OpenOptions = {}): Promise<ImageArchive> {
+  if (input.startsWith(REGISTRY_PREFIX)) return imageArchiveFromRegistry(input, { ...options.registry, ...(options.signal ? { signal: options.signal } : {}) });
   const members = await openMembers(input, options);
   try {
     const { format, images } = await readImages(members);

@@ -6,7 +6,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
 /** ArchiveFormat names the kinds of input undocker reads. */
-export type ArchiveFormat = 'docker-archive' | 'docker-legacy' | 'oci-layout' | 'aci';
+export type ArchiveFormat = 'docker-archive' | 'docker-legacy' | 'oci-layout' | 'aci' | 'registry';
 
 /** Platform is an image's os/architecture/variant triple. */
 export interface Platform {
@@ -101,6 +101,8 @@ export interface Image {
   names: ImageName[];
   platform?: Platform;
   config: ImageConfigFile;
+  /** configBytes are the config document as stored, where the source has one (its digest is `id`) */
+  configBytes?: Buffer;
   layers: Layer[];
 }
 

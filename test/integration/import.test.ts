@@ -2,16 +2,18 @@
  * `undocker import` with real consumers: a private Docker engine loads the archive, lists its
  * tag, shows the config that was asked for, runs it, and exports a container whose files equal
  * the imported directory; skopeo reads the docker and OCI forms alike; a rootfs imported on a
- * base image that Docker saved runs on Docker with both layers.
+ * base image that Docker saved runs on Docker with both layers; and docker load takes an image
+ * undocker pulled from a registry.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { tempDir } from '../helpers/archives.js';
 import { undocker } from '../helpers/cli.js';
 import { type DockerEngine, importBaseImage, startDockerEngine } from '../helpers/docker-engine.js';
+import { startRegistry } from '../helpers/registry.js';
 import { diffSummaries, summarizeDirectory, summarizeTar } from '../helpers/summary.js';
 
 const SKIP = process.getuid?.() !== 0 ? 'needs root to start a Docker engine' : false;
@@ -116,4 +118,23 @@ test('a rootfs imported on a base image Docker saved runs on Docker with the bas
   const baseLayers = layers('undocker-base:latest');
   assert.deepEqual(layers('layered:1').slice(0, baseLayers.length), baseLayers, 'the base layers are shared, not copied anew');
   assert.equal(layers('layered:1').length, baseLayers.length + 1);
+});
+
+test('docker load takes an image undocker pulled from a registry, with the registry\'s image id', { skip: SKIP || spawnSync('sh', ['-c', 'command -v docker-registry']).status !== 0 ? 'needs root and docker-registry' : false }, async () => {
+  const registry = await startRegistry();
+  try {
+    engine.docker(['build', '-q', '--network', 'none', '-t', 'pulled-source:1', '-'], Buffer.from('FROM imported:1\nRUN echo pulled > /work/marker\n'));
+    const saved = join(work, 'pulled-source.tar');
+    engine.docker(['save', 'pulled-source:1', '-o', saved]);
+    execFileSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', `docker-archive:${saved}`, `docker://${registry.host}/pulled:1`]);
+    const archive = join(work, 'pulled.tar');
+    const pulled = undocker(['pull', '--insecure', `${registry.host}/pulled:1`, '-o', archive], { env: { UNDOCKER_CACHE: join(work, 'pull-cache') } });
+    assert.equal(pulled.status, 0, pulled.stderr);
+    assert.match(engine.docker(['load', '-i', archive]), new RegExp(`Loaded image: ${registry.host}/pulled:1`));
+    const configDigest = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${registry.host}/pulled:1`], { encoding: 'utf8' })) as { config: { digest: string } };
+    assert.equal(engine.docker(['image', 'inspect', '--format', '{{.Id}}', `${registry.host}/pulled:1`]).trim(), configDigest.config.digest);
+    assert.equal(engine.docker(['run', '--rm', '--network', 'none', '--entrypoint', '/bin/cat', `${registry.host}/pulled:1`, '/work/marker']), 'pulled\n');
+  } finally {
+    await registry.stop();
+  }
 });

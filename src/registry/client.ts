@@ -1,0 +1,122 @@
+/**
+ * An HTTP client for one repository of a registry (distribution's HTTP API v2). It pings
+ * `/v2/` first and answers the challenge there once — a bearer token for the repository's scope
+ * from the realm (anonymous, or with the credentials as basic auth), or basic auth itself — so
+ * every later request, streamed uploads included, carries its credentials and is never replayed.
+ */
+import type { Readable } from 'node:stream';
+import { UndockerError } from '../errors.js';
+import { parseChallenge } from './challenge.js';
+import type { Credentials } from './credentials.js';
+import { apiHost, type Reference } from './reference.js';
+
+/** ClientOptions say how to reach and authenticate to the registry. */
+export interface ClientOptions {
+  credentials?: Credentials;
+  /** insecure speaks plain HTTP, as asked for a registry on loopback */
+  insecure?: boolean;
+  signal?: AbortSignal;
+}
+
+/** RequestInit is what one API request needs. */
+export interface ApiRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Buffer | Readable;
+  /** statuses that are success; others become one-line errors */
+  expect: number[];
+  /** what the request is, naming the image, for messages: "manifest docker.io/library/nginx:1.27" */
+  what: string;
+}
+
+interface RegistryErrorBody {
+  errors?: Array<{ code?: string; message?: string }>;
+}
+
+/** RegistryClient talks to one repository. */
+export class RegistryClient {
+  readonly host: string;
+  readonly base: string;
+  private authorization: string | undefined;
+  private ready: Promise<void> | undefined;
+
+  constructor(readonly reference: Reference, private readonly options: ClientOptions, private readonly scope: 'pull' | 'push') {
+    this.host = apiHost(reference);
+    this.base = `${options.insecure ? 'http' : 'https'}://${this.host}`;
+  }
+
+  private async send(url: string, init: { method: string; headers: Record<string, string>; body?: Buffer | Readable }): Promise<Response> {
+    try {
+      return await fetch(url, {
+        method: init.method, headers: init.headers, redirect: 'follow', signal: this.options.signal,
+        ...(init.body !== undefined ? { body: init.body as unknown as BodyInit, duplex: 'half' } : {}),
+      } as RequestInit);
+    } catch (error) {
+      if (this.options.signal?.aborted) throw error;
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new UndockerError('UNDOCKER_NETWORK', `cannot reach ${this.reference.registry} (${this.base}): ${cause?.code ?? cause?.message ?? (error as Error).message}`, { cause: error });
+    }
+  }
+
+  private basic(): string | undefined {
+    const credentials = this.options.credentials;
+    return credentials === undefined ? undefined : `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  }
+
+  private async fetchToken(params: Record<string, string>): Promise<string> {
+    const realm = params.realm;
+    if (realm === undefined) throw new UndockerError('UNDOCKER_AUTH', `${this.reference.registry}: its bearer challenge names no realm`);
+    const url = new URL(realm);
+    if (params.service !== undefined) url.searchParams.set('service', params.service);
+    url.searchParams.set('scope', `repository:${this.reference.repository}:${this.scope === 'push' ? 'pull,push' : 'pull'}`);
+    const basic = this.basic();
+    const response = await this.send(url.toString(), { method: 'GET', headers: basic ? { authorization: basic } : {} });
+    if (!response.ok) {
+      throw new UndockerError('UNDOCKER_AUTH', `${this.reference.registry}: the token service ${url.origin} refused ${basic ? 'the credentials' : 'anonymous access'} (HTTP ${response.status}): give --creds USER:PASSWORD or --authfile`);
+    }
+    const body = await response.json().catch(() => ({})) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (token === undefined) throw new UndockerError('UNDOCKER_AUTH', `${this.reference.registry}: the token service ${url.origin} sent no token`);
+    return `Bearer ${token}`;
+  }
+
+  /** authenticate pings /v2/ and answers its challenge, once. */
+  private authenticate(): Promise<void> {
+    this.ready ??= (async () => {
+      const response = await this.send(`${this.base}/v2/`, { method: 'GET', headers: {} });
+      await response.body?.cancel();
+      if (response.status !== 401) return;
+      const challenge = parseChallenge(response.headers.get('www-authenticate') ?? '');
+      if (challenge.scheme === 'bearer') this.authorization = await this.fetchToken(challenge.params);
+      else if (challenge.scheme === 'basic') {
+        this.authorization = this.basic();
+        if (this.authorization === undefined) throw new UndockerError('UNDOCKER_AUTH', `${this.reference.registry} needs credentials: give --creds USER:PASSWORD or --authfile`);
+      }
+    })();
+    return this.ready;
+  }
+
+  /** request sends one API request (a path below /v2/<repository>/, or an absolute URL) and checks its status. */
+  async request(pathOrUrl: string, request: ApiRequest): Promise<Response> {
+    await this.authenticate();
+    const url = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.base}/v2/${this.reference.repository}/${pathOrUrl}`;
+    const headers = { ...request.headers, ...(this.authorization ? { authorization: this.authorization } : {}) };
+    const response = await this.send(url, { method: request.method ?? 'GET', headers, ...(request.body !== undefined ? { body: request.body } : {}) });
+    if (request.expect.includes(response.status)) return response;
+    throw await this.failure(response, request.what);
+  }
+
+  private async failure(response: Response, what: string): Promise<UndockerError> {
+    const body = await response.text().catch(() => '');
+    let detail = body.trim().split('\n')[0]?.slice(0, 200) ?? '';
+    try {
+      const errors = (JSON.parse(body) as RegistryErrorBody).errors ?? [];
+      if (errors.length > 0) detail = errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
+    } catch { /* not JSON */ }
+    if (response.status === 401 || response.status === 403) {
+      return new UndockerError('UNDOCKER_AUTH', `${what}: access denied (HTTP ${response.status}${detail ? `, ${detail}` : ''}): check --creds or --authfile`);
+    }
+    if (response.status === 404) return new UndockerError('UNDOCKER_NOT_FOUND', `${what}: not found (HTTP 404${detail ? `, ${detail}` : ''})`);
+    return new UndockerError('UNDOCKER_NETWORK', `${what}: HTTP ${response.status}${detail ? ` (${detail})` : ''}`);
+  }
+}
