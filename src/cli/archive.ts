@@ -3,8 +3,10 @@
  */
 import type { Command } from 'commander';
 import { openImageArchive } from '../image/open-archive.js';
-import { REGISTRY_PREFIX, type RegistryOptions } from '../image/registry.js';
+import type { RegistryOptions } from '../image/registry.js';
 import { parseCreds } from '../registry/credentials.js';
+import { isLoopback, parseReference, REGISTRY_PREFIX } from '../registry/reference.js';
+import { printWarning } from './output.js';
 import { terminalProgress } from './progress.js';
 import { parsePlatform } from '../image/platform.js';
 import { selectImage } from '../image/select.js';
@@ -19,8 +21,14 @@ export interface ImageOptions {
   quiet?: boolean;
 }
 
+/** warnPlainHttp says so when plain HTTP is asked for a registry that is not this machine. */
+export function warnPlainHttp(registry: string): void {
+  if (!isLoopback(registry)) printWarning(`warning: ${registry}: speaking plain HTTP, as asked; credentials and images cross the network unencrypted`);
+}
+
 /** registryOptionsOf turns the registry flags into what a docker://REF source needs. */
 export function registryOptionsOf(options: ImageOptions, input: string): RegistryOptions {
+  if (options.insecure) warnPlainHttp(parseReference(input.slice(REGISTRY_PREFIX.length)).registry);
   const progress = terminalProgress(`pulling ${input.replace(/^docker:\/\//, '')}`, options.quiet);
   return {
     ...(options.creds !== undefined ? { credentials: parseCreds(options.creds) } : {}),
@@ -36,7 +44,7 @@ export function registryFlags(command: Command): Command {
   return command
     .option('--creds <user:password>', 'credentials for a docker:// registry (default: from ~/.docker/config.json)')
     .option('--authfile <file>', 'read registry credentials from this file instead of ~/.docker/config.json')
-    .option('--insecure', 'speak plain HTTP to the registry (for a registry on loopback)');
+    .option('--insecure', 'speak plain HTTP to the registry (meant for one on loopback)');
 }
 
 /** withArchive opens an archive for `fn` and closes it afterwards. */

@@ -14,7 +14,7 @@ import { pushImage } from '../registry/push.js';
 import { familiarName, formatReference, parseReference, type Reference } from '../registry/reference.js';
 import { readStoredImage, saveDockerArchive, saveOciLayout } from '../registry/save.js';
 import { fillDirectoryAtomically, writeFileAtomically } from '../output/atomic.js';
-import { type ImageOptions, registryFlags, withImage } from './archive.js';
+import { type ImageOptions, registryFlags, warnPlainHttp, withImage } from './archive.js';
 import { printLine } from './output.js';
 import { terminalProgress } from './progress.js';
 
@@ -27,8 +27,10 @@ interface RegistryCliOptions extends ImageOptions {
 /** referenceOf reads REF, with or without docker://; http:// asks for plain HTTP. */
 function referenceOf(text: string, options: ImageOptions): { reference: Reference; insecure: boolean } {
   const bare = text.replace(/^docker:\/\//, '');
-  const http = /^http:\/\//.test(bare);
-  return { reference: parseReference(bare.replace(/^https?:\/\//, '')), insecure: http || (options.insecure ?? false) };
+  const insecure = /^http:\/\//.test(bare) || (options.insecure ?? false);
+  const reference = parseReference(bare.replace(/^https?:\/\//, ''));
+  if (insecure) warnPlainHttp(reference.registry);
+  return { reference, insecure };
 }
 
 function credentialsOf(reference: Reference, options: ImageOptions): Credentials | undefined {

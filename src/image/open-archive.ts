@@ -8,6 +8,7 @@ import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BadArchiveError, isErrno, UndockerError } from '../errors.js';
+import { REGISTRY_PREFIX } from '../registry/reference.js';
 import { detectCompression, MAGIC_BYTES } from '../stream/compression.js';
 import { peekStream } from '../stream/peek.js';
 import { imagesFromAci, isAciArchive } from './aci.js';
@@ -17,7 +18,7 @@ import { imagesFromLegacyArchive, isLegacyArchive } from './docker-legacy.js';
 import type { MemberSet } from './members.js';
 import { imagesFromOciLayout } from './oci-layout.js';
 import { spoolToTempFile } from './spool.js';
-import { imageArchiveFromRegistry, REGISTRY_PREFIX, type RegistryOptions } from './registry.js';
+import type { RegistryOptions } from './registry.js';
 import { TarMembers } from './tar-members.js';
 import type { ArchiveFormat, Image, ImageArchive } from './types.js';
 
@@ -30,7 +31,11 @@ export interface OpenOptions {
 
 /** openImageArchive opens `input` (a path, `-` for standard input, or docker://REF) and reads its images. */
 export async function openImageArchive(input: string, options: OpenOptions = {}): Promise<ImageArchive> {
-  if (input.startsWith(REGISTRY_PREFIX)) return imageArchiveFromRegistry(input, { ...options.registry, ...(options.signal ? { signal: options.signal } : {}) });
+  if (input.startsWith(REGISTRY_PREFIX)) {
+    // The registry client (eight modules) loads only for docker:// inputs; files never need it.
+    const { imageArchiveFromRegistry } = await import('./registry.js');
+    return imageArchiveFromRegistry(input, { ...options.registry, ...(options.signal ? { signal: options.signal } : {}) });
+  }
   const members = await openMembers(input, options);
   try {
     const { format, images } = await readImages(members);

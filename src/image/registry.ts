@@ -7,11 +7,8 @@ import { cacheRoot } from '../cache/cache-root.js';
 import { BlobStore } from '../registry/blob-store.js';
 import { credentialsFor, type Credentials } from '../registry/credentials.js';
 import { type PullProgress, pullImage } from '../registry/pull.js';
-import { parseReference } from '../registry/reference.js';
+import { parseReference, REGISTRY_PREFIX } from '../registry/reference.js';
 import type { ImageArchive, Platform } from './types.js';
-
-/** REGISTRY_PREFIX marks an input that names an image in a registry. */
-export const REGISTRY_PREFIX = 'docker://';
 
 /** RegistryOptions say how to reach registries. */
 export interface RegistryOptions {

@@ -10,6 +10,18 @@ import { parseChallenge } from './challenge.js';
 import type { Credentials } from './credentials.js';
 import { apiHost, type Reference } from './reference.js';
 
+/** NETWORK_ERRORS words the system's error codes for people. */
+const NETWORK_ERRORS: Record<string, string> = {
+  ENOTFOUND: 'no such host (ENOTFOUND)',
+  EAI_AGAIN: 'the name does not resolve now (EAI_AGAIN)',
+  ECONNREFUSED: 'connection refused (ECONNREFUSED)',
+  ECONNRESET: 'the connection was reset (ECONNRESET)',
+  ETIMEDOUT: 'timed out (ETIMEDOUT)',
+  UND_ERR_CONNECT_TIMEOUT: 'timed out connecting',
+  EHOSTUNREACH: 'no route to host (EHOSTUNREACH)',
+  ENETUNREACH: 'network unreachable (ENETUNREACH)',
+};
+
 /** ClientOptions say how to reach and authenticate to the registry. */
 export interface ClientOptions {
   credentials?: Credentials;
@@ -54,7 +66,8 @@ export class RegistryClient {
     } catch (error) {
       if (this.options.signal?.aborted) throw error;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new UndockerError('UNDOCKER_NETWORK', `cannot reach ${this.reference.registry} (${this.base}): ${cause?.code ?? cause?.message ?? (error as Error).message}`, { cause: error });
+      const why = (cause?.code !== undefined ? NETWORK_ERRORS[cause.code] : undefined) ?? cause?.code ?? cause?.message ?? (error as Error).message;
+      throw new UndockerError('UNDOCKER_NETWORK', `cannot reach ${this.reference.registry} (${this.base}): ${why}`, { cause: error });
     }
   }
 

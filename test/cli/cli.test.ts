@@ -191,3 +191,18 @@ test('an interrupt stops the run with status 130 and leaves no partial output', 
   assert.equal(await exited, 130, stderr);
   assert.deepEqual(readdirSync(work), [], 'no output and no temporary file');
 });
+
+test('plain HTTP to a registry that is not this machine is said, then done as asked', () => {
+  const cache = tempDir('undocker-cli-cache-');
+  for (const args of [['pull', '--insecure', 'registry.invalid:5000/app:1'], ['list', '--insecure', 'docker://registry.invalid:5000/app:1']]) {
+    const result = undocker(args, { env: { UNDOCKER_CACHE: cache } });
+    assert.equal(result.status, 1, args.join(' '));
+    const lines = result.stderr.trimEnd().split('\n');
+    assert.match(lines[0] ?? '', /^warning: registry\.invalid:5000: speaking plain HTTP/);
+    assert.match(lines[1] ?? '', /^undocker: cannot reach registry\.invalid:5000 \(http:\/\/registry\.invalid:5000\): (no such host|the name does not resolve now|timed out)/);
+    assert.equal(lines.length, 2);
+  }
+  const local = undocker(['pull', '--insecure', '127.0.0.1:9/app:1'], { env: { UNDOCKER_CACHE: cache } }).stderr;
+  assert.match(local, /^undocker: cannot reach 127\.0\.0\.1:9 /, 'loopback: no warning');
+  execFileSync('rm', ['-rf', cache]);
+});

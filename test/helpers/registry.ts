@@ -118,6 +118,8 @@ export interface Proxy {
   bytesToServer: number;
   /** cutAfter, when set, ends a connection once it has sent this many bytes back */
   cutAfter?: number;
+  /** pauseMs, when set, holds each chunk back this long, so a download takes a while */
+  pauseMs?: number;
   close(): Promise<void>;
 }
 
@@ -141,6 +143,10 @@ export async function startProxy(target: string): Promise<Proxy> {
         return;
       }
       client.write(chunk);
+      if (proxy.pauseMs !== undefined) {
+        upstream.pause();
+        setTimeout(() => upstream.resume(), proxy.pauseMs);
+      }
     });
     for (const socket of [client, upstream]) socket.on('error', () => { client.destroy(); upstream.destroy(); });
     upstream.on('end', () => client.end());

@@ -91,6 +91,20 @@ describe('a registry without authentication', { skip: SKIP }, () => {
     }
   });
 
+  test('two pulls of one image at once share the store: each blob is fetched once, both succeed', async () => {
+    const cache = join(work, 'cache-concurrent');
+    const proxy = await startProxy(registry.host);
+    proxy.pauseMs = 10; // the downloads overlap: neither can finish before the other asks
+    try {
+      const results = await Promise.all([1, 2].map(() => cliAsync(['pull', '--insecure', `${proxy.host}/single:1`], cache)));
+      for (const result of results) assert.equal(result.status, 0, result.stderr);
+      assert.ok(proxy.bytesToClient > BIG.length && proxy.bytesToClient < 2 * BIG.length, `the big layer crossed once (${proxy.bytesToClient} bytes)`);
+      assert.deepEqual(readdirSync(join(cache, 'store', 'blobs', 'sha256')).filter((name) => !/^[0-9a-f]{64}$/.test(name)), [], 'no partial or lock left');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test('an index: the host\'s platform by default, --platform picks, a missing one lists those there are', async () => {
     const cache = join(work, 'cache-multi');
     const arch = async (extra: string[]): Promise<string> => {
