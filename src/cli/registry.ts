@@ -110,7 +110,9 @@ export function registerPush(program: Command, signal: AbortSignal): void {
       const selector = rest.length === 2 ? rest[0] : undefined;
       const { reference, insecure } = referenceOf(target, options);
       const credentials = credentialsOf(reference, options);
-      await withImage(input, selector, { ...(options.platform !== undefined ? { platform: options.platform } : {}) }, signal, async (image) => {
+      // A docker:// source is reached as asked for the target, but with its own registry's credentials.
+      const { creds: _targetOnly, ...sourceOptions } = options;
+      await withImage(input, selector, sourceOptions, signal, async (image) => {
         const digest = await pushImage(image, reference, { insecure, signal, ...(credentials ? { credentials } : {}) });
         printLine(`${formatReference(reference)} ${digest}`);
       });

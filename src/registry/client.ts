@@ -20,6 +20,7 @@ const NETWORK_ERRORS: Record<string, string> = {
   UND_ERR_CONNECT_TIMEOUT: 'timed out connecting',
   EHOSTUNREACH: 'no route to host (EHOSTUNREACH)',
   ENETUNREACH: 'network unreachable (ENETUNREACH)',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'it does not speak HTTPS (a plain-HTTP registry needs --insecure)',
 };
 
 /** ClientOptions say how to reach and authenticate to the registry. */

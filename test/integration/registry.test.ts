@@ -154,6 +154,9 @@ describe('a registry without authentication', { skip: SKIP }, () => {
     assert.equal(inspect.Layers.length, 2);
     assert.equal(pushed.stdout.toString(), `${ref} ${inspect.Digest}\n`);
     assert.deepEqual(diffSummaries(await rootfsOf(archive, cache), await rootfsOf(`docker://${ref}`, cache, ['--insecure'])), []);
+    const copied = cli(['push', '--insecure', `docker://${ref}`, `${registry.host}/copied/app:2`], cache);
+    assert.equal(copied.status, 0, `registry to registry: ${copied.stderr}`);
+    assert.deepEqual(diffSummaries(await rootfsOf(archive, cache), await rootfsOf(`docker://${registry.host}/copied/app:2`, cache, ['--insecure'])), []);
     const proxy = await startProxy(registry.host);
     try {
       assert.equal((await cliAsync(['push', '--insecure', archive, `${proxy.host}/pushed/app:3`], cache)).status, 0);
@@ -180,6 +183,9 @@ describe('a registry without authentication', { skip: SKIP }, () => {
       assert.equal(result.stderr.split('\n').length, 2, 'one line');
     }
     assert.equal(existsSync(join(work, 'never.tar')), false);
+    const https = cli(['pull', `${registry.host}/single:1`], cache);
+    assert.equal(https.status, 1);
+    assert.match(https.stderr, /^undocker: cannot reach .*: it does not speak HTTPS \(a plain-HTTP registry needs --insecure\)\n$/, 'never falls back to HTTP');
 
     // The registry going away mid-download: the partial blob stays, and the next pull resumes it.
     const proxy = await startProxy(registry.host);
