@@ -13,7 +13,7 @@ import { pullImage } from '../registry/pull.js';
 import { pushImage } from '../registry/push.js';
 import { familiarName, formatReference, parseReference, type Reference } from '../registry/reference.js';
 import { readStoredImage, saveDockerArchive, saveOciLayout } from '../registry/save.js';
-import { fillDirectoryAtomically, writeFileAtomically } from '../output/atomic.js';
+import { checkDirectoryTarget, checkParent, fillDirectoryAtomically, writeFileAtomically } from '../output/atomic.js';
 import { type ImageOptions, registryFlags, warnPlainHttp, withImage } from './archive.js';
 import { printLine } from './output.js';
 import { terminalProgress } from './progress.js';
@@ -55,8 +55,11 @@ function outputFlags(command: Command): Command {
     .option('--force', 'replace a non-empty --oci directory');
 }
 
-function checkOutputs(options: RegistryCliOptions, command: string): void {
+/** checkOutputs refuses outputs that cannot be written before anything is downloaded. */
+async function checkOutputs(options: RegistryCliOptions, command: string): Promise<void> {
   if (options.output === '-' && process.stdout.isTTY) throw new UsageError(`${command}: refusing to write an image archive to a terminal; redirect it or name a file`);
+  if (options.output !== undefined && options.output !== '-') await checkParent(options.output);
+  if (options.oci !== undefined) await checkDirectoryTarget(options.oci, options.force ?? false);
 }
 
 /** registerPull adds the pull command. */
@@ -67,7 +70,7 @@ export function registerPull(program: Command, signal: AbortSignal): void {
     .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)')
     .option('-q, --quiet', 'no progress display'))
     .action(async (text: string, options: RegistryCliOptions) => {
-      checkOutputs(options, 'pull');
+      await checkOutputs(options, 'pull');
       const { reference, insecure } = referenceOf(text, options);
       const store = storeFor();
       const credentials = credentialsOf(reference, options);
@@ -87,7 +90,7 @@ export function registerSave(program: Command): void {
     .description('write an image pulled earlier, from the local store, with no network')
     .argument('<ref>', 'the reference it was pulled as'))
     .action(async (text: string, options: RegistryCliOptions) => {
-      checkOutputs(options, 'save');
+      await checkOutputs(options, 'save');
       if (options.output === undefined && options.oci === undefined) throw new UsageError('save: name the output with -o FILE.tar or --oci DIR');
       const { reference } = referenceOf(text, options);
       const store = storeFor();

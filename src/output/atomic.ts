@@ -15,7 +15,7 @@ function temporaryName(target: string, kind: string): string {
 }
 
 /** checkParent fails with one clear line when the folder an output goes in is missing. */
-async function checkParent(target: string): Promise<void> {
+export async function checkParent(target: string): Promise<void> {
   const parent = dirname(target);
   try {
     if ((await stat(parent)).isDirectory()) return;
@@ -90,15 +90,24 @@ async function directoryState(path: string): Promise<'missing' | 'empty' | 'full
 }
 
 /**
- * fillDirectoryAtomically lets `fill` populate a fresh 0700 directory, then moves it to
- * `target`. An existing non-empty target is refused unless `force`, which replaces it.
+ * checkDirectoryTarget fails with one clear line unless `target` can be filled: new or empty,
+ * or replaced with `force`, in an existing folder. Callers with slow work check first.
  */
-export async function fillDirectoryAtomically(target: string, force: boolean, fill: (directory: string) => Promise<void>): Promise<void> {
+export async function checkDirectoryTarget(target: string, force: boolean): Promise<'missing' | 'empty' | 'full'> {
   const state = await directoryState(target);
   if (state === 'full' && !force) {
     throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `${target} is not empty: choose an empty or new directory, or pass --force to replace it`);
   }
   await checkParent(target);
+  return state;
+}
+
+/**
+ * fillDirectoryAtomically lets `fill` populate a fresh 0700 directory, then moves it to
+ * `target`. An existing non-empty target is refused unless `force`, which replaces it.
+ */
+export async function fillDirectoryAtomically(target: string, force: boolean, fill: (directory: string) => Promise<void>): Promise<void> {
+  const state = await checkDirectoryTarget(target, force);
   const temporary = temporaryName(target, 'tmp');
   await mkdir(temporary, { mode: 0o700 });
   try {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempDir, writeDockerSave, writeOciLayout } from '../helpers/archives.js';
@@ -127,6 +127,23 @@ describe('a registry without authentication', { skip: SKIP }, () => {
     assert.match(shown, /pulling \S*single:1: 2\/2 layers, [\d.]+[kMG]?B of [\d.]+[kMG]?B, [\d.]+[kMG]?B\/s\r?\n/);
     assert.equal(onTerminal('--quiet', join(work, 'cache-progress-quiet')), '');
     assert.equal(cli(['pull', '--insecure', `${registry.host}/single:1`], join(work, 'cache-progress-pipe')).stderr, '');
+  });
+
+  test('an output that cannot be written is refused before anything is downloaded', () => {
+    const cache = join(work, 'cache-refused');
+    const full = join(work, 'full-dir');
+    mkdirSync(full);
+    writeFileSync(join(full, 'keep'), 'mine');
+    for (const [args, message] of [
+      [['-o', join(work, 'no-such-dir', 'out.tar')], /is not an existing directory/],
+      [['--oci', full], /is not empty: choose an empty or new directory, or pass --force/],
+    ] as const) {
+      const result = cli(['pull', '--insecure', `${registry.host}/single:1`, ...args], cache);
+      assert.equal(result.status, 1);
+      assert.match(result.stderr, message);
+    }
+    assert.equal(existsSync(join(cache, 'store')), false, 'nothing downloaded');
+    assert.equal(readFileSync(join(full, 'keep'), 'utf8'), 'mine');
   });
 
   test('save writes a pulled image from the store with no network; --oci keeps the registry\'s manifest', () => {
