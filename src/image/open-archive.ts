@@ -32,7 +32,7 @@ export interface OpenOptions {
 /** openImageArchive opens `input` (a path, `-` for standard input, or docker://REF) and reads its images. */
 export async function openImageArchive(input: string, options: OpenOptions = {}): Promise<ImageArchive> {
   if (input.startsWith(REGISTRY_PREFIX)) {
-    // The registry client (eight modules) loads only for docker:// inputs; files never need it.
+    // The registry client loads only for docker:// inputs; files never need it.
     const { imageArchiveFromRegistry } = await import('./registry.js');
     return imageArchiveFromRegistry(input, { ...options.registry, ...(options.signal ? { signal: options.signal } : {}) });
   }

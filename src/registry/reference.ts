@@ -8,10 +8,10 @@ import { UsageError } from '../errors.js';
 
 /** DOCKER_HUB is Docker Hub's name in references, and API_HOST where its API lives. */
 export const DOCKER_HUB = 'docker.io';
+const DOCKER_HUB_API = 'registry-1.docker.io';
 
 /** REGISTRY_PREFIX marks an input that names an image in a registry. */
 export const REGISTRY_PREFIX = 'docker://';
-const DOCKER_HUB_API = 'registry-1.docker.io';
 
 /** Reference is a parsed image reference. */
 export interface Reference {
