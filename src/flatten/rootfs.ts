@@ -37,6 +37,8 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
         for await (const item of layerEntries(layer, options.signal)) await applyEntry(context, item);
       }
       await sink.finish();
+      // Interrupted while the writer drained its queue: the finished tree is not committed either.
+      options.signal?.throwIfAborted();
     } catch (error) {
       await sink.stop(); // the writer must be gone before its directory is removed
       throw error;

@@ -162,7 +162,7 @@ describe('undocker run on the real runtimes', { skip }, () => {
     const many = writeDockerSave([{ layers: [[{ path: 'bin/' }, { path: 'bin/true', content: readFileSync('/bin/busybox'), mode: 0o755 }, { path: 'many/' }, ...files]], tags: ['many:1'], config: { Cmd: ['/bin/true'] } }]);
     const child = spawn(UNDOCKER, ['run', many], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const flattening = (): boolean => readdirSync(join(cache, 'images')).some((hex) => readdirSync(join(cache, 'images', hex)).some((name) => name.includes('undocker-tmp')));
+    const flattening = (): boolean => existsSync(join(cache, 'images')) && readdirSync(join(cache, 'images')).some((hex) => readdirSync(join(cache, 'images', hex)).some((name) => name.includes('undocker-tmp')));
     for (let i = 0; i < 400 && !flattening(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
     assert.ok(flattening(), 'the run started flattening');
     child.kill('SIGTERM');
