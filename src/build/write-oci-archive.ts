@@ -4,9 +4,9 @@
  * `io.containerd.image.name`). An imported image gets a new OCI manifest with uncompressed
  * layers; a pulled one keeps its manifest and blobs byte for byte.
  */
-import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import { sha256Of } from '../image/digest.js';
 import { normalizeRepository, parseImageName } from '../image/names.js';
 import type { ImageConfigFile, Platform } from '../image/types.js';
 import { packArchive, type Packer } from './archive-pack.js';
@@ -36,8 +36,6 @@ export interface OciArchiveImage {
   diffIds: string[];
 }
 
-const digestOf = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-
 /** fullName is the name containerd records (`io.containerd.image.name`): docker.io/library/busybox:latest. */
 function fullName(tag: string): string {
   const { repository = '', tag: version } = parseImageName(tag);
@@ -48,7 +46,7 @@ function fullName(tag: string): string {
 
 /** fillLayout adds an image's blobs and index to a layout being written. */
 export async function fillLayout(packer: Packer, image: LayoutImage): Promise<{ manifestDigest: string }> {
-  const manifest = { mediaType: image.manifest.mediaType, digest: digestOf(image.manifest.bytes), size: image.manifest.bytes.length };
+  const manifest = { mediaType: image.manifest.mediaType, digest: sha256Of(image.manifest.bytes), size: image.manifest.bytes.length };
   const platform = image.platform ? { platform: image.platform } : {};
   const index = {
     schemaVersion: 2, mediaType: OCI_MEDIA.index,
@@ -64,7 +62,7 @@ export async function fillLayout(packer: Packer, image: LayoutImage): Promise<{ 
     written.add(layer.digest);
     await packer.addFile(blob(layer.digest), layer.path);
   }
-  await packer.add(blob(digestOf(image.configBytes)), image.configBytes);
+  await packer.add(blob(sha256Of(image.configBytes)), image.configBytes);
   await packer.add(blob(manifest.digest), image.manifest.bytes);
   await packer.add('index.json', Buffer.from(JSON.stringify(index)));
   return { manifestDigest: manifest.digest };
@@ -74,7 +72,7 @@ export async function fillLayout(packer: Packer, image: LayoutImage): Promise<{ 
 export async function writeOciArchive(output: Writable, image: OciArchiveImage): Promise<{ manifestDigest: string; configDigest: string }> {
   const configBytes = Buffer.from(JSON.stringify(image.config));
   const layers = await Promise.all(image.layerPaths.map(async (path, i) => ({ mediaType: OCI_MEDIA.layer, digest: image.diffIds[i] as string, size: (await stat(path)).size })));
-  const config = { mediaType: OCI_MEDIA.config, digest: digestOf(configBytes), size: configBytes.length };
+  const config = { mediaType: OCI_MEDIA.config, digest: sha256Of(configBytes), size: configBytes.length };
   const manifestBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MEDIA.manifest, config, layers }));
   const platform = { architecture: image.config.architecture ?? 'amd64', os: image.config.os ?? 'linux', ...(image.config.variant ? { variant: image.config.variant } : {}) };
   let manifestDigest = '';

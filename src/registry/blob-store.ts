@@ -10,6 +10,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DigestMismatchError, isErrno, UndockerError } from '../errors.js';
+import { sha256Of } from '../image/digest.js';
 import type { RegistryClient } from './client.js';
 
 /** Progress hears of bytes as they arrive. */
@@ -42,7 +43,7 @@ export class BlobStore {
 
   /** put stores bytes under their digest, which must match. */
   async put(digest: string, bytes: Buffer, what: string): Promise<void> {
-    const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const actual = sha256Of(bytes);
     if (actual !== digest) throw new DigestMismatchError(what, digest, actual);
     if (this.has(digest)) return;
     await mkdir(join(this.root, 'blobs', 'sha256'), { recursive: true });

@@ -2,17 +2,18 @@
  * Manifests from a registry: Docker schema 2 manifests and manifest lists, OCI manifests and
  * indexes, each checked against its digest; from an index, the one for the wanted platform.
  */
-import { createHash } from 'node:crypto';
+import { OCI_MEDIA } from '../build/write-oci-archive.js';
 import { DigestMismatchError, UndockerError } from '../errors.js';
+import { sha256Of } from '../image/digest.js';
 import { formatPlatform, platformMatches } from '../image/platform.js';
 import type { Platform } from '../image/types.js';
 import type { RegistryClient } from './client.js';
 
 /** MEDIA_TYPES are the manifest kinds undocker reads. */
-export const MEDIA_TYPES = {
-  ociIndex: 'application/vnd.oci.image.index.v1+json',
+const MEDIA_TYPES = {
+  ociIndex: OCI_MEDIA.index,
   dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+  ociManifest: OCI_MEDIA.manifest,
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
 } as const;
 
@@ -41,7 +42,7 @@ export async function fetchManifest(client: RegistryClient, reference: string, w
   const response = await client.request(`manifests/${reference}`, { headers: { accept: ACCEPT }, expect: [200], what });
   const bytes = Buffer.from(await response.arrayBuffer());
   if (bytes.length > MAX_MANIFEST_BYTES) throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${what}: a manifest of ${bytes.length} bytes is too large`);
-  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const digest = sha256Of(bytes);
   const expected = reference.startsWith('sha256:') ? reference : response.headers.get('docker-content-digest') ?? undefined;
   if (expected !== undefined && expected.startsWith('sha256:') && expected !== digest) throw new DigestMismatchError(what, expected, digest);
   let document: FetchedManifest['document'];

@@ -6,18 +6,19 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { OCI_MEDIA } from '../build/write-oci-archive.js';
 import { UndockerError } from '../errors.js';
+import { sha256Of } from '../image/digest.js';
 import type { Image, Layer } from '../image/types.js';
 import { detectCompression, MAGIC_BYTES } from '../stream/compression.js';
 import { peekStream } from '../stream/peek.js';
 import { type ClientOptions, RegistryClient } from './client.js';
-import { MEDIA_TYPES } from './manifests.js';
 import { formatReference, type Reference } from './reference.js';
 
 /** CHUNK_BYTES is the size of a PATCH in a chunked upload; smaller blobs go in one PUT. */
 export const CHUNK_BYTES = 16 * 1024 * 1024;
 
-const LAYER_TYPES = { none: 'application/vnd.oci.image.layer.v1.tar', gzip: 'application/vnd.oci.image.layer.v1.tar+gzip', zstd: 'application/vnd.oci.image.layer.v1.tar+zstd' } as const;
+const LAYER_TYPES = { none: OCI_MEDIA.layer, gzip: `${OCI_MEDIA.layer}+gzip`, zstd: `${OCI_MEDIA.layer}+zstd` } as const;
 
 /** PushOptions say how to reach the registry; `uploaded` hears of each blob sent or found there. */
 export interface PushOptions extends ClientOptions {
@@ -104,8 +105,8 @@ export async function pushImage(image: Image, reference: Reference, options: Pus
   const name = formatReference(reference);
   const configBytes = image.configBytes ?? Buffer.from(JSON.stringify(image.config));
   const config: Blob = {
-    digest: `sha256:${createHash('sha256').update(configBytes).digest('hex')}`, size: configBytes.length,
-    mediaType: 'application/vnd.oci.image.config.v1+json', open: () => Readable.from([configBytes]),
+    digest: sha256Of(configBytes), size: configBytes.length,
+    mediaType: OCI_MEDIA.config, open: () => Readable.from([configBytes]),
   };
   const layers: Blob[] = [];
   for (const layer of image.layers) layers.push(await describeLayer(layer));
@@ -114,8 +115,8 @@ export async function pushImage(image: Image, reference: Reference, options: Pus
     options.uploaded?.(blob.digest, sent);
   }
   const describe = (blob: Blob): object => ({ mediaType: blob.mediaType, digest: blob.digest, size: blob.size });
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: describe(config), layers: layers.map(describe) }));
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MEDIA.manifest, config: describe(config), layers: layers.map(describe) }));
   const target = reference.digest ?? reference.tag ?? 'latest';
-  await client.request(`manifests/${target}`, { method: 'PUT', body: manifest, expect: [201], what: `manifest ${name}`, headers: { 'content-type': MEDIA_TYPES.ociManifest, 'content-length': String(manifest.length) } });
-  return `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+  await client.request(`manifests/${target}`, { method: 'PUT', body: manifest, expect: [201], what: `manifest ${name}`, headers: { 'content-type': OCI_MEDIA.manifest, 'content-length': String(manifest.length) } });
+  return sha256Of(manifest);
 }

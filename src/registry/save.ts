@@ -10,7 +10,8 @@ import { directoryPacker } from '../build/archive-pack.js';
 import { writeDockerArchive } from '../build/write-docker-archive.js';
 import { fillLayout, OCI_MEDIA } from '../build/write-oci-archive.js';
 import { BadArchiveError } from '../errors.js';
-import type { ImageConfigFile, Platform } from '../image/types.js';
+import { platformOf } from '../image/layer-history.js';
+import type { ImageConfigFile } from '../image/types.js';
 import type { BlobStore } from './blob-store.js';
 import type { Descriptor } from './manifests.js';
 
@@ -42,8 +43,7 @@ export async function saveDockerArchive(store: BlobStore, image: StoredImage, ta
 
 /** saveOciLayout fills directory `root` with an OCI layout of a stored image tagged `tags`. */
 export async function saveOciLayout(store: BlobStore, image: StoredImage, tags: string[], root: string): Promise<void> {
-  const platform: Platform | undefined = image.config.os && image.config.architecture
-    ? { os: image.config.os, architecture: image.config.architecture, ...(image.config.variant ? { variant: image.config.variant } : {}) } : undefined;
+  const platform = platformOf(image.config);
   await fillLayout(directoryPacker(root), {
     manifest: { bytes: image.manifestBytes, mediaType: image.manifest.mediaType ?? OCI_MEDIA.manifest },
     configBytes: image.configBytes, tags, ...(platform ? { platform } : {}),
