@@ -19,7 +19,9 @@ export interface ContainerDirs {
 
 interface RunRecord {
   image: string;
+  /** pid is undocker's; runtimePid the runtime's, which outlives an undocker killed with SIGKILL */
   pid: number;
+  runtimePid?: number;
   keep: boolean;
 }
 
@@ -31,6 +33,15 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** isRunning tells whether a container's undocker or its runtime is still alive. */
+function isRunning(run: RunRecord): boolean {
+  return isAlive(run.pid) || isAlive(run.runtimePid ?? 0);
+}
+
+function writeRun(dir: string, run: RunRecord): void {
+  writeFileSync(join(dir, 'run.json'), `${JSON.stringify(run)}\n`);
 }
 
 function readRun(dir: string): RunRecord | undefined {
@@ -57,7 +68,7 @@ function readRuns(root: string): Array<{ name: string; run: RunRecord }> {
 
 /** liveUsers names the containers that need image `id`: running ones and kept ones. */
 export function liveUsers(root: string, id: string): string[] {
-  return readRuns(root).filter(({ run }) => run.image === id && (run.keep || isAlive(run.pid))).map(({ name }) => name);
+  return readRuns(root).filter(({ run }) => run.image === id && (run.keep || isRunning(run))).map(({ name }) => name);
 }
 
 /**
@@ -68,8 +79,8 @@ export function openContainer(root: string, name: string, id: string, keep: bool
   const dir = join(root, 'containers', name);
   const dirs: ContainerDirs = { name, dir, upper: join(dir, 'upper'), work: join(dir, 'work'), merged: join(dir, 'merged') };
   const old = readRun(dir);
-  if (old !== undefined && isAlive(old.pid)) {
-    throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `a container named ${name} is running (pid ${old.pid}): choose another --name`);
+  if (old !== undefined && isRunning(old)) {
+    throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `a container named ${name} is running (pid ${old.runtimePid ?? old.pid}): choose another --name`);
   }
   if (old?.keep && old.image !== id) {
     throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `container ${name} is kept from another image (${old.image.slice(0, 19)}): choose another --name`);
@@ -82,8 +93,13 @@ export function openContainer(root: string, name: string, id: string, keep: bool
   // The overlay's work directory must be empty at every mount.
   rmSync(dirs.work, { recursive: true, force: true });
   mkdirSync(dirs.work, { mode: 0o700 });
-  writeFileSync(join(dir, 'run.json'), `${JSON.stringify({ image: id, pid: process.pid, keep } satisfies RunRecord)}\n`);
+  writeRun(dir, { image: id, pid: process.pid, keep });
   return dirs;
+}
+
+/** recordRuntime notes the runtime's pid, so the container counts as running for as long as it lives. */
+export function recordRuntime(dirs: ContainerDirs, id: string, keep: boolean, runtimePid: number): void {
+  writeRun(dirs.dir, { image: id, pid: process.pid, runtimePid, keep });
 }
 
 /** closeContainer removes a container's folders, or with keep marks it no longer running. */
@@ -93,7 +109,7 @@ export function closeContainer(dirs: ContainerDirs, id: string, keep: boolean): 
     return;
   }
   rmSync(dirs.work, { recursive: true, force: true });
-  writeFileSync(join(dirs.dir, 'run.json'), `${JSON.stringify({ image: id, pid: 0, keep } satisfies RunRecord)}\n`);
+  writeRun(dirs.dir, { image: id, pid: 0, keep });
 }
 
 /** removeContainer deletes a container's folders and kept changes, unless it is running; false when there is none. */
@@ -101,7 +117,7 @@ export function removeContainer(root: string, name: string): boolean {
   const dir = join(root, 'containers', name);
   const old = readRun(dir);
   if (old === undefined) return false;
-  if (isAlive(old.pid)) throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `container ${name} is running (pid ${old.pid}): stop it first`);
+  if (isRunning(old)) throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `container ${name} is running (pid ${old.runtimePid ?? old.pid}): stop it first`);
   rmSync(dir, { recursive: true, force: true });
   return true;
 }
@@ -109,4 +125,11 @@ export function removeContainer(root: string, name: string): boolean {
 /** keptContainers lists the containers kept with --keep, with their images. */
 export function keptContainers(root: string): Array<{ name: string; image: string }> {
   return readRuns(root).filter(({ run }) => run.keep).map(({ name, run }) => ({ name, image: run.image }));
+}
+
+/** removeDeadContainers deletes what runs whose undocker was killed left behind, kept containers aside; it returns their names. */
+export function removeDeadContainers(root: string): string[] {
+  const dead = readRuns(root).filter(({ run }) => !run.keep && !isRunning(run)).map(({ name }) => name);
+  for (const name of dead) rmSync(join(root, 'containers', name), { recursive: true, force: true });
+  return dead;
 }

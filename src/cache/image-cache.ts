@@ -10,7 +10,7 @@ import { UndockerError, isErrno } from '../errors.js';
 import { describeImage } from '../image/select.js';
 import type { Image } from '../image/types.js';
 import { directoryBytes } from './directory-bytes.js';
-import { liveUsers } from './container-dirs.js';
+import { liveUsers, removeDeadContainers } from './container-dirs.js';
 
 /** CachedImage is what the cache records of an image. */
 export interface CachedImage {
@@ -95,14 +95,14 @@ export function findCachedImage(root: string, selector: string): CachedImage {
 export function removeCachedImage(root: string, record: CachedImage): void {
   const users = liveUsers(root, record.id);
   if (users.length > 0) {
-    throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `${record.names[0] ?? record.id} is in use by container ${users.join(', ')}: stop it${users.length > 1 ? 'them' : ''} first`);
+    throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `${record.names[0] ?? record.id} is in use by container ${users.join(', ')}: stop ${users.length > 1 ? 'them' : 'it'} first`);
   }
   rmSync(imageDir(root, record.id), { recursive: true, force: true });
 }
 
-/** pruneCache removes every image no container uses and every leftover of an interrupted run; it returns what went. */
+/** pruneCache removes every image no container uses and every leftover of an interrupted or killed run; it returns what went. */
 export function pruneCache(root: string): string[] {
-  const removed: string[] = [];
+  const removed = removeDeadContainers(root).map((name) => `container ${name}`);
   for (const record of listCachedImages(root)) {
     if (liveUsers(root, record.id).length > 0) continue;
     rmSync(imageDir(root, record.id), { recursive: true, force: true });

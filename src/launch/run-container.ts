@@ -2,7 +2,8 @@
  * runContainer starts the runtime with the user's terminal, waits for it, and passes its exit
  * status back. On Ctrl-C or SIGTERM (the abort signal) the container gets the image's
  * StopSignal, then, after the stop timeout, is killed, as `docker stop` does. The runtime runs
- * through node:child_process rather than execa, for start-up time (see overlay.ts).
+ * through node:child_process rather than execa: importing execa alone takes longer than a warm
+ * run's whole budget of 150 ms on a small machine.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { constants } from 'node:os';
@@ -21,6 +22,8 @@ export interface Launch {
   interactive: boolean;
   /** lxc: where to find the container's init pid */
   lxc?: { lxcPath: string; name: string };
+  /** setupFailure, when set, makes the error for what the launch wrote to fd 3 before exec'ing the runtime */
+  setupFailure?: (detail: string) => Error;
 }
 
 async function lxcInitPid(lxc: { lxcPath: string; name: string }): Promise<number | undefined> {
@@ -45,11 +48,15 @@ function statusOf(code: number | null, signal: NodeJS.Signals | null): number {
   return 128 + (signal !== null ? constants.signals[signal] : 1);
 }
 
-/** runContainer runs the runtime to its end and returns the container's exit status. */
-export async function runContainer(launch: Launch, signal: AbortSignal): Promise<number> {
+/** runContainer runs the runtime to its end and returns the container's exit status; `started` gets its pid. */
+export async function runContainer(launch: Launch, signal: AbortSignal, started: (pid: number) => void = () => undefined): Promise<number> {
   // Its own process group: a Ctrl-C at the terminal reaches undocker alone, which stops the
   // container once, with the image's StopSignal (on a -t console it is a keystroke, as in docker).
-  const child = spawn(launch.program, launch.args, { stdio: [launch.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'], detached: true });
+  const stdin = launch.interactive ? 'inherit' : 'ignore';
+  const child = spawn(launch.program, launch.args, { stdio: launch.setupFailure ? [stdin, 'inherit', 'inherit', 'pipe'] : [stdin, 'inherit', 'inherit'], detached: true });
+  if (child.pid !== undefined) started(child.pid);
+  let setupOutput = '';
+  child.stdio[3]?.on('data', (chunk: Buffer) => { setupOutput += chunk.toString(); });
   let timer: NodeJS.Timeout | undefined;
   const onAbort = (): void => {
     void stop(launch, child, false).catch(() => undefined);
@@ -60,7 +67,10 @@ export async function runContainer(launch: Launch, signal: AbortSignal): Promise
   try {
     return await new Promise<number>((resolve, reject) => {
       child.once('error', (error) => reject(new UndockerError('UNDOCKER_MISSING_TOOL', `cannot start ${launch.program}: ${error.message}`, { cause: error })));
-      child.once('close', (code, killedBy) => resolve(statusOf(code, killedBy)));
+      child.once('close', (code, killedBy) => {
+        if (setupOutput !== '' && launch.setupFailure) reject(launch.setupFailure(setupOutput));
+        else resolve(statusOf(code, killedBy));
+      });
     });
   } finally {
     signal.removeEventListener('abort', onAbort);

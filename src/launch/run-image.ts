@@ -2,12 +2,13 @@
  * runImage is `undocker run` as a library call: the image's cached rootfs under a fresh
  * overlay, its run spec with the user's overrides, and one runtime invocation. The container's
  * folder is opened before the image is flattened, so a prune running meanwhile sees the image
- * as in use; whatever happens, the overlay is unmounted and the folder closed.
+ * as in use; whatever happens, the folder is closed (the overlay goes with the runtime's mount
+ * namespace).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cachedRootfs } from '../cache/image-cache.js';
-import { closeContainer, openContainer } from '../cache/container-dirs.js';
+import { closeContainer, openContainer, recordRuntime } from '../cache/container-dirs.js';
 import { loadRunSpec } from '../config/load-run-spec.js';
 import type { RunOverrides, RunSpec } from '../config/run-spec.js';
 import { UndockerError } from '../errors.js';
@@ -17,7 +18,7 @@ import { LXC_CONFIG_DIR } from '../generate/lxc-config.js';
 import type { Image } from '../image/types.js';
 import { toLxcExecuteArgv, toLxcRunConfig } from './lxc-run-config.js';
 import { toNspawnArgv } from './nspawn-argv.js';
-import { type MountPoints, mountOverlay, unmountOverlay } from './overlay.js';
+import { inOverlay, type MountPoints } from './overlay.js';
 import { type Launch, runContainer } from './run-container.js';
 import type { RunRequest } from './run-request.js';
 import { requireRuntime } from './runtime-check.js';
@@ -82,12 +83,9 @@ export async function runImage(image: Image, options: RunImageOptions): Promise<
     });
     const launch = launchOf(spec, hasGetent, dirs.merged, dirs.dir, options);
     signal.throwIfAborted();
-    await mountOverlay(rootfs, dirs, request.runtime === 'nspawn' ? nspawnMountPoints(probe, request.readOnly) : undefined);
-    try {
-      return await runContainer(launch, signal);
-    } finally {
-      await unmountOverlay(dirs);
-    }
+    const add = request.runtime === 'nspawn' ? nspawnMountPoints(probe, request.readOnly) : undefined;
+    const started = (pid: number): void => recordRuntime(dirs, image.id, options.keep, pid);
+    return await runContainer(await inOverlay(launch, rootfs, dirs, add), signal, started);
   } finally {
     closeContainer(dirs, image.id, options.keep);
   }

@@ -9,6 +9,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { closeContainer, openContainer } from '../../src/cache/container-dirs.js';
+import { inOverlay } from '../../src/launch/overlay.js';
+import { runContainer } from '../../src/launch/run-container.js';
 import { tempDir, writeDockerSave } from '../helpers/archives.js';
 import { UNDOCKER, undocker } from '../helpers/cli.js';
 import { parseShowReport, REPORT_FILE, writeShowImage } from '../helpers/show-image.js';
@@ -112,6 +115,44 @@ describe('undocker run on the real runtimes', { skip }, () => {
       assert.ok(!readdirSync(join(cache, 'containers')).some((name) => name.startsWith('show-')), 'the container is cleaned up');
     });
   }
+
+  test('an undocker killed with SIGKILL leaves no mount; its image stays in use until the container ends, then prune clears it', async () => {
+    // A cache of its own: prune here must not empty the cache the other tests share.
+    const killEnv = { UNDOCKER_CACHE: join(work, 'kill-cache') };
+    const waiter = join(work, 'killed-fifo');
+    spawnSync('mkfifo', [waiter]);
+    // The container waits on a fifo in a volume, so the test decides when it ends.
+    const child = spawn(UNDOCKER, ['run', '--name', 'killed', '-u', '0', '-v', `${work}:/w`, '--entrypoint', '/bin/sh', image, '-c', 'echo started; cat /w/killed-fifo'], {
+      env: { ...process.env, ...killEnv }, stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => { if (chunk.toString().includes('started')) resolve(); }));
+    const merged = join(killEnv.UNDOCKER_CACHE, 'containers', 'killed', 'merged');
+    const mounted = (): boolean => readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${merged} `);
+    assert.equal(mounted(), false, 'the overlay is mounted in the runtime\'s namespace, not the host\'s');
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const rmi = undocker(['rmi', 'show:run'], { env: killEnv });
+    assert.equal(rmi.status, 1, 'the container still runs: its image is in use');
+    assert.match(rmi.stderr, /in use by container killed: stop it first/);
+    spawnSync('sh', ['-c', `echo end > ${waiter}`], { timeout: 10_000 });
+    for (let i = 0; i < 200 && undocker(['prune'], { env: killEnv }).stdout.toString() === ''; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(existsSync(join(killEnv.UNDOCKER_CACHE, 'containers', 'killed')), false, 'prune removed what the killed run left');
+    assert.equal(mounted(), false);
+    assert.deepEqual(readdirSync(join(killEnv.UNDOCKER_CACHE, 'images')), [], 'and then the image no container uses');
+  });
+
+  test('an overlay that cannot be mounted fails the launch with one line, before the runtime starts', async () => {
+    const dirs = openContainer(join(work, 'mount-cache'), 'unmountable', 'sha256:none', false);
+    const launch = { runtime: 'nspawn' as const, program: 'touch', args: [join(work, 'runtime-started')], stopSignal: 'SIGTERM', stopTimeout: 1, interactive: false };
+    try {
+      await assert.rejects(runContainer(await inOverlay(launch, join(work, 'no-such-lower'), dirs), AbortSignal.timeout(10_000)), {
+        code: 'UNDOCKER_FS_REFUSED', message: /^cannot mount the overlay for container unmountable: mount: [^\n]+$/,
+      });
+      assert.equal(existsSync(join(work, 'runtime-started')), false);
+    } finally {
+      closeContainer(dirs, 'sha256:none', false);
+    }
+  });
 
   test('an image of one static binary (no /usr) runs under systemd-nspawn; the cache keeps it as built', () => {
     const bare = writeDockerSave([{ layers: [[{ path: 'busybox', content: readFileSync('/bin/busybox'), mode: 0o755 }]], tags: ['bare:1'], config: { Entrypoint: ['/busybox', 'echo'], Cmd: ['static'] } }]);

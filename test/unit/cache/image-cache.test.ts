@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { closeContainer, liveUsers, openContainer, removeContainer } from '../../../src/cache/container-dirs.js';
+import { closeContainer, liveUsers, openContainer, recordRuntime, removeContainer } from '../../../src/cache/container-dirs.js';
 import { cachedRootfs, findCachedImage, imageDir, listCachedImages, pruneCache, removeCachedImage } from '../../../src/cache/image-cache.js';
 import { probeDirectory } from '../../../src/flatten/directory-probe.js';
 import { openImageArchive } from '../../../src/image/open-archive.js';
@@ -113,4 +115,28 @@ test('the directory probe resolves paths as a chroot would: no read outside the 
   assert.equal(probe.text('out/secret'), undefined);
   assert.equal(probe.exists('etc/real'), true);
   assert.equal(probe.exists('etc/missing'), false);
+});
+
+test('a container whose undocker was killed counts as running while its runtime lives; prune clears it after', async () => {
+  const root = tempDir();
+  await withImage(SMALL, 'orphan:1', async (image) => {
+    await cachedRootfs(root, image);
+    const dirs = openContainer(root, 'orphan', image.id, false);
+    const runtime = spawn('sleep', ['30']);
+    const dead = spawnSync('true').pid ?? 0;
+    recordRuntime(dirs, image.id, false, runtime.pid as number);
+    // What run.json says once undocker itself is gone (killed) and its runtime still runs.
+    const record = JSON.parse(readFileSync(join(dirs.dir, 'run.json'), 'utf8')) as { pid: number };
+    writeFileSync(join(dirs.dir, 'run.json'), JSON.stringify({ ...record, pid: dead }));
+    try {
+      assert.deepEqual(liveUsers(root, image.id), ['orphan']);
+      assert.deepEqual(pruneCache(root), [], 'nothing a running container needs is pruned');
+      assert.throws(() => openContainer(root, 'orphan', image.id, false), new RegExp(`a container named orphan is running \\(pid ${runtime.pid}\\)`));
+    } finally {
+      runtime.kill();
+      await once(runtime, 'exit');
+    }
+    assert.deepEqual(pruneCache(root), ['container orphan', 'orphan:1']);
+    assert.equal(existsSync(dirs.dir), false);
+  });
 });
