@@ -8,10 +8,11 @@ import { pipeline, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { BadArchiveError, DigestMismatchError, UndockerError } from '../errors.js';
 import { hasherFor } from '../image/digest.js';
-import type { Layer } from '../image/types.js';
-import { decoderFor, detectCompression, MAGIC_BYTES } from '../stream/compression.js';
+import type { Layer, LayerFile } from '../image/types.js';
+import { type Compression, decoderFor, detectCompression, MAGIC_BYTES } from '../stream/compression.js';
 import { peekStream } from '../stream/peek.js';
 import { FileBytes } from '../stream/file-bytes.js';
+import { LentFileBytes } from '../stream/lent-file-bytes.js';
 import { readTar, type TarItem } from '../tar/reader.js';
 import { stripPrefix } from './paths.js';
 
@@ -33,18 +34,26 @@ async function* underPrefix(items: AsyncIterable<TarItem>, prefix: string | unde
   }
 }
 
+/** openPlainFile opens a layer for positional reads when it is an uncompressed tar in a range of a file. */
+async function openPlainFile(layer: Layer): Promise<LayerFile | undefined> {
+  const file = await layer.openFile?.();
+  if (file === undefined) return undefined;
+  const head = Buffer.alloc(MAGIC_BYTES);
+  await file.handle.read(head, 0, Math.min(MAGIC_BYTES, file.size), file.start);
+  if (detectCompression(head) === 'none') return file;
+  await file.close();
+  return undefined;
+}
+
 /**
  * layerHeaders yields a layer's entries without their data, for planning. A plain tar that is
  * a range of a file is read by seeking past the data, so only its header blocks are read; its
  * digests are then left to the pass that reads the data. Other layers are read whole.
  */
 export async function* layerHeaders(layer: Layer, signal?: AbortSignal): AsyncGenerator<TarItem> {
-  const file = await layer.openFile?.();
+  const file = await openPlainFile(layer);
   if (file === undefined) return yield* layerEntries(layer, signal);
   try {
-    const head = Buffer.alloc(MAGIC_BYTES);
-    await file.handle.read(head, 0, Math.min(MAGIC_BYTES, file.size), file.start);
-    if (detectCompression(head) !== 'none') return yield* layerEntries(layer, signal);
     try {
       yield* underPrefix(readTar(new FileBytes(file.handle, file.start, file.start + file.size), { where: layer.where }), layer.pathPrefix);
     } catch (error) {
@@ -56,29 +65,64 @@ export async function* layerHeaders(layer: Layer, signal?: AbortSignal): AsyncGe
   }
 }
 
-/** layerEntries yields a layer's entries; it throws at the end if a digest does not match. */
-export async function* layerEntries(layer: Layer, signal?: AbortSignal): AsyncGenerator<TarItem> {
+/** TarSource is a layer's tar bytes as the reader takes them, and how to end reading them. */
+interface TarSource {
+  bytes: AsyncIterable<Buffer> | LentFileBytes;
+  compression: Compression;
+  /** finished waits for the stored bytes to be read to their end, so the blob digest covers them all. */
+  finished(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** streamSource reads a layer as a stream, decompressed as its first bytes say, through the digests. */
+async function streamSource(layer: Layer, blobHash: Hash | undefined, diffHash: Hash | undefined, signal?: AbortSignal): Promise<TarSource> {
   const { head, stream } = await peekStream(layer.open(), MAGIC_BYTES);
-  const blobHash = layer.digest !== undefined ? hasherFor(layer.digest) : undefined;
-  const diffHash = layer.diffId !== undefined ? hasherFor(layer.diffId) : undefined;
   const stored = Readable.from(tap(stream, blobHash), { objectMode: false, highWaterMark: 1 });
   const compression = detectCompression(head);
   const decoder = decoderFor(compression);
   const tarBytes: Readable = decoder === undefined ? stored : pipeline(stored, decoder, () => undefined);
   const abort = (): void => { tarBytes.destroy(signal?.reason as Error); };
   signal?.addEventListener('abort', abort, { once: true });
+  return {
+    bytes: tap(tarBytes, diffHash),
+    compression,
+    finished: () => finished(stored).catch(() => undefined),
+    close: async () => {
+      signal?.removeEventListener('abort', abort);
+      stored.destroy();
+    },
+  };
+}
+
+/** lentSource reads a plain layer's file range through one reused window (see LentFileBytes). */
+function lentSource(file: LayerFile, hashes: Array<Hash | undefined>, signal?: AbortSignal): TarSource {
+  const bytes = new LentFileBytes(file.handle.fd, file.start, file.size, hashes.filter((hash): hash is Hash => hash !== undefined), signal);
+  return { bytes, compression: 'none', finished: async () => undefined, close: () => file.close() };
+}
+
+/** LayerReadOptions: with `lentChunks`, a consumer that copies file data or drops it lets a plain layer be read faster. */
+export interface LayerReadOptions {
+  lentChunks?: boolean;
+}
+
+/** layerEntries yields a layer's entries; it throws at the end if a digest does not match. */
+export async function* layerEntries(layer: Layer, signal?: AbortSignal, options: LayerReadOptions = {}): AsyncGenerator<TarItem> {
+  const blobHash = layer.digest !== undefined ? hasherFor(layer.digest) : undefined;
+  const diffHash = layer.diffId !== undefined ? hasherFor(layer.diffId) : undefined;
+  const file = options.lentChunks ? await openPlainFile(layer) : undefined;
+  const source = file !== undefined ? lentSource(file, [blobHash, diffHash], signal) : await streamSource(layer, blobHash, diffHash, signal);
   try {
-    yield* underPrefix(readTar(tap(tarBytes, diffHash), { where: layer.where }), layer.pathPrefix);
-    await finished(stored).catch(() => undefined);
+    yield* underPrefix(readTar(source.bytes, { where: layer.where }), layer.pathPrefix);
+    await source.finished();
   } catch (error) {
     if (signal?.aborted || error instanceof DigestMismatchError) throw error;
     // A layer that fails to decode or parse is most often not what its digests say: say that.
     await verifyLayerDigests(layer);
     if (error instanceof UndockerError) throw error;
-    throw new BadArchiveError(`${layer.where}: cannot read ${compression === 'none' ? 'the layer' : `${compression} data`}: ${(error as Error).message}`, error);
+    const what = source.compression === 'none' ? 'the layer' : `${source.compression} data`;
+    throw new BadArchiveError(`${layer.where}: cannot read ${what}: ${(error as Error).message}`, error);
   } finally {
-    signal?.removeEventListener('abort', abort);
-    stored.destroy();
+    await source.close();
   }
   verify(layer.where, 'stored', layer.digest, blobHash);
   verify(layer.where, 'uncompressed', layer.diffId, diffHash);

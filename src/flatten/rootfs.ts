@@ -34,7 +34,8 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
       for (const [index, layer] of layers.entries()) {
         where = layer.where;
         const context = { tree, sink, layer: index, where: layer.where };
-        for await (const item of layerEntries(layer, options.signal)) await applyEntry(context, item);
+        // The directory writer copies file data as it comes: plain layers may lend it (LentFileBytes).
+        for await (const item of layerEntries(layer, options.signal, { lentChunks: true })) await applyEntry(context, item);
       }
       await sink.finish();
       // Interrupted while the writer drained its queue: the finished tree is not committed either.

@@ -6,6 +6,7 @@
 import { BadArchiveError, UndockerError } from '../errors.js';
 import { ByteReader, TruncatedError } from '../stream/byte-reader.js';
 import type { FileBytes } from '../stream/file-bytes.js';
+import type { LentFileBytes } from '../stream/lent-file-bytes.js';
 import { type TarEntry, toDisplay } from './entry.js';
 import { BLOCK, decodeHeader, entryTypeOf, isZeroBlock, padding, parsePax, type RawHeader } from './header.js';
 import { applyPax } from './pax.js';
@@ -31,11 +32,11 @@ export interface TarReadOptions {
 
 const EMPTY_BODY: AsyncIterable<Buffer> = { async *[Symbol.asyncIterator]() {} };
 
-/** Bytes is what the reader needs of its input: a stream (ByteReader) or a file (FileBytes). */
-type Bytes = ByteReader | FileBytes;
+/** Bytes is what the reader needs of its input: a stream (ByteReader) or a file (FileBytes, LentFileBytes). */
+type Bytes = ByteReader | FileBytes | LentFileBytes;
 
 /** readTar parses a tar stream, or a file read positionally, into entries. */
-export async function* readTar(source: AsyncIterable<Buffer> | FileBytes, options: TarReadOptions): AsyncGenerator<TarItem> {
+export async function* readTar(source: AsyncIterable<Buffer> | FileBytes | LentFileBytes, options: TarReadOptions): AsyncGenerator<TarItem> {
   const reader: Bytes = Symbol.asyncIterator in source ? new ByteReader(source) : source;
   const maxExtension = options.maxExtensionBytes ?? 1024 * 1024;
   const globals = new Map<string, Buffer>();

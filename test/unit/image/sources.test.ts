@@ -4,15 +4,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { openImageArchive } from '../../../src/image/open-archive.js';
 import { selectImage } from '../../../src/image/select.js';
 import { rootfsTarChunks } from '../../../src/flatten/rootfs-tar.js';
+import { unpackRootfs } from '../../../src/flatten/rootfs.js';
 import { toConfigView } from '../../../src/image/config-view.js';
+import type { ImageArchive } from '../../../src/image/types.js';
 import { collect, readableOf } from '../../helpers/flatten.js';
-import { tarDirectory, writeAci, writeDockerSave, writeDockerSaveDir, writeOciLayout, type ImageSpec } from '../../helpers/archives.js';
+import { tarDirectory, tempDir, writeAci, writeDockerSave, writeDockerSaveDir, writeOciLayout, type ImageSpec } from '../../helpers/archives.js';
 import { summarizeTar } from '../../helpers/summary.js';
 
 const LAYERS: ImageSpec['layers'] = [
@@ -161,7 +163,15 @@ test('bad input fails with one line naming what and where', async (t) => {
   }
 });
 
-test('layer digests are checked while streaming and a mismatch names the layer', async (t) => {
+/** rejectsBoth flattens to a tar and into a directory: both fail as `expected`, and the directory is not left behind. */
+async function rejectsBoth(archive: ImageArchive, expected: { code: string; message: RegExp }): Promise<void> {
+  await assert.rejects(collect(rootfsTarChunks(selectImage(archive))), expected, 'tar');
+  const target = join(tempDir(), 'rootfs');
+  await assert.rejects(unpackRootfs(selectImage(archive), target), expected, 'directory');
+  assert.equal(existsSync(target), false, 'the directory is removed');
+}
+
+test('layer digests are checked while streaming, for a tar and a directory, and a mismatch names the layer', async (t) => {
   await t.test('a layer.tar whose diff_id does not match', async () => {
     const input = writeDockerSave([IMAGE], { corrupt: (f) => {
       const k = Object.keys(f).filter((n) => n.endsWith('layer.tar'))[1] as string;
@@ -170,7 +180,7 @@ test('layer digests are checked while streaming and a mismatch names the layer',
       f[k] = tar;
     } });
     const archive = await openImageArchive(input);
-    await assert.rejects(collect(rootfsTarChunks(selectImage(archive))), { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer 2 \([0-9a-f]{12}\) of .*: uncompressed content: digest mismatch: expected sha256:/ });
+    await rejectsBoth(archive, { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer 2 \([0-9a-f]{12}\) of .*: uncompressed content: digest mismatch: expected sha256:/ });
     await archive.close();
   });
   await t.test('a layer whose files were all removed above it is still checked', async () => {
@@ -181,7 +191,7 @@ test('layer digests are checked while streaming and a mismatch names the layer',
       f[k] = tar;
     } });
     const archive = await openImageArchive(input);
-    await assert.rejects(collect(rootfsTarChunks(selectImage(archive))), { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer 1 / });
+    await rejectsBoth(archive, { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer 1 / });
     await archive.close();
   });
   await t.test('an OCI blob whose bytes do not match its descriptor', async () => {
@@ -189,7 +199,7 @@ test('layer digests are checked while streaming and a mismatch names the layer',
       for (const [hex, data] of blobs) if (data[0] === 0x1f) { const copy = Buffer.from(data); copy[copy.length - 5] = (copy[copy.length - 5] as number) ^ 1; blobs.set(hex, copy); break; }
     } });
     const archive = await openImageArchive(layout);
-    await assert.rejects(collect(rootfsTarChunks(selectImage(archive))), { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer \d \([0-9a-f]{12}\) of .*: stored content: digest mismatch/ });
+    await rejectsBoth(archive, { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer \d \([0-9a-f]{12}\) of .*: stored content: digest mismatch/ });
     await archive.close();
   });
   await t.test('a corrupt gzip layer with no blob digest says it cannot be decompressed', async () => {
@@ -200,7 +210,7 @@ test('layer digests are checked while streaming and a mismatch names the layer',
       f[k] = gz;
     } });
     const archive = await openImageArchive(input);
-    await assert.rejects(collect(rootfsTarChunks(selectImage(archive))), { code: 'UNDOCKER_BAD_ARCHIVE', message: /layer 1 \([0-9a-f]{12}\) of .*: cannot read gzip data: / });
+    await rejectsBoth(archive, { code: 'UNDOCKER_BAD_ARCHIVE', message: /layer 1 \([0-9a-f]{12}\) of .*: cannot read gzip data: / });
     await archive.close();
   });
 });
