@@ -101,7 +101,7 @@ export class DirectorySink implements TreeSink {
 
   async writeFile(node: FsNode, body: AsyncIterable<Buffer>): Promise<void> {
     const where = this.label(node);
-    this.push({ op: 'open', path: this.relative(node), where });
+    this.push({ op: 'open', path: this.relative(node), mode: node.inode.meta.mode, where });
     for await (const chunk of body) {
       for (let taken = 0; taken < chunk.length;) {
         if (this.used === BATCH_BYTES) {

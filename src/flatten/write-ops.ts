@@ -17,7 +17,7 @@ export type WriteOp =
   | { op: 'mkdir'; path: string; meta: OpMeta; where: string }
   | { op: 'update-dir'; path: string; meta: OpMeta; newXattrs: Array<[string, Uint8Array]>; where: string }
   | { op: 'remove'; path: string; directory: boolean }
-  | { op: 'open'; path: string; where: string }
+  | { op: 'open'; path: string; mode: number; where: string }
   | { op: 'data'; offset: number; length: number }
   | { op: 'close'; meta: OpMeta; where: string }
   | { op: 'symlink'; path: string; target: string; meta: OpMeta; where: string }
