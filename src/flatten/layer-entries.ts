@@ -74,17 +74,46 @@ interface TarSource {
   close(): Promise<void>;
 }
 
+/**
+ * LayerDigests are the hashes a layer's bytes go through. When the stored bytes are the tar
+ * itself and both digests are the same (Docker 25+ saves, uncompressed OCI layers), one hash
+ * serves both: hashing a gigabyte twice costs half a second.
+ */
+class LayerDigests {
+  readonly blob: Hash | undefined;
+  private readonly diff: Hash | undefined;
+  private shared = false;
+
+  constructor(private readonly layer: Layer) {
+    this.blob = layer.digest !== undefined ? hasherFor(layer.digest) : undefined;
+    this.diff = layer.diffId !== undefined ? hasherFor(layer.diffId) : undefined;
+  }
+
+  /** tarHash is the hash the uncompressed tar goes through, if it is not the stored bytes' hash already. */
+  tarHash(compression: Compression): Hash | undefined {
+    this.shared = compression === 'none' && this.blob !== undefined && this.layer.digest === this.layer.diffId;
+    return this.shared ? undefined : this.diff;
+  }
+
+  /** verify throws if what was read does not match the digests. */
+  verify(): void {
+    verify(this.layer.where, 'stored', this.layer.digest, this.blob);
+    if (this.shared) return;
+    verify(this.layer.where, 'uncompressed', this.layer.diffId, this.diff);
+  }
+}
+
 /** streamSource reads a layer as a stream, decompressed as its first bytes say, through the digests. */
-async function streamSource(layer: Layer, blobHash: Hash | undefined, diffHash: Hash | undefined, signal?: AbortSignal): Promise<TarSource> {
+async function streamSource(layer: Layer, digests: LayerDigests, signal?: AbortSignal): Promise<TarSource> {
   const { head, stream } = await peekStream(layer.open(), MAGIC_BYTES);
-  const stored = Readable.from(tap(stream, blobHash), { objectMode: false, highWaterMark: 1 });
+  const stored = Readable.from(tap(stream, digests.blob), { objectMode: false, highWaterMark: 1 });
   const compression = detectCompression(head);
   const decoder = decoderFor(compression);
   const tarBytes: Readable = decoder === undefined ? stored : pipeline(stored, decoder, () => undefined);
   const abort = (): void => { tarBytes.destroy(signal?.reason as Error); };
   signal?.addEventListener('abort', abort, { once: true });
   return {
-    bytes: tap(tarBytes, diffHash),
+    bytes: tap(tarBytes, digests.tarHash(compression)),
     compression,
     finished: () => finished(stored).catch(() => undefined),
     close: async () => {
@@ -95,8 +124,9 @@ async function streamSource(layer: Layer, blobHash: Hash | undefined, diffHash: 
 }
 
 /** lentSource reads a plain layer's file range through one reused window (see LentFileBytes). */
-function lentSource(file: LayerFile, hashes: Array<Hash | undefined>, signal?: AbortSignal): TarSource {
-  const bytes = new LentFileBytes(file.handle.fd, file.start, file.size, hashes.filter((hash): hash is Hash => hash !== undefined), signal);
+function lentSource(file: LayerFile, digests: LayerDigests, signal?: AbortSignal): TarSource {
+  const hashes = [digests.blob, digests.tarHash('none')].filter((hash): hash is Hash => hash !== undefined);
+  const bytes = new LentFileBytes(file.handle.fd, file.start, file.size, hashes, signal);
   return { bytes, compression: 'none', finished: async () => undefined, close: () => file.close() };
 }
 
@@ -107,10 +137,9 @@ export interface LayerReadOptions {
 
 /** layerEntries yields a layer's entries; it throws at the end if a digest does not match. */
 export async function* layerEntries(layer: Layer, signal?: AbortSignal, options: LayerReadOptions = {}): AsyncGenerator<TarItem> {
-  const blobHash = layer.digest !== undefined ? hasherFor(layer.digest) : undefined;
-  const diffHash = layer.diffId !== undefined ? hasherFor(layer.diffId) : undefined;
+  const digests = new LayerDigests(layer);
   const file = options.lentChunks ? await openPlainFile(layer) : undefined;
-  const source = file !== undefined ? lentSource(file, [blobHash, diffHash], signal) : await streamSource(layer, blobHash, diffHash, signal);
+  const source = file !== undefined ? lentSource(file, digests, signal) : await streamSource(layer, digests, signal);
   try {
     yield* underPrefix(readTar(source.bytes, { where: layer.where }), layer.pathPrefix);
     await source.finished();
@@ -124,8 +153,7 @@ export async function* layerEntries(layer: Layer, signal?: AbortSignal, options:
   } finally {
     await source.close();
   }
-  verify(layer.where, 'stored', layer.digest, blobHash);
-  verify(layer.where, 'uncompressed', layer.diffId, diffHash);
+  digests.verify();
 }
 
 /** hashAll hashes everything a stream yields, or returns undefined if it cannot be read to the end. */
