@@ -19,10 +19,10 @@ import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { writeDockerArchive } from '../src/build/write-docker-archive.js';
-import { SCRATCH_KIND, scratchFs } from './scratch-fs.js';
 import { writeFileAtomically } from '../src/output/atomic.js';
 import { newEntry, type TarEntry } from '../src/tar/entry.js';
 import { dataPadding, encodeEntry, END_OF_ARCHIVE } from '../src/tar/writer.js';
+import { SCRATCH_KIND, scratchFs } from './scratch-fs.js';
 
 const UNDOCKER = fileURLToPath(new URL('../../bin/undocker.js', import.meta.url));
 const MiB = 1024 * 1024;
