@@ -82,23 +82,26 @@ interface TarSource {
 class LayerDigests {
   readonly blob: Hash | undefined;
   private readonly diff: Hash | undefined;
-  private shared = false;
 
   constructor(private readonly layer: Layer) {
     this.blob = layer.digest !== undefined ? hasherFor(layer.digest) : undefined;
     this.diff = layer.diffId !== undefined ? hasherFor(layer.diffId) : undefined;
   }
 
-  /** tarHash is the hash the uncompressed tar goes through, if it is not the stored bytes' hash already. */
-  tarHash(compression: Compression): Hash | undefined {
-    this.shared = compression === 'none' && this.blob !== undefined && this.layer.digest === this.layer.diffId;
-    return this.shared ? undefined : this.diff;
+  /** shared tells whether the blob hash also serves as the diff_id's, for a layer stored so. */
+  private shared(compression: Compression): boolean {
+    return compression === 'none' && this.blob !== undefined && this.layer.digest === this.layer.diffId;
   }
 
-  /** verify throws if what was read does not match the digests. */
-  verify(): void {
+  /** tarHash is the hash the uncompressed tar goes through, if it is not the stored bytes' hash already. */
+  tarHash(compression: Compression): Hash | undefined {
+    return this.shared(compression) ? undefined : this.diff;
+  }
+
+  /** verify throws if what was read, stored with `compression`, does not match the digests. */
+  verify(compression: Compression): void {
     verify(this.layer.where, 'stored', this.layer.digest, this.blob);
-    if (this.shared) return;
+    if (this.shared(compression)) return;
     verify(this.layer.where, 'uncompressed', this.layer.diffId, this.diff);
   }
 }
@@ -153,7 +156,7 @@ export async function* layerEntries(layer: Layer, signal?: AbortSignal, options:
   } finally {
     await source.close();
   }
-  digests.verify();
+  digests.verify(source.compression);
 }
 
 /** hashAll hashes everything a stream yields, or returns undefined if it cannot be read to the end. */
