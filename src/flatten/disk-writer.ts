@@ -40,11 +40,18 @@ function creationUnder(root: string): Creation | undefined {
   return { uid: process.geteuid?.() ?? -1, gid: process.getegid?.() ?? -1, umask: processUmask() };
 }
 
+/** OpenFile is the file being written; `modeSet` when creation gave it its mode. */
+interface OpenFile {
+  fd: number;
+  path: Buffer;
+  modeSet: boolean;
+}
+
 /** DiskWriter applies operations synchronously, in order. */
 export class DiskWriter {
   private readonly root: Buffer;
   private readonly creation: Creation | undefined;
-  private file: { fd: number; path: Buffer; modeSet: boolean } | undefined;
+  private file: OpenFile | undefined;
 
   constructor(root: string, private readonly ops: FsOps) {
     this.root = Buffer.from(root.endsWith('/') ? root : `${root}/`, 'utf8');
@@ -108,7 +115,7 @@ export class DiskWriter {
         return;
       }
       case 'data': {
-        const fd = (this.file as { fd: number }).fd;
+        const fd = (this.file as OpenFile).fd;
         for (let done = 0; done < op.length;) done += writeSync(fd, data, op.offset + done, op.length - done);
         return;
       }
@@ -143,7 +150,7 @@ export class DiskWriter {
   }
 
   private closeFile(meta: OpMeta, where: string): void {
-    const { fd, path, modeSet } = this.file as { fd: number; path: Buffer; modeSet: boolean };
+    const { fd, path, modeSet } = this.file as OpenFile;
     this.file = undefined;
     try {
       // As GNU tar does: metadata through the open descriptor, no second path lookup.
