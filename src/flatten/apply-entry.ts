@@ -127,7 +127,7 @@ async function createNode(context: LayerContext, parent: FsNode, name: string, i
   const node = tree.attach(parent, name, inode, layer);
   switch (entry.type) {
     case 'directory': sink.makeDir(node); return;
-    case 'file': await sink.writeFile(node, item.body); return;
+    case 'file': await sink.writeFile(node, item); return;
     case 'symlink': sink.symlink(node); return;
     default: sink.special(node);
   }

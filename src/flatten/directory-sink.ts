@@ -1,27 +1,22 @@
 /**
- * DirectorySink turns the tree's changes into WriteOps for the writer thread, in order, in
- * batches: one message per few hundred operations, with file data copied into one transferred
- * buffer per batch. Buffers come back with the writer's reply and are reused, and the number
- * of batches in flight is bounded, so memory stays flat.
+ * DirectorySink turns the tree's changes into operations for the writer thread, in order, in
+ * batches: one buffer of encoded operations and file data per message (write-ops.ts), sent
+ * when full or after a few hundred operations. Buffers come back with the writer's reply and
+ * are reused, and the number of batches in flight is bounded, so memory stays flat.
  */
 import { Worker } from 'node:worker_threads';
 import { UndockerError, type ErrorCode } from '../errors.js';
-import { toDisplay } from '../tar/entry.js';
 import type { Warn } from './fs-ops.js';
-import type { TreeSink } from './sink.js';
+import type { FileData, TreeSink } from './sink.js';
 import type { FsNode, FsTree, Meta } from './tree.js';
-import type { Batch, OpMeta, WriteOp, WriterReply } from './write-ops.js';
+import { type Batch, OpEncoder, type OpMeta, type SpecialKind, type WriterReply } from './write-ops.js';
 
 const BATCH_BYTES = 1024 * 1024;
 const BATCH_OPS = 512;
 const MAX_BATCHES_IN_FLIGHT = 8;
 
 function opMeta(meta: Meta): OpMeta {
-  return {
-    uid: meta.uid, gid: meta.gid, mode: meta.mode,
-    time: meta.paxMtime !== undefined ? Number(meta.paxMtime) : meta.mtime,
-    xattrs: [...meta.xattrs],
-  };
+  return { uid: meta.uid, gid: meta.gid, mode: meta.mode, time: meta.paxMtime !== undefined ? Number(meta.paxMtime) : meta.mtime, xattrs: meta.xattrs };
 }
 
 function toError(reply: Extract<WriterReply, { kind: 'error' }>): Error {
@@ -32,20 +27,19 @@ function toError(reply: Extract<WriterReply, { kind: 'error' }>): Error {
 /** DirectorySink writes the layers' changes below `root` through a writer thread. */
 export class DirectorySink implements TreeSink {
   private readonly worker: Worker;
-  private ops: WriteOp[] = [];
-  private data = Buffer.from(new ArrayBuffer(BATCH_BYTES));
+  private readonly encoder: OpEncoder;
   private readonly spare: ArrayBuffer[] = [];
-  private used = 0;
   private inFlight = 0;
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
+  private layerWhere: string | undefined;
 
   constructor(private readonly tree: FsTree, root: string, options: { ignoreErrors: boolean; warn: Warn }, private readonly where: () => string) {
     this.worker = new Worker(new URL('./disk-worker.js', import.meta.url), { workerData: { root, ignoreErrors: options.ignoreErrors } });
     this.worker.on('message', (reply: WriterReply) => {
       if (reply.kind === 'warn') options.warn(reply.message);
       else {
-        if (reply.kind === 'done') this.spare.push(reply.data);
+        if (reply.kind === 'done' && reply.data.byteLength === BATCH_BYTES) this.spare.push(reply.data);
         if (reply.kind === 'error') this.failure ??= toError(reply);
         this.inFlight--;
         this.wake?.();
@@ -55,30 +49,38 @@ export class DirectorySink implements TreeSink {
       this.failure ??= error;
       this.wake?.();
     });
+    const rootPath = Buffer.from(root.endsWith('/') ? root : `${root}/`, 'utf8');
+    this.encoder = new OpEncoder(rootPath, (full, length, needed) => this.send(full, length, needed));
+  }
+
+  /** send posts a full buffer to the writer and returns the next one to fill. */
+  private send(full: Buffer, length: number, needed: number): Buffer {
+    if (length > 0) {
+      const batch: Batch = { data: full.buffer as ArrayBuffer, length };
+      this.worker.postMessage(batch, [batch.data]);
+      this.inFlight++;
+    }
+    // An operation larger than a batch (huge xattrs) gets a buffer of its own size, not kept after.
+    return Buffer.from(needed > BATCH_BYTES ? new ArrayBuffer(needed) : this.spare.pop() ?? new ArrayBuffer(BATCH_BYTES));
   }
 
   private relative(node: FsNode): string {
     return this.tree.pathOf(node);
   }
 
-  private label(node: FsNode): string {
-    return `${this.where()}: ${toDisplay(this.tree.pathOf(node))}`;
-  }
-
-  private push(op: WriteOp): void {
+  /** begin checks for the writer's failure and names the layer the next operation comes from, when it changed. */
+  private begin(): OpEncoder {
     if (this.failure !== undefined) throw this.failure;
-    this.ops.push(op);
-    if (this.ops.length >= BATCH_OPS) this.flush();
+    const where = this.where();
+    if (where !== this.layerWhere) {
+      this.layerWhere = where;
+      this.encoder.layer(where);
+    }
+    return this.encoder;
   }
 
-  private flush(): void {
-    if (this.ops.length === 0) return;
-    const batch: Batch = { ops: this.ops, data: this.data.buffer as ArrayBuffer };
-    this.worker.postMessage(batch, [batch.data]);
-    this.inFlight++;
-    this.ops = [];
-    this.used = 0;
-    this.data = Buffer.from(this.spare.pop() ?? new ArrayBuffer(BATCH_BYTES));
+  private end(): void {
+    if (this.encoder.count >= BATCH_OPS) this.encoder.flush();
   }
 
   /** room waits until few enough batches are in flight, and throws the writer's failure. */
@@ -87,59 +89,69 @@ export class DirectorySink implements TreeSink {
     if (this.failure !== undefined) throw this.failure;
   }
 
+  /** paced is undefined while few enough batches are in flight, else it resolves when there are. */
+  paced(): Promise<void> | undefined {
+    return this.inFlight > MAX_BATCHES_IN_FLIGHT || this.failure !== undefined ? this.room(MAX_BATCHES_IN_FLIGHT) : undefined;
+  }
+
   remove(node: FsNode): void {
-    this.push({ op: 'remove', path: this.relative(node), directory: node.inode.kind === 'directory' });
+    this.begin().remove(this.relative(node), node.inode.kind === 'directory');
+    this.end();
   }
 
   makeDir(node: FsNode): void {
-    this.push({ op: 'mkdir', path: this.relative(node), meta: opMeta(node.inode.meta), where: this.label(node) });
+    this.begin().mkdir(this.relative(node), opMeta(node.inode.meta));
+    this.end();
   }
 
   updateDir(node: FsNode, newXattrs: ReadonlyMap<string, Buffer>): void {
-    this.push({ op: 'update-dir', path: this.relative(node), meta: opMeta(node.inode.meta), newXattrs: [...newXattrs], where: this.label(node) });
+    this.begin().updateDir(this.relative(node), opMeta(node.inode.meta), newXattrs);
+    this.end();
   }
 
-  async writeFile(node: FsNode, body: AsyncIterable<Buffer>): Promise<void> {
-    const where = this.label(node);
-    this.push({ op: 'open', path: this.relative(node), mode: node.inode.meta.mode, where });
-    for await (const chunk of body) {
-      for (let taken = 0; taken < chunk.length;) {
-        if (this.used === BATCH_BYTES) {
-          this.flush();
-          await this.room(MAX_BATCHES_IN_FLIGHT);
-        }
-        const offset = this.used;
-        const length = Math.min(chunk.length - taken, BATCH_BYTES - offset);
-        chunk.copy(this.data, offset, taken, taken + length);
-        // Count the bytes before pushing: the push may flush the batch, which must carry them.
-        this.used += length;
-        taken += length;
-        this.push({ op: 'data', offset, length });
+  async writeFile(node: FsNode, data: FileData): Promise<void> {
+    this.begin().open(this.relative(node), node.inode.meta.mode);
+    if (data.fill !== undefined) {
+      // Read straight into the batch: no window in between, no copy.
+      await data.fill({ room: () => this.encoder.dataRoom(), filled: (length) => { this.encoder.dataFilled(length); return this.paced(); } });
+    } else {
+      for await (const chunk of data.body) {
+        this.encoder.data(chunk);
+        const behind = this.paced();
+        if (behind !== undefined) await behind;
       }
     }
-    this.push({ op: 'close', meta: opMeta(node.inode.meta), where });
+    this.begin().close(opMeta(node.inode.meta));
+    this.end();
     // Batches of small files flush on their operation count: bound those in flight too.
-    await this.room(MAX_BATCHES_IN_FLIGHT);
+    await this.paced();
   }
 
   symlink(node: FsNode): void {
-    this.push({ op: 'symlink', path: this.relative(node), target: node.inode.meta.linkname, meta: opMeta(node.inode.meta), where: this.label(node) });
+    this.begin().symlink(this.relative(node), node.inode.meta.linkname, opMeta(node.inode.meta));
+    this.end();
   }
 
   link(target: FsNode, node: FsNode): void {
-    this.push({ op: 'link', target: this.relative(target), path: this.relative(node), meta: opMeta(node.inode.meta), chmod: node.inode.kind !== 'symlink', where: this.label(node) });
+    this.begin().link(this.relative(target), this.relative(node), opMeta(node.inode.meta), node.inode.kind !== 'symlink');
+    this.end();
   }
 
   special(node: FsNode): void {
     const { kind, meta } = node.inode;
-    this.push({ op: 'special', path: this.relative(node), kind: kind as 'char' | 'block' | 'fifo', major: meta.devmajor, minor: meta.devminor, meta: opMeta(meta), where: this.label(node) });
+    this.begin().special(this.relative(node), kind as SpecialKind, meta.devmajor, meta.devminor, opMeta(meta));
+    this.end();
   }
 
   /** finish sets directory modes and times, deepest first, and waits for the writer to finish. */
   async finish(): Promise<void> {
     const dirs = [this.tree.root, ...[...this.tree.nodes()].filter((n) => n.inode.kind === 'directory')].reverse();
-    this.push({ op: 'finish-dirs', dirs: dirs.map((node) => ({ path: node === this.tree.root ? '' : this.relative(node), meta: opMeta(node.inode.meta) })), where: this.where() });
-    this.flush();
+    for (const node of dirs) {
+      this.begin().finishDir(node === this.tree.root ? '' : this.relative(node), opMeta(node.inode.meta));
+      this.end();
+      await this.paced();
+    }
+    this.encoder.flush();
     await this.room(0);
     await this.worker.terminate();
   }

@@ -17,7 +17,7 @@ let failed = false;
 port.on('message', (batch: Batch) => {
   if (failed) return; // after a failure the run is over: later batches are dropped
   try {
-    disk.apply(batch.ops, Buffer.from(batch.data));
+    disk.apply(Buffer.from(batch.data), batch.length);
     // The buffer goes back to be filled again: garbage here would only be freed by this thread's GC.
     port.postMessage({ kind: 'done', data: batch.data } satisfies WriterReply, [batch.data]);
   } catch (error) {

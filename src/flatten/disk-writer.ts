@@ -11,7 +11,7 @@ import {
   statSync, symlinkSync, unlinkSync, writeSync,
 } from 'node:fs';
 import type { FsOps } from './fs-ops.js';
-import type { OpMeta, WriteOp } from './write-ops.js';
+import { OP, OpDecoder, type OpMeta } from './write-ops.js';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 /** S_ISGID on a directory makes what is created in it take the directory's group (inode(7)). */
@@ -47,15 +47,22 @@ interface OpenFile {
   modeSet: boolean;
 }
 
-/** DiskWriter applies operations synchronously, in order. */
+/** DiskWriter applies batches of encoded operations synchronously, in order. */
 export class DiskWriter {
-  private readonly root: Buffer;
+  private readonly rootLength: number;
   private readonly creation: Creation | undefined;
   private file: OpenFile | undefined;
+  /** layerWhere names the layer the current operations come from. */
+  private layerWhere = '';
 
   constructor(root: string, private readonly ops: FsOps) {
-    this.root = Buffer.from(root.endsWith('/') ? root : `${root}/`, 'utf8');
+    this.rootLength = Buffer.byteLength(root.endsWith('/') ? root : `${root}/`);
     this.creation = creationUnder(root);
+  }
+
+  /** where names the entry at `path` for messages: built only when one is needed. */
+  private where(path: Buffer): string {
+    return path.length <= this.rootLength ? this.layerWhere : `${this.layerWhere}: ${path.toString('utf8', this.rootLength)}`;
   }
 
   /** ownedAlready tells whether an inode this writer just made has `meta`'s owner already. */
@@ -69,94 +76,106 @@ export class DiskWriter {
     return { mode: mode & 0o777, whole: umask !== undefined && (mode & 0o7000) === 0 && (mode & umask & 0o777) === 0 };
   }
 
-  private pathOf(relative: string): Buffer {
-    return relative === '' ? this.root : Buffer.concat([this.root, Buffer.from(relative, 'latin1')]);
+  private setXattrs(path: Buffer, xattrs: OpMeta['xattrs']): void {
+    for (const [name, value] of xattrs) this.ops.setXattr(path.toString('utf8'), name, Buffer.from(value), this.where(path));
   }
 
-  private setXattrs(path: Buffer, xattrs: Array<[string, Uint8Array]>, where: string): void {
-    for (const [name, value] of xattrs) this.ops.setXattr(path.toString('utf8'), name, Buffer.from(value), where);
-  }
-
-  private finishInode(path: Buffer, meta: OpMeta, where: string, options: { chmod: boolean; times: boolean; fresh: boolean }): void {
-    if (!(options.fresh && this.ownedAlready(meta))) this.ops.chown(path, meta.uid, meta.gid, where);
+  private finishInode(path: Buffer, meta: OpMeta, options: { chmod: boolean; times: boolean; fresh: boolean }): void {
+    if (!(options.fresh && this.ownedAlready(meta))) this.ops.chown(path, meta.uid, meta.gid, this.where(path));
     if (options.chmod) chmodSync(path, meta.mode);
-    this.setXattrs(path, meta.xattrs, where);
+    this.setXattrs(path, meta.xattrs);
     if (options.times) lutimesSync(path, meta.time, meta.time);
   }
 
-  /** apply performs a batch of operations; `data` holds the bytes its `data` operations point into. */
-  apply(ops: WriteOp[], data: Buffer): void {
-    for (const op of ops) this.applyOne(op, data);
+  /** apply performs the operations encoded in the first `length` bytes of `batch`. */
+  apply(batch: Buffer, length: number): void {
+    for (const op = new OpDecoder(batch, length); !op.done;) this.applyOne(op);
   }
 
-  private applyOne(op: WriteOp, data: Buffer): void {
-    switch (op.op) {
-      case 'mkdir': {
-        // 0700 while children are written; the real mode comes with finish-dirs.
-        const path = this.pathOf(op.path);
-        mkdirSync(path, 0o700);
-        return this.finishInode(path, op.meta, op.where, { chmod: false, times: false, fresh: true });
-      }
-      case 'update-dir': {
-        const path = this.pathOf(op.path);
-        this.ops.chown(path, op.meta.uid, op.meta.gid, op.where);
-        return this.setXattrs(path, op.newXattrs, op.where);
-      }
-      case 'remove':
-        // The tree knows what is there: only directories need a recursive removal.
-        if (op.directory) rmSync(this.pathOf(op.path), { recursive: true, force: true });
-        else unlinkSync(this.pathOf(op.path));
+  private applyOne(op: OpDecoder): void {
+    switch (op.u8()) {
+      case OP.layer:
+        this.layerWhere = op.text();
         return;
-      case 'open': {
-        const path = this.pathOf(op.path);
-        const { mode, whole } = this.createMode(op.mode);
+      case OP.mkdir: {
+        // 0700 while children are written; the real mode comes with finishDir.
+        const path = op.bytes();
+        mkdirSync(path, 0o700);
+        return this.finishInode(path, op.meta(), { chmod: false, times: false, fresh: true });
+      }
+      case OP.updateDir: {
+        const path = op.bytes();
+        const meta = op.meta();
+        this.ops.chown(path, meta.uid, meta.gid, this.where(path));
+        return this.setXattrs(path, meta.xattrs);
+      }
+      case OP.remove: {
+        const path = op.bytes();
+        // The tree knows what is there: only directories need a recursive removal.
+        if (op.u8() === 1) rmSync(path, { recursive: true, force: true });
+        else unlinkSync(path);
+        return;
+      }
+      case OP.open: {
+        // The path outlives this batch, whose buffer goes back when it is done: a copy.
+        const path = Buffer.from(op.bytes());
+        const { mode, whole } = this.createMode(op.f64());
         // A mode creation cannot give whole (setuid, or bits the umask takes) waits for close, from 0600.
         this.file = { fd: openSync(path, CREATE_FLAGS, whole ? mode : 0o600), path, modeSet: whole };
         return;
       }
-      case 'data': {
+      case OP.data: {
         const fd = (this.file as OpenFile).fd;
-        for (let done = 0; done < op.length;) done += writeSync(fd, data, op.offset + done, op.length - done);
+        const data = op.bytes();
+        for (let done = 0; done < data.length;) done += writeSync(fd, data, done, data.length - done);
         return;
       }
-      case 'close':
-        return this.closeFile(op.meta, op.where);
-      case 'symlink': {
-        const path = this.pathOf(op.path);
-        symlinkSync(Buffer.from(op.target, 'latin1'), path);
-        return this.finishInode(path, op.meta, op.where, { chmod: false, times: true, fresh: true });
+      case OP.close:
+        return this.closeFile(op.meta());
+      case OP.symlink: {
+        const path = op.bytes();
+        symlinkSync(op.bytes(), path);
+        return this.finishInode(path, op.meta(), { chmod: false, times: true, fresh: true });
       }
-      case 'link': {
-        const path = this.pathOf(op.path);
-        linkSync(this.pathOf(op.target), path);
-        return this.finishInode(path, op.meta, op.where, { chmod: op.chmod, times: true, fresh: false });
+      case OP.link: {
+        const target = op.bytes();
+        const path = op.bytes();
+        linkSync(target, path);
+        const meta = op.meta();
+        return this.finishInode(path, meta, { chmod: op.u8() === 1, times: true, fresh: false });
       }
-      case 'special': {
-        const path = this.pathOf(op.path);
-        const made = op.kind === 'fifo'
-          ? this.ops.mkfifo(path.toString('utf8'), op.meta.mode, op.where)
-          : this.ops.mknod(path.toString('utf8'), op.kind, op.meta.mode, op.major, op.minor, op.where);
-        if (made) this.finishInode(path, op.meta, op.where, { chmod: true, times: true, fresh: true });
+      case OP.special: {
+        const path = op.bytes();
+        const kind = op.specialKind();
+        const [major, minor, meta] = [op.f64(), op.f64(), op.meta()];
+        const where = this.where(path);
+        const made = kind === 'fifo'
+          ? this.ops.mkfifo(path.toString('utf8'), meta.mode, where)
+          : this.ops.mknod(path.toString('utf8'), kind, meta.mode, major, minor, where);
+        if (made) this.finishInode(path, meta, { chmod: true, times: true, fresh: true });
         return;
       }
-      case 'finish-dirs':
-        for (const { path, meta } of op.dirs) {
-          const full = this.pathOf(path);
-          if (path === '') this.ops.chown(full, meta.uid, meta.gid, op.where);
-          chmodSync(full, meta.mode);
-          lutimesSync(full, meta.time, meta.time);
-        }
+      case OP.finishDir: {
+        const path = op.bytes();
+        const meta = op.meta();
+        if (path.length === this.rootLength) this.ops.chown(path, meta.uid, meta.gid, this.layerWhere);
+        chmodSync(path, meta.mode);
+        lutimesSync(path, meta.time, meta.time);
+        return;
+      }
+      default:
+        throw new Error('directory writer: unknown operation in batch');
     }
   }
 
-  private closeFile(meta: OpMeta, where: string): void {
+  private closeFile(meta: OpMeta): void {
     const { fd, path, modeSet } = this.file as OpenFile;
     this.file = undefined;
     try {
       // As GNU tar does: metadata through the open descriptor, no second path lookup.
-      if (!this.ownedAlready(meta)) this.ops.chown(path, meta.uid, meta.gid, where, fd);
+      if (!this.ownedAlready(meta)) this.ops.chown(path, meta.uid, meta.gid, this.where(path), fd);
       if (!modeSet) fchmodSync(fd, meta.mode);
-      this.setXattrs(path, meta.xattrs, where);
+      this.setXattrs(path, meta.xattrs);
       futimesSync(fd, meta.time, meta.time);
     } finally {
       closeSync(fd);

@@ -34,8 +34,13 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
       for (const [index, layer] of layers.entries()) {
         where = layer.where;
         const context = { tree, sink, layer: index, where: layer.where };
-        // The directory writer copies file data as it comes: plain layers may lend it (LentFileBytes).
-        for await (const item of layerEntries(layer, options.signal, { lentChunks: true })) await applyEntry(context, item);
+        // The directory writer copies file data as it comes: plain layers lend it, or read it straight into its batches (LentFileBytes).
+        for await (const item of layerEntries(layer, options.signal, { lentChunks: true })) {
+          await applyEntry(context, item);
+          // Entries without data (folders, links) queue work too: wait while the writer is behind.
+          const behind = sink.paced();
+          if (behind !== undefined) await behind;
+        }
       }
       await sink.finish();
       // Interrupted while the writer drained its queue: the finished tree is not committed either.

@@ -2,7 +2,11 @@
  * TreeSink receives each change the layer engine makes to the tree, in order, so a directory
  * writer can mirror it on disk while a planner only needs the tree itself.
  */
+import type { TarItem } from '../tar/reader.js';
 import type { FsNode } from './tree.js';
+
+/** FileData is a file entry's data: its body, or `fill` for a consumer that gives memory to read it into. */
+export type FileData = Pick<TarItem, 'body' | 'fill'>;
 
 /** TreeSink mirrors tree changes; every path it is given is real (no symlink on the way). */
 export interface TreeSink {
@@ -12,7 +16,7 @@ export interface TreeSink {
   makeDir(node: FsNode): void;
   /** updateDir applies a layer's new metadata to an existing directory. */
   updateDir(node: FsNode, newXattrs: Map<string, Buffer>): void;
-  writeFile(node: FsNode, body: AsyncIterable<Buffer>): Promise<void>;
+  writeFile(node: FsNode, data: FileData): Promise<void>;
   symlink(node: FsNode): void;
   /** link gives `target`'s inode the new name `node`, then applies the (shared) metadata. */
   link(target: FsNode, node: FsNode): void;

@@ -14,6 +14,14 @@ import { TruncatedError } from './byte-reader.js';
 
 const WINDOW = 256 * 1024;
 
+/** Filler is memory of the consumer's own that `takeInto` reads file data straight into. */
+export interface Filler {
+  /** room returns memory for the next bytes, at least one byte long. */
+  room(): Buffer;
+  /** filled says the first `length` bytes of the last room now hold data; it may ask to wait. */
+  filled(length: number): Promise<void> | undefined;
+}
+
 /** LentFileBytes reads `size` bytes of file descriptor `fd` from `start`, each once, in order. */
 export class LentFileBytes {
   private window = Buffer.allocUnsafeSlow(WINDOW);
@@ -74,6 +82,36 @@ export class LentFileBytes {
       this.position += part;
       left -= part;
       yield this.window.subarray(from, from + part);
+    }
+  }
+
+  /**
+   * takeInto puts the next `n` bytes into `filler`'s memory: what the window holds already is
+   * copied, the rest is read straight there and hashed there, so a big file's data is neither
+   * read into the window nor copied out of it.
+   */
+  async takeInto(n: number, filler: Filler): Promise<void> {
+    let left = n;
+    while (left > 0 && this.available > 0) {
+      const room = filler.room();
+      const from = this.position - this.windowStart;
+      const part = Math.min(this.available, left, room.length);
+      this.window.copy(room, 0, from, from + part);
+      this.position += part;
+      left -= part;
+      await filler.filled(part);
+    }
+    while (left > 0) {
+      this.signal?.throwIfAborted();
+      const room = filler.room();
+      const got = readSync(this.fd, room, 0, Math.min(room.length, left), this.start + this.position);
+      if (got === 0) throw new TruncatedError(this.position);
+      for (const hash of this.hashes) hash.update(room.subarray(0, got));
+      // The window, used up, is left empty at the new position.
+      this.position = this.windowStart = this.position + got;
+      this.valid = 0;
+      left -= got;
+      await filler.filled(got);
     }
   }
 

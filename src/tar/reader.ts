@@ -6,7 +6,7 @@
 import { BadArchiveError, UndockerError } from '../errors.js';
 import { ByteReader, TruncatedError } from '../stream/byte-reader.js';
 import type { FileBytes } from '../stream/file-bytes.js';
-import type { LentFileBytes } from '../stream/lent-file-bytes.js';
+import type { Filler, LentFileBytes } from '../stream/lent-file-bytes.js';
 import { type TarEntry, toDisplay } from './entry.js';
 import { BLOCK, decodeHeader, entryTypeOf, isZeroBlock, padding, parsePax, type RawHeader } from './header.js';
 import { applyPax } from './pax.js';
@@ -20,6 +20,8 @@ export interface TarItem {
   offset: number;
   /** body yields the file's data; it is empty for other entry types. */
   body: AsyncIterable<Buffer>;
+  /** fill, in place of body, puts a file's data into the consumer's memory: for files read positionally (LentFileBytes). */
+  fill?: (filler: Filler) => Promise<void>;
 }
 
 /** TarReadOptions bounds what a hostile archive can make the reader hold in memory. */
@@ -74,7 +76,12 @@ export async function* readTar(source: AsyncIterable<Buffer> | FileBytes | LentF
       if (entry.type !== 'file') entry.size = 0;
       const dataEnd = reader.position + dataSize;
       const body = entry.type === 'file' ? guardTruncation(reader.take(dataSize), fail) : EMPTY_BODY;
-      yield { entry, ordinal: ordinal++, offset: dataEnd - dataSize, body };
+      const item: TarItem = { entry, ordinal: ordinal++, offset: dataEnd - dataSize, body };
+      if (entry.type === 'file' && 'takeInto' in reader) {
+        const source = reader;
+        item.fill = async (filler) => source.takeInto(dataSize, filler).catch((error: unknown) => failOnTruncation(error, fail));
+      }
+      yield item;
       if (reader.position > dataEnd) fail(`entry ${toDisplay(entry.path)} was read past its end`);
       await reader.skip(dataEnd - reader.position + padding(dataSize));
     }
@@ -85,13 +92,18 @@ export async function* readTar(source: AsyncIterable<Buffer> | FileBytes | LentF
   }
 }
 
-/** guardTruncation turns a truncation met while the caller reads a body into the reader's error. */
+/** failOnTruncation turns a truncation met while the caller reads a body into the reader's error, and rethrows the rest. */
+function failOnTruncation(error: unknown, fail: (what: string, cause?: unknown) => never): never {
+  if (error instanceof TruncatedError) fail(`truncated archive: data ends at byte ${error.position}`, error);
+  throw error;
+}
+
+/** guardTruncation reports a truncation met while the caller reads a body as the reader's error. */
 async function* guardTruncation(body: AsyncGenerator<Buffer>, fail: (what: string, cause?: unknown) => never): AsyncGenerator<Buffer> {
   try {
     yield* body;
   } catch (error) {
-    if (error instanceof TruncatedError) fail(`truncated archive: data ends at byte ${error.position}`, error);
-    throw error;
+    failOnTruncation(error, fail);
   }
 }
 
