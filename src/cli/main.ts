@@ -51,4 +51,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv);
+// Exit at once: everything is written by now (stdout and stderr are synchronous on Linux), and
+// letting the loop drain tears the V8 heap down page by page, 50-100 ms after a large flatten.
+process.exit(await main(process.argv));
