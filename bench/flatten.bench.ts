@@ -156,6 +156,9 @@ async function main(): Promise<void> {
     const toNull = await best(3, () => run(UNDOCKER, ['rootfs', image, '-']), () => undefined);
     await run(UNDOCKER, ['rootfs', image, flatTar]);
     const flatBytes = Number(execFileSync('stat', ['-c', '%s', flatTar], { encoding: 'utf8' }));
+    // The 2 GiB just written would otherwise be flushed to disk during the timed runs, by kernel
+    // threads taking CPU from whichever command runs then: undocker, using both cores, most.
+    execFileSync('sync');
     // undocker and tar take turns, each on a scratch filesystem of its own (see scratch-fs.ts).
     const onScratch = async (command: string, args: (into: string) => string[]): Promise<Timing> => {
       const scratch = scratchFs(dir, 'scratch');
