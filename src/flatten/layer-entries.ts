@@ -10,9 +10,10 @@ import { BadArchiveError, DigestMismatchError, UndockerError } from '../errors.j
 import { hasherFor } from '../image/digest.js';
 import type { Layer, LayerFile } from '../image/types.js';
 import { type Compression, decoderFor, detectCompression, MAGIC_BYTES } from '../stream/compression.js';
-import { peekStream } from '../stream/peek.js';
+import { feedFileRange } from '../stream/feed-file-range.js';
 import { FileBytes } from '../stream/file-bytes.js';
 import { LentFileBytes } from '../stream/lent-file-bytes.js';
+import { peekStream } from '../stream/peek.js';
 import { readTar, type TarItem } from '../tar/reader.js';
 import { stripPrefix } from './paths.js';
 
@@ -34,14 +35,20 @@ async function* underPrefix(items: AsyncIterable<TarItem>, prefix: string | unde
   }
 }
 
-/** openPlainFile opens a layer for positional reads when it is an uncompressed tar in a range of a file. */
-async function openPlainFile(layer: Layer): Promise<LayerFile | undefined> {
+/** openLayerFile opens a layer for positional reads when it is a range of a file, and names its compression. */
+async function openLayerFile(layer: Layer): Promise<{ file: LayerFile; compression: Compression } | undefined> {
   const file = await layer.openFile?.();
   if (file === undefined) return undefined;
   const head = Buffer.alloc(MAGIC_BYTES);
   await file.handle.read(head, 0, Math.min(MAGIC_BYTES, file.size), file.start);
-  if (detectCompression(head) === 'none') return file;
-  await file.close();
+  return { file, compression: detectCompression(head) };
+}
+
+/** openPlainFile opens a layer for positional reads when it is an uncompressed tar in a range of a file. */
+async function openPlainFile(layer: Layer): Promise<LayerFile | undefined> {
+  const opened = await openLayerFile(layer);
+  if (opened?.compression === 'none') return opened.file;
+  await opened?.file.close();
   return undefined;
 }
 
@@ -133,6 +140,35 @@ function lentSource(file: LayerFile, digests: LayerDigests, signal?: AbortSignal
   return { bytes, compression: 'none', finished: async () => undefined, close: () => file.close() };
 }
 
+/** fileSource decodes a compressed layer that is a range of a file, fed to the decoder through reused buffers. */
+function fileSource(file: LayerFile, compression: Compression, digests: LayerDigests, signal?: AbortSignal): TarSource {
+  const decoder = decoderFor(compression)!;
+  const fed = feedFileRange(file.handle, file.start, file.size, decoder, digests.blob, signal);
+  fed.catch((error: Error) => { decoder.destroy(error); });
+  const abort = (): void => { decoder.destroy(signal?.reason as Error); };
+  signal?.addEventListener('abort', abort, { once: true });
+  return {
+    bytes: tap(decoder, digests.tarHash(compression)),
+    compression,
+    finished: () => fed.catch(() => undefined),
+    close: async () => {
+      signal?.removeEventListener('abort', abort);
+      decoder.destroy();
+      await fed.catch(() => undefined);
+      await file.close();
+    },
+  };
+}
+
+/** openSource picks how to read a layer: through a lent window, fed from its file, or as a stream. */
+async function openSource(layer: Layer, digests: LayerDigests, signal: AbortSignal | undefined, options: LayerReadOptions): Promise<TarSource> {
+  const opened = await openLayerFile(layer);
+  if (opened !== undefined && opened.compression !== 'none') return fileSource(opened.file, opened.compression, digests, signal);
+  if (opened !== undefined && options.lentChunks) return lentSource(opened.file, digests, signal);
+  await opened?.file.close();
+  return streamSource(layer, digests, signal);
+}
+
 /** LayerReadOptions: with `lentChunks`, a consumer that copies file data or drops it lets a plain layer be read faster. */
 export interface LayerReadOptions {
   lentChunks?: boolean;
@@ -141,8 +177,7 @@ export interface LayerReadOptions {
 /** layerEntries yields a layer's entries; it throws at the end if a digest does not match. */
 export async function* layerEntries(layer: Layer, signal?: AbortSignal, options: LayerReadOptions = {}): AsyncGenerator<TarItem> {
   const digests = new LayerDigests(layer);
-  const file = options.lentChunks ? await openPlainFile(layer) : undefined;
-  const source = file !== undefined ? lentSource(file, digests, signal) : await streamSource(layer, digests, signal);
+  const source = await openSource(layer, digests, signal, options);
   try {
     yield* underPrefix(readTar(source.bytes, { where: layer.where }), layer.pathPrefix);
     await source.finished();

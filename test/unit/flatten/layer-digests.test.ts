@@ -57,6 +57,20 @@ for (const lentChunks of [false, true]) {
     await assert.rejects(readAll(layer, lentChunks), { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer 1 \(test\): stored content: digest mismatch/ });
   });
 
+  test(`a gzip layer whose digests agree is accepted, ${how}`, async () => {
+    const gz = gzipSync(TAR);
+    const layer = layerOf(gz, { digest: sha256(gz), diffId: sha256(TAR) }, lentChunks);
+    assert.deepEqual(await readAll(layer, lentChunks), ['etc/', 'etc/hostname']);
+  });
+
+  test(`a gzip layer changed after its digests were taken is refused, ${how}`, async () => {
+    const gz = gzipSync(TAR);
+    const tampered = Buffer.from(gz);
+    tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 1; // the length in the trailer
+    const layer = layerOf(tampered, { digest: sha256(gz), diffId: sha256(TAR) }, lentChunks);
+    await assert.rejects(readAll(layer, lentChunks), { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer 1 \(test\): stored content: digest mismatch/ });
+  });
+
   test(`a gzip layer whose diff_id claims the compressed bytes' digest is refused, ${how}`, async () => {
     // The blob digest is right; the config's diff_id names the gzip bytes, not the tar in them.
     const gz = gzipSync(TAR);
