@@ -11,7 +11,7 @@ import { UndockerError } from '../errors.js';
 import { applyEntry } from './apply-entry.js';
 import { layerEntries, layerHeaders } from './layer-entries.js';
 import { PLANNING_SINK } from './sink.js';
-import { planTar } from './tar-plan.js';
+import { namesAt, planTar } from './tar-plan.js';
 import { FsTree, type FsNode, type Inode } from './tree.js';
 
 /** FlattenOptions choose the layers and carry the abort signal. */
@@ -64,10 +64,12 @@ export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {
   }
   for (const [index, layer] of layers.entries()) {
     // Every layer is read, even one whose data all went: this is where its digests are checked.
-    const carriers = plan.carriers.get(index);
+    const carriers = plan.carriers.get(index) ?? [];
+    let next = 0;
     for await (const item of layerEntries(layer, options.signal)) {
-      const names = carriers?.get(item.ordinal);
-      if (names === undefined) continue;
+      const names = namesAt(carriers, next, item.ordinal);
+      if (names.length === 0) continue;
+      next += names.length;
       const inode = (names[0] as FsNode).inode;
       if (item.entry.size !== inode.size || item.entry.type !== 'file') {
         throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${layer.where}: entry ${item.ordinal} changed between two reads of the layer`);
@@ -77,6 +79,9 @@ export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {
       for await (const chunk of item.body) yield chunk;
       yield dataPadding(inode.size);
       for (const other of others) yield hardlink(other, inode, first);
+    }
+    if (next < carriers.length) {
+      throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${layer.where}: entry ${carriers[next]!.inode.ordinal} changed between two reads of the layer`);
     }
   }
   yield END_OF_ARCHIVE;

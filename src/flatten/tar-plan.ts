@@ -3,32 +3,43 @@
  * symlinks and devices first (parents before children), then each layer's surviving file data
  * in layer order. Every inode is written once under its first name; its other names follow
  * it as hardlinks, so a link's target always comes before the link. The plan holds nodes, not
- * paths: paths are built when written, so a tree of many entries is not held twice.
+ * paths: paths are built when written, so a tree of many entries is not held twice. Nor does it
+ * hold a map or an array per file: one array per layer, in entry order, costs 8 bytes a name.
  */
-import type { FsNode, FsTree, Inode } from './tree.js';
+import type { FsNode, FsTree } from './tree.js';
 
 /** TarPlan is what the writer needs from the tree. */
 export interface TarPlan {
   /** metadataNodes holds every node with no data to copy, in tree order. */
   metadataNodes: FsNode[];
-  /** carriers maps layer, then entry ordinal, to the names (first first) of the inode whose data that entry holds. */
-  carriers: Map<number, Map<number, FsNode[]>>;
+  /**
+   * carriers maps a layer to the names of the file inodes whose data its entries hold, by entry
+   * ordinal; the names of one inode are together, its first name (in tree order) first.
+   */
+  carriers: Map<number, FsNode[]>;
 }
 
 /** planTar walks the final tree once. */
 export function planTar(tree: FsTree): TarPlan {
   const plan: TarPlan = { metadataNodes: [], carriers: new Map() };
   for (const node of tree.nodes()) {
-    const inode: Inode = node.inode;
+    const { inode } = node;
     if (inode.kind !== 'file') {
       plan.metadataNodes.push(node);
       continue;
     }
-    let byOrdinal = plan.carriers.get(inode.layer);
-    if (byOrdinal === undefined) plan.carriers.set(inode.layer, (byOrdinal = new Map()));
-    const names = byOrdinal.get(inode.ordinal);
-    if (names === undefined) byOrdinal.set(inode.ordinal, [node]);
-    else names.push(node);
+    let names = plan.carriers.get(inode.layer);
+    if (names === undefined) plan.carriers.set(inode.layer, (names = []));
+    names.push(node);
   }
+  // The sort is stable: an inode's names keep their tree order.
+  for (const names of plan.carriers.values()) names.sort((a, b) => a.inode.ordinal - b.inode.ordinal);
   return plan;
+}
+
+/** namesAt takes the names whose data is entry `ordinal`, from `carriers[from]` on; none if that is not the entry. */
+export function namesAt(carriers: readonly FsNode[], from: number, ordinal: number): FsNode[] {
+  let end = from;
+  while (end < carriers.length && carriers[end]!.inode.ordinal === ordinal) end++;
+  return carriers.slice(from, end);
 }
