@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { UndockerError, type ErrorCode } from '../errors.js';
 import type { Warn } from './fs-ops.js';
+import { sparsePieces } from '../tar/sparse.js';
 import type { FileData, TreeSink } from './sink.js';
 import type { FsNode, FsTree, Meta } from './tree.js';
 import { type Batch, OpEncoder, type OpMeta, type SpecialKind, type WriterReply } from './write-ops.js';
@@ -114,6 +115,13 @@ export class DirectorySink implements TreeSink {
     if (data.fill !== undefined) {
       // Read straight into the batch: no window in between, no copy.
       await data.fill({ room: () => this.encoder.dataRoom(), filled: (length) => { this.encoder.dataFilled(length); return this.paced(); } });
+    } else if (data.sparse !== undefined) {
+      for await (const piece of sparsePieces(data.sparse.data, data.sparse.layout)) {
+        if (typeof piece === 'number') this.encoder.hole(piece);
+        else this.encoder.data(piece);
+        const behind = this.paced();
+        if (behind !== undefined) await behind;
+      }
     } else {
       for await (const chunk of data.body) {
         this.encoder.data(chunk);

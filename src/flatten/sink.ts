@@ -5,8 +5,8 @@
 import type { TarItem } from '../tar/reader.js';
 import type { FsNode } from './tree.js';
 
-/** FileData is a file entry's data: its body, or `fill` for a consumer that gives memory to read it into. */
-export type FileData = Pick<TarItem, 'body' | 'fill'>;
+/** FileData is a file entry's data: its body, `fill` for a consumer that gives memory to read it into, or a sparse file's pieces. */
+export type FileData = Pick<TarItem, 'body' | 'fill' | 'sparse'>;
 
 /** TreeSink mirrors tree changes; every path it is given is real (no symlink on the way). */
 export interface TreeSink {

@@ -8,7 +8,7 @@
 
 /** OP numbers the operations; `layer` names the layer the following operations come from, for messages. */
 export const OP = {
-  layer: 1, mkdir: 2, updateDir: 3, remove: 4, open: 5, data: 6, close: 7, symlink: 8, link: 9, special: 10, finishDir: 11,
+  layer: 1, mkdir: 2, updateDir: 3, remove: 4, open: 5, data: 6, close: 7, symlink: 8, link: 9, special: 10, finishDir: 11, hole: 12,
 } as const;
 
 /** OpMeta is the metadata an operation applies. */
@@ -172,6 +172,13 @@ export class OpEncoder {
     this.u8(OP.data);
     this.u32(length);
     this.used += length;
+  }
+
+  /** hole leaves `length` bytes of the open file unwritten: a hole of a sparse file. */
+  hole(length: number): void {
+    this.reserve(1 + 8);
+    this.u8(OP.hole);
+    this.f64(length);
   }
 
   close(meta: OpMeta): void {

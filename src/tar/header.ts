@@ -32,9 +32,11 @@ export const TYPEFLAGS: Record<EntryType, string> = {
 /** entryTypeOf maps a typeflag to an entry type, or undefined for extension and unknown flags. */
 export function entryTypeOf(typeflag: string, name: string): EntryType | undefined {
   switch (typeflag) {
-    case '0': case '\0': case '7':
-      // Pre-POSIX archives mark directories only by a trailing slash.
+    case '0': case '\0':
+      // Pre-POSIX archives mark directories only by a trailing slash: of the final name, after
+      // PAX and GNU long names, never of the ustar field they replace (Python cuts it at 100 bytes).
       return name.endsWith('/') ? 'directory' : 'file';
+    case '7': case 'S': return 'file';
     case '1': return 'hardlink';
     case '2': return 'symlink';
     case '3': return 'char';
@@ -134,6 +136,9 @@ export function decodeHeader(block: Buffer): RawHeader | undefined {
   return header;
 }
 
+/** PAX_SPARSE_REPEATED are the keys GNU sparse 0.0 repeats once per region; parsePax joins their values with commas. */
+const PAX_SPARSE_REPEATED = new Set(['GNU.sparse.offset', 'GNU.sparse.numbytes']);
+
 /** parsePax decodes PAX extended header records ("LEN key=value\n") with values as raw bytes. */
 export function parsePax(data: Buffer): Map<string, Buffer> | undefined {
   const records = new Map<string, Buffer>();
@@ -147,7 +152,11 @@ export function parsePax(data: Buffer): Map<string, Buffer> | undefined {
     const record = data.subarray(space + 1, pos + length - 1);
     const eq = record.indexOf(0x3d);
     if (eq === -1 || data[pos + length - 1] !== 0x0a) return undefined;
-    records.set(record.toString('utf8', 0, eq), Buffer.from(record.subarray(eq + 1)));
+    const key = record.toString('utf8', 0, eq);
+    const value = Buffer.from(record.subarray(eq + 1));
+    const earlier = records.get(key);
+    // GNU sparse 0.0 repeats its offset and numbytes records once per region: keep them all.
+    records.set(key, earlier !== undefined && PAX_SPARSE_REPEATED.has(key) ? Buffer.concat([earlier, Buffer.from(','), value]) : value);
     pos += length;
   }
   return records;

@@ -50,7 +50,8 @@ function applyRecord(entry: TarEntry, key: string, value: Buffer): string | unde
       if (key.startsWith(SCHILY_XATTR)) entry.xattrs.set(key.slice(SCHILY_XATTR.length), value);
       else if (key.startsWith(LIBARCHIVE_XATTR)) {
         entry.xattrs.set(decodeURIComponent(key.slice(LIBARCHIVE_XATTR.length)), Buffer.from(value.toString('latin1'), 'base64'));
-      } else if (key.startsWith('GNU.sparse.')) return 'GNU sparse files are not supported';
+      }
+      // GNU.sparse.* records are read with the sparse map (sparse.ts).
       return undefined;
   }
 }

@@ -10,6 +10,7 @@ import type { Filler, LentFileBytes } from '../stream/lent-file-bytes.js';
 import { type TarEntry, toDisplay } from './entry.js';
 import { BLOCK, decodeHeader, entryTypeOf, isZeroBlock, padding, parsePax, type RawHeader } from './header.js';
 import { applyPax } from './pax.js';
+import { expandSparse, mapFromData, oldGnuSparse, paxSparse, type SparseLayout, storedBytes } from './sparse.js';
 
 /** TarItem is an entry with its data and its position in the stream. */
 export interface TarItem {
@@ -22,6 +23,8 @@ export interface TarItem {
   body: AsyncIterable<Buffer>;
   /** fill, in place of body, puts a file's data into the consumer's memory: for files read positionally (LentFileBytes). */
   fill?: (filler: Filler) => Promise<void>;
+  /** sparse, for a GNU sparse file, is its layout and stored data: what body expands with zeros in the holes. */
+  sparse?: { layout: SparseLayout; data: AsyncIterable<Buffer> };
 }
 
 /** TarReadOptions bounds what a hostile archive can make the reader hold in memory. */
@@ -69,15 +72,19 @@ export async function* readTar(source: AsyncIterable<Buffer> | FileBytes | LentF
         continue;
       }
       const entry = toEntry(raw, globals, locals, longName, longLink, fail);
+      const sparse = await sparseOf(raw, block, locals, reader, entry, fail);
       locals = new Map();
       longName = longLink = undefined;
       // Hardlinks and the rest carry no data of their own even when the size field says so.
-      const dataSize = entry.type === 'file' ? entry.size : raw.typeflag === 'D' ? raw.size : 0;
+      const dataSize = entry.type !== 'file' ? (raw.typeflag === 'D' ? raw.size : 0) : sparse?.stored ?? entry.size;
+      if (sparse !== undefined) entry.size = sparse.layout.realSize;
       if (entry.type !== 'file') entry.size = 0;
       const dataEnd = reader.position + dataSize;
-      const body = entry.type === 'file' ? guardTruncation(reader.take(dataSize), fail) : EMPTY_BODY;
+      const data = entry.type === 'file' ? guardTruncation(reader.take(dataSize), fail) : EMPTY_BODY;
+      const body = sparse === undefined ? data : expandSparse(data, sparse.layout);
       const item: TarItem = { entry, ordinal: ordinal++, offset: dataEnd - dataSize, body };
-      if (entry.type === 'file' && 'takeInto' in reader) {
+      if (sparse !== undefined) item.sparse = { layout: sparse.layout, data };
+      else if (entry.type === 'file' && 'takeInto' in reader) {
         const source = reader;
         item.fill = async (filler) => source.takeInto(dataSize, filler).catch((error: unknown) => failOnTruncation(error, fail));
       }
@@ -133,18 +140,57 @@ function toEntry(
   raw: RawHeader, globals: Map<string, Buffer>, locals: Map<string, Buffer>,
   longName: string | undefined, longLink: string | undefined, fail: (what: string) => never,
 ): TarEntry {
-  const name = longName ?? raw.name;
-  const type = entryTypeOf(raw.typeflag, name);
-  if (type === undefined) {
-    const flag = raw.typeflag === 'S' ? 'GNU sparse file' : `type flag '${raw.typeflag}'`;
-    throw new UndockerError('UNDOCKER_UNSUPPORTED', `entry ${toDisplay(name)}: unsupported ${flag}`);
-  }
   const entry: TarEntry = {
-    path: name, type, mode: raw.mode, uid: raw.uid, gid: raw.gid, uname: raw.uname, gname: raw.gname,
+    path: longName ?? raw.name, type: 'file', mode: raw.mode, uid: raw.uid, gid: raw.gid, uname: raw.uname, gname: raw.gname,
     size: raw.size, mtime: raw.mtime, linkname: longLink ?? raw.linkname,
     devmajor: raw.devmajor, devminor: raw.devminor, xattrs: new Map(),
   };
   const problem = applyPax(entry, globals, locals);
   if (problem !== undefined) fail(`entry ${toDisplay(entry.path)}: ${problem}`);
+  // The type is decided on the final name: a ustar name cut at 100 bytes may end in '/'.
+  const type = entryTypeOf(raw.typeflag, entry.path);
+  if (type === undefined) {
+    throw new UndockerError('UNDOCKER_UNSUPPORTED', `entry ${toDisplay(entry.path)}: unsupported type flag '${raw.typeflag}'`);
+  }
+  entry.type = type;
   return entry;
+}
+
+/** SparseData is a sparse file's layout and how many bytes of stored data follow. */
+interface SparseData {
+  layout: SparseLayout;
+  stored: number;
+}
+
+/**
+ * sparseOf reads a GNU sparse file's map (old GNU header and its extension blocks, PAX records,
+ * or the PAX 1.0 map that opens the data) and renames the entry to its real name.
+ */
+async function sparseOf(
+  raw: RawHeader, header: Buffer, locals: Map<string, Buffer>, reader: Bytes, entry: TarEntry, fail: (what: string) => never,
+): Promise<SparseData | undefined> {
+  if (entry.type !== 'file') return undefined;
+  const nextBlock = async (): Promise<Buffer> => {
+    const block = await reader.read(BLOCK);
+    if (block === undefined) throw new TruncatedError(reader.position);
+    return Buffer.from(block); // the reader's window is reused
+  };
+  let stored = entry.size;
+  let layout: SparseLayout | string;
+  if (raw.typeflag === 'S') layout = await oldGnuSparse(header, nextBlock);
+  else {
+    const pax = paxSparse(locals);
+    if (pax === undefined) return undefined;
+    if (typeof pax !== 'string' && pax.name !== undefined) entry.path = pax.name;
+    if (typeof pax === 'string') layout = pax;
+    else if (pax.kind === 'layout') layout = pax.layout;
+    else {
+      const map = await mapFromData(pax.realSize, nextBlock);
+      if (typeof map !== 'string') stored -= map.bytes;
+      layout = typeof map === 'string' ? map : map.layout;
+    }
+  }
+  if (typeof layout === 'string') return fail(`entry ${toDisplay(entry.path)}: ${layout}`);
+  if (storedBytes(layout) !== stored) fail(`entry ${toDisplay(entry.path)}: sparse map holds ${storedBytes(layout)} bytes but the entry stores ${stored}`);
+  return { layout, stored };
 }

@@ -30,7 +30,8 @@ function compress(data: Buffer, how: Compress): Buffer {
 
 /** ImageSpec is what a test wants in an image. */
 export interface ImageSpec {
-  layers: EntrySpec[][];
+  /** layers are entries to build a tar of, or a tar made elsewhere (by GNU tar, Python, ...). */
+  layers: Array<EntrySpec[] | Buffer>;
   tags?: string[];
   config?: ImageConfigFile['config'];
   platform?: { os: string; architecture: string; variant?: string };
@@ -46,6 +47,11 @@ function configFor(spec: ImageSpec, layerTars: Buffer[]): Buffer {
     history: (spec.history ?? layerTars.map((_, i) => `layer ${i + 1}`)).map((line) => ({ created_by: line })),
   };
   return Buffer.from(JSON.stringify(config));
+}
+
+/** layerTar is a layer's tar: built from entries, or as given. */
+function layerTar(layer: EntrySpec[] | Buffer): Buffer {
+  return Buffer.isBuffer(layer) ? layer : makeTar(layer);
 }
 
 function writeFiles(root: string, files: Record<string, Buffer | string>): void {
@@ -67,7 +73,7 @@ export function writeDockerSaveDir(images: ImageSpec[], options: { legacy?: bool
   const manifest: unknown[] = [];
   const repositories: Record<string, Record<string, string>> = {};
   for (const spec of images) {
-    const tars = spec.layers.map(makeTar);
+    const tars = spec.layers.map(layerTar);
     const config = configFor(spec, tars);
     const configHex = sha256(config);
     files[`${configHex}.json`] = config;
@@ -121,7 +127,7 @@ export function writeOciLayout(
   const dockerManifest: unknown[] = [];
   const layerMediaType = { none: 'application/vnd.oci.image.layer.v1.tar', gzip: 'application/vnd.oci.image.layer.v1.tar+gzip', zstd: 'application/vnd.oci.image.layer.v1.tar+zstd' }[options.compress ?? 'none'];
   for (const spec of images) {
-    const tars = spec.layers.map(makeTar);
+    const tars = spec.layers.map(layerTar);
     const config = put(configFor(spec, tars));
     const layers = tars.map((tar) => ({ mediaType: layerMediaType, ...put(compress(tar, options.compress ?? 'none')) }));
     const manifest = put(Buffer.from(JSON.stringify({
