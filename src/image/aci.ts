@@ -6,6 +6,7 @@
 import { BadArchiveError, UndockerError } from '../errors.js';
 import { expectObject, readMemberJson } from './json.js';
 import type { MemberSet } from './members.js';
+import { parseContainerConfig } from './parse-config.js';
 import type { ContainerConfig, Image, ImageConfigFile } from './types.js';
 
 interface NameValue { name: string; value: string }
@@ -50,7 +51,7 @@ export async function imagesFromAci(members: MemberSet): Promise<Image[]> {
   const [architecture, variant] = ACI_ARCHITECTURES[labels.get('arch') ?? 'amd64'] ?? [labels.get('arch') ?? 'amd64'];
   const config: ImageConfigFile = {
     os: labels.get('os') ?? 'linux', architecture, ...(variant ? { variant } : {}),
-    config: containerConfigOf(manifest), rootfs: { type: 'layers', diff_ids: [] },
+    config: parseContainerConfig(containerConfigOf(manifest), `${members.where}: manifest`), rootfs: { type: 'layers', diff_ids: [] },
   };
   const openWhole = members.openWhole?.bind(members) as () => import('node:stream').Readable;
   return [{

@@ -9,7 +9,8 @@ import { expectObject, readMemberJson } from './json.js';
 import { layerHistory, platformOf } from './layer-history.js';
 import type { MemberSet } from './members.js';
 import { parseImageName } from './names.js';
-import type { Image, ImageConfigFile, Layer } from './types.js';
+import { parseImageConfig } from './parse-config.js';
+import type { Image, Layer } from './types.js';
 
 /** DOCKER_LAYER_MEDIA_TYPE is the media type of an uncompressed Docker layer tar. */
 export const DOCKER_LAYER_MEDIA_TYPE = 'application/vnd.docker.image.rootfs.diff.tar';
@@ -21,10 +22,15 @@ interface ManifestEntry {
   LayerSources?: Record<string, { mediaType?: string }>;
 }
 
-/** digestFromPath recovers the digest a member is named by: `<hex>.json` or `blobs/sha256/<hex>`. */
+/**
+ * digestFromPath recovers the digest a member's name claims: only `blobs/sha256/<hex>` of a
+ * Docker 25+ save, whose members are an OCI layout. A `<hex>.json` config name is only a name
+ * (bazel's rules_docker and other builders name it by another digest; `docker load` takes them),
+ * so the image id comes from the config's content.
+ */
 function digestFromPath(path: string): string | undefined {
-  const match = /(?:^|\/)(?:blobs\/sha256\/)?([0-9a-f]{64})(?:\.json)?$/.exec(path);
-  return match?.[1] !== undefined && (path.startsWith('blobs/') || path.endsWith('.json')) ? `sha256:${match[1]}` : undefined;
+  const match = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(path);
+  return match?.[1] !== undefined ? `sha256:${match[1]}` : undefined;
 }
 
 /** imagesFromDockerArchive reads every image listed in manifest.json. */
@@ -43,8 +49,8 @@ async function imageFromEntry(members: MemberSet, entry: ManifestEntry, index: n
     throw new BadArchiveError(`${where}: Layers is not a list of paths`);
   }
   const configPath = entry.Config;
-  const { value: config, digest, bytes: configBytes } = await readMemberJson<ImageConfigFile>(members, configPath, digestFromPath(configPath));
-  expectObject(config, `${members.where}: ${configPath}`);
+  const { value, digest, bytes: configBytes } = await readMemberJson<unknown>(members, configPath, digestFromPath(configPath));
+  const config = parseImageConfig(value, `${members.where}: config ${configPath}`);
   const diffIds = config.rootfs?.diff_ids ?? [];
   const layerPaths = entry.Layers as string[];
   if (diffIds.length !== layerPaths.length) {

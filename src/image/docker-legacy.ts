@@ -8,6 +8,7 @@ import { shortId } from './digest.js';
 import { expectObject, readMemberJson } from './json.js';
 import type { MemberSet } from './members.js';
 import { DOCKER_LAYER_MEDIA_TYPE } from './docker-archive.js';
+import { parseContainerConfig } from './parse-config.js';
 import type { ContainerConfig, Image, ImageConfigFile, ImageName, Layer } from './types.js';
 
 interface LegacyJson {
@@ -79,7 +80,7 @@ function imageFromChain(members: MemberSet, jsons: Map<string, LegacyJson>, head
     ...(top.architecture ? { architecture: top.architecture } : {}),
     os: top.os ?? 'linux',
     ...(top.created ? { created: top.created } : {}),
-    config: top.config ?? {},
+    config: parseContainerConfig(top.config, `${members.where}: ${head}/json`),
     history: chain.map((id) => {
       const cmd = jsons.get(id)?.container_config?.Cmd;
       return { ...(Array.isArray(cmd) ? { created_by: cmd.join(' ') } : {}) };

@@ -26,10 +26,35 @@ export async function readMemberJson<T>(members: MemberSet, path: string, digest
   if (digest !== undefined && digest.startsWith('sha256:') && digest !== actual) {
     throw new DigestMismatchError(`${members.where}: ${path}`, digest, actual);
   }
+  return { value: parseJsonDocument(bytes, `${members.where}: ${path}`) as T, digest: actual, bytes };
+}
+
+/** MAX_JSON_DEPTH is how deeply a document may nest: Go's encoding/json, which Docker uses, stops at 10,000. */
+export const MAX_JSON_DEPTH = 10_000;
+
+/** jsonDepth measures how deeply a JSON text nests its arrays and objects, skipping strings. */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) { // a string: skip to its closing quote
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > deepest) deepest = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+/** parseJsonDocument parses a JSON document from an archive or registry; `where` names it in errors. */
+export function parseJsonDocument(bytes: Buffer, where: string): unknown {
+  const text = bytes.toString('utf8');
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new BadArchiveError(`${where}: JSON nested more than ${MAX_JSON_DEPTH} deep`);
   try {
-    return { value: JSON.parse(bytes.toString('utf8')) as T, digest: actual, bytes };
+    return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new BadArchiveError(`${members.where}: ${path}: malformed JSON: ${(error as Error).message}`, error);
+    throw new BadArchiveError(`${where}: malformed JSON: ${(error as Error).message}`, error);
   }
 }
 

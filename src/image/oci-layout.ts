@@ -9,7 +9,8 @@ import { expectObject, readMemberJson } from './json.js';
 import { layerHistory, platformOf } from './layer-history.js';
 import type { MemberSet } from './members.js';
 import { nameFromReference, parseImageName } from './names.js';
-import type { Image, ImageConfigFile, ImageName, Layer, Platform } from './types.js';
+import { parseImageConfig } from './parse-config.js';
+import type { Image, ImageName, Layer, Platform } from './types.js';
 
 /** REF_NAME_ANNOTATION is the OCI annotation that tags a manifest in a layout. */
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
@@ -96,8 +97,8 @@ export async function imageFromManifest(
   if (configDescriptor?.digest === undefined) throw new BadArchiveError(`${where}: no config descriptor`);
   const configPath = blobPath(configDescriptor.digest, where);
   if (!members.has(configPath)) throw new BadArchiveError(`${members.where}: missing config blob ${configDescriptor.digest}`);
-  const { value: config, bytes: configBytes } = await readMemberJson<ImageConfigFile>(members, configPath, configDescriptor.digest);
-  expectObject(config, `${members.where}: config ${configDescriptor.digest}`);
+  const { value, bytes: configBytes } = await readMemberJson<unknown>(members, configPath, configDescriptor.digest);
+  const config = parseImageConfig(value, `${members.where}: config ${shortId(configDescriptor.digest)}`);
   const descriptors = (manifest.layers as Descriptor[] | undefined) ?? [];
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length !== descriptors.length) {

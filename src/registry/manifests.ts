@@ -5,6 +5,7 @@
 import { OCI_MEDIA } from '../build/write-oci-archive.js';
 import { DigestMismatchError, UndockerError } from '../errors.js';
 import { sha256Of } from '../image/digest.js';
+import { expectObject, parseJsonDocument } from '../image/json.js';
 import { formatPlatform, platformMatches } from '../image/platform.js';
 import type { Platform } from '../image/types.js';
 import type { RegistryClient } from './client.js';
@@ -45,12 +46,7 @@ export async function fetchManifest(client: RegistryClient, reference: string, w
   const digest = sha256Of(bytes);
   const expected = reference.startsWith('sha256:') ? reference : response.headers.get('docker-content-digest') ?? undefined;
   if (expected !== undefined && expected.startsWith('sha256:') && expected !== digest) throw new DigestMismatchError(what, expected, digest);
-  let document: FetchedManifest['document'];
-  try {
-    document = JSON.parse(bytes.toString('utf8')) as FetchedManifest['document'];
-  } catch (error) {
-    throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${what}: not JSON: ${(error as Error).message}`);
-  }
+  const document = expectObject(parseJsonDocument(bytes, what), what) as FetchedManifest['document'];
   const mediaType = document.mediaType ?? response.headers.get('content-type')?.split(';')[0] ?? MEDIA_TYPES.ociManifest;
   return { bytes, digest, mediaType, document };
 }

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -136,6 +137,40 @@ test('a multi-platform index is chosen from by platform', async (t) => {
   await archive.close();
 });
 
+test('config shapes Docker accepts are normalised as Docker does', async (t) => {
+  const view = async (config: object) => {
+    const archive = await openImageArchive(writeDockerSave([{ ...IMAGE, config: config as never }]));
+    try { return toConfigView(selectImage(archive)); } finally { await archive.close(); }
+  };
+  await t.test('an Entrypoint and Cmd given as strings are one-element lists (strslice)', async () => {
+    const v = await view({ Entrypoint: '/bin/sh -c', Cmd: 'echo hi' });
+    assert.deepEqual(v.Entrypoint, ['/bin/sh -c']);
+    assert.deepEqual(v.Cmd, ['echo hi']);
+  });
+  await t.test('null fields are absent', async () => {
+    const v = await view({ Entrypoint: null, Cmd: null, Env: null, Volumes: null, Labels: null, User: null, WorkingDir: null });
+    assert.deepEqual([v.Entrypoint, v.Cmd, v.Env, v.Volumes, v.Labels, v.User, v.WorkingDir], [[], [], [], [], {}, '', '']);
+  });
+});
+
+test('a docker save whose config name is not its digest is read, with the id of its content (rules_docker)', async () => {
+  let configBytes = Buffer.alloc(0);
+  const archive = await openImageArchive(writeDockerSave([IMAGE], { corrupt: (f) => {
+    const name = Object.keys(f).find((n) => /^[0-9a-f]{64}\.json$/.test(n)) as string;
+    configBytes = Buffer.from(`${String(f[name])} `);
+    f[`${'0'.repeat(64)}.json`] = configBytes;
+    delete f[name];
+    f['manifest.json'] = String(f['manifest.json']).replace(name, `${'0'.repeat(64)}.json`);
+  } }));
+  try {
+    const image = selectImage(archive);
+    assert.equal(image.id, `sha256:${createHash('sha256').update(configBytes).digest('hex')}`);
+    assert.ok((await collect(rootfsTarChunks(image))).length > 0);
+  } finally {
+    await archive.close();
+  }
+});
+
 test('bad input fails with one line naming what and where', async (t) => {
   const cases: Array<[string, () => string, string, RegExp]> = [
     ['not a tar', () => { const p = join(writeDockerSaveDir([IMAGE]), 'junk'); writeFileSync(p, 'hello, this is not a tar archive'.repeat(40)); return p; }, 'UNDOCKER_BAD_ARCHIVE', /junk: not a tar archive/],
@@ -145,7 +180,18 @@ test('bad input fails with one line naming what and where', async (t) => {
     ['a manifest naming nothing', () => writeDockerSave([IMAGE], { corrupt: (f) => { f['manifest.json'] = '[]'; } }), 'UNDOCKER_BAD_ARCHIVE', /manifest\.json lists no images/],
     ['a missing layer', () => writeDockerSave([IMAGE], { corrupt: (f) => { const k = Object.keys(f).find((n) => n.endsWith('layer.tar')) as string; delete f[k]; } }), 'UNDOCKER_BAD_ARCHIVE', /missing layer [0-9a-f]{64}\/layer\.tar \(layer 1 of/],
     ['a missing OCI blob', () => writeOciLayout([IMAGE], { tamper: (b) => { const k = [...b.keys()].find((h) => b.get(h)?.length === 2048 || (b.get(h)?.length ?? 0) > 1024) as string; b.delete(k); } }), 'UNDOCKER_BAD_ARCHIVE', /missing (layer )?blob sha256:/],
-    ['a config whose bytes do not match its digest', () => writeDockerSave([IMAGE], { corrupt: (f) => { const k = Object.keys(f).find((n) => /^[0-9a-f]{64}\.json$/.test(n)) as string; f[k] = `${f[k]} `; } }), 'UNDOCKER_DIGEST_MISMATCH', /\.json: digest mismatch/],
+    ['a Docker 25+ config blob whose bytes do not match its digest', () => {
+      const dir = writeOciLayout([IMAGE], { dockerManifest: true });
+      const { Config } = (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Array<{ Config: string }>)[0] as { Config: string };
+      writeFileSync(join(dir, Config), `${readFileSync(join(dir, Config), 'utf8')} `);
+      return tarDirectory(dir, `${dir}.tar`);
+    }, 'UNDOCKER_DIGEST_MISMATCH', /digest mismatch/],
+    ['an Entrypoint that is a number', () => writeDockerSave([{ ...IMAGE, config: { Entrypoint: 7 } as never }]), 'UNDOCKER_BAD_ARCHIVE', /\.tar: config [0-9a-f]{64}\.json: Entrypoint: expected an array of strings$/],
+    ['an Env that holds a number', () => writeDockerSave([{ ...IMAGE, config: { Env: ['A=1', 2] } as never }]), 'UNDOCKER_BAD_ARCHIVE', /config [0-9a-f]{64}\.json: Env: expected an array of strings$/],
+    ['a Labels value that is not a string', () => writeDockerSave([{ ...IMAGE, config: { Labels: { a: { b: 1 } } } as never }]), 'UNDOCKER_BAD_ARCHIVE', /config [0-9a-f]{64}\.json: Labels\.a: expected a string$/],
+    ['an OCI config whose User is a number', () => writeOciLayout([{ ...IMAGE, config: { User: 0 } as never }]), 'UNDOCKER_BAD_ARCHIVE', /undocker-oci-\w+: config [0-9a-f]{12}: User: expected a string$/],
+    ['a legacy save whose Cmd is an object', () => writeDockerSave([{ ...IMAGE, config: { Cmd: { a: 1 } } as never }], { legacy: true }), 'UNDOCKER_BAD_ARCHIVE', /[0-9a-f]{64}\/json: Cmd: expected an array of strings$/],
+    ['JSON nested deeper than Go allows', () => writeDockerSave([IMAGE], { corrupt: (f) => { f['manifest.json'] = `${'['.repeat(10_001)}${']'.repeat(10_001)}`; } }), 'UNDOCKER_BAD_ARCHIVE', /manifest\.json: JSON nested more than 10000 deep/],
     ['no such file', () => '/nonexistent/image.tar', 'UNDOCKER_NOT_FOUND', /\/nonexistent\/image\.tar: no such file or directory/],
   ];
   for (const [name, make, code, message] of cases) {
