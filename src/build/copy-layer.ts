@@ -35,7 +35,7 @@ export async function copyLayerTar(layer: Layer, path: string, signal?: AbortSig
   const { head, stream } = await peekStream(layer.open(), MAGIC_BYTES);
   const stored = hasherFor(layer.digest ?? 'sha256:');
   const diff = createHash('sha256');
-  const decoder = decoderFor(detectCompression(head));
+  const decoder = decoderFor(detectCompression(head), layer.where);
   const steps: NodeJS.ReadWriteStream[] = [hashing(stored), ...(decoder ? [decoder] : []), hashing(diff)];
   await pipeline([stream, ...steps, createWriteStream(path, { flags: 'wx', mode: 0o600 })], signal ? { signal } : {});
   const algorithm = layer.digest?.slice(0, layer.digest.indexOf(':')) ?? 'sha256';

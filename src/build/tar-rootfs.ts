@@ -13,7 +13,7 @@ import type { RootfsItem } from './directory-entries.js';
 /** tarRootfsEntries reads the entries of a rootfs tar; `where` names it in messages. */
 export async function* tarRootfsEntries(source: Readable, where: string): AsyncGenerator<RootfsItem> {
   const { head, stream } = await peekStream(source, MAGIC_BYTES);
-  const decoder = decoderFor(detectCompression(head));
+  const decoder = decoderFor(detectCompression(head), where);
   const bytes: Readable = decoder === undefined ? stream : pipeline(stream, decoder, () => undefined);
   try {
     for await (const { entry, body } of readTar(bytes as AsyncIterable<Buffer>, { where })) {

@@ -118,7 +118,7 @@ async function streamSource(layer: Layer, digests: LayerDigests, signal?: AbortS
   const { head, stream } = await peekStream(layer.open(), MAGIC_BYTES);
   const stored = Readable.from(tap(stream, digests.blob), { objectMode: false, highWaterMark: 1 });
   const compression = detectCompression(head);
-  const decoder = decoderFor(compression);
+  const decoder = decoderFor(compression, layer.where);
   const tarBytes: Readable = decoder === undefined ? stored : pipeline(stored, decoder, () => undefined);
   const abort = (): void => { tarBytes.destroy(signal?.reason as Error); };
   signal?.addEventListener('abort', abort, { once: true });
@@ -141,8 +141,8 @@ function lentSource(file: LayerFile, digests: LayerDigests, signal?: AbortSignal
 }
 
 /** fileSource decodes a compressed layer that is a range of a file, fed to the decoder through reused buffers. */
-function fileSource(file: LayerFile, compression: Compression, digests: LayerDigests, signal?: AbortSignal): TarSource {
-  const decoder = decoderFor(compression)!;
+function fileSource(file: LayerFile, compression: Compression, digests: LayerDigests, where: string, signal?: AbortSignal): TarSource {
+  const decoder = decoderFor(compression, where)!;
   const fed = feedFileRange(file.handle, file.start, file.size, decoder, digests.blob, signal);
   fed.catch((error: Error) => { decoder.destroy(error); });
   const abort = (): void => { decoder.destroy(signal?.reason as Error); };
@@ -163,7 +163,7 @@ function fileSource(file: LayerFile, compression: Compression, digests: LayerDig
 /** openSource picks how to read a layer: through a lent window, fed from its file, or as a stream. */
 async function openSource(layer: Layer, digests: LayerDigests, signal: AbortSignal | undefined, options: LayerReadOptions): Promise<TarSource> {
   const opened = await openLayerFile(layer);
-  if (opened !== undefined && opened.compression !== 'none') return fileSource(opened.file, opened.compression, digests, signal);
+  if (opened !== undefined && opened.compression !== 'none') return fileSource(opened.file, opened.compression, digests, layer.where, signal);
   if (opened !== undefined && options.lentChunks) return lentSource(opened.file, digests, signal);
   await opened?.file.close();
   return streamSource(layer, digests, signal);
@@ -212,7 +212,7 @@ async function verifyLayerDigests(layer: Layer): Promise<void> {
   if (layer.diffId !== undefined) {
     const decoded = async (): Promise<AsyncIterable<Buffer>> => {
       const { head, stream } = await peekStream(layer.open(), MAGIC_BYTES);
-      const decoder = decoderFor(detectCompression(head));
+      const decoder = decoderFor(detectCompression(head), layer.where);
       return decoder === undefined ? stream : pipeline(stream, decoder, () => undefined);
     };
     verify(layer.where, 'uncompressed', layer.diffId, await hashAll(decoded, hasherFor(layer.diffId)));

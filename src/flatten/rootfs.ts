@@ -52,15 +52,17 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
   });
 }
 
-/** streamRootfsTar writes the flattened rootfs as a tar stream, compressed as asked. */
-export async function streamRootfsTar(image: Image, output: Writable, compression: Compression, options: FlattenOptions = {}): Promise<void> {
+/** streamRootfsTar writes the flattened rootfs as a tar stream, compressed as asked; `where` names the output in errors. */
+export async function streamRootfsTar(
+  image: Image, output: Writable, compression: Compression, options: FlattenOptions = {}, where = 'standard output',
+): Promise<void> {
   const source = Readable.from(coalesce(rootfsTarChunks(image, options)), { objectMode: false });
-  const encoder = encoderFor(compression);
+  const encoder = encoderFor(compression, where);
   const signal = options.signal;
   await (encoder === undefined ? pipeline(source, output, { signal }) : pipeline(source, encoder, output, { signal }));
 }
 
 /** writeRootfsTar writes the flattened rootfs to a tar file, renamed into place when complete. */
 export async function writeRootfsTar(image: Image, target: string, compression: Compression, options: FlattenOptions = {}): Promise<void> {
-  await writeFileAtomically(target, (stream) => streamRootfsTar(image, stream, compression, options));
+  await writeFileAtomically(target, (stream) => streamRootfsTar(image, stream, compression, options, target));
 }

@@ -33,7 +33,7 @@ function* metaTar(files: LxcTemplateFiles): Generator<Buffer> {
 }
 
 async function writeMeta(files: LxcTemplateFiles, output: Writable): Promise<void> {
-  await pipeline(Readable.from(metaTar(files)), encoderFor('xz') as NodeJS.ReadWriteStream, output);
+  await pipeline(Readable.from(metaTar(files)), encoderFor('xz', 'meta.tar.xz') as NodeJS.ReadWriteStream, output);
 }
 
 /** lxcCreateArgs is the lxc-create command line that imports the two files in `dir`. */
@@ -52,7 +52,7 @@ export async function writeLxcTemplate(image: Image, dir: string, files: LxcTemp
   try {
     await writeFilesTogether([
       { target: join(dir, 'meta.tar.xz'), write: (stream) => writeMeta(files, stream) },
-      { target: join(dir, 'rootfs.tar.xz'), write: (stream) => streamRootfsTar(image, stream, 'xz', options) },
+      { target: join(dir, 'rootfs.tar.xz'), write: (stream) => streamRootfsTar(image, stream, 'xz', options, join(dir, 'rootfs.tar.xz')) },
     ], options.force ?? false);
   } catch (error) {
     if (made) await rmdir(dir).catch(() => undefined);

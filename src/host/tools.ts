@@ -23,12 +23,16 @@ function isMissing(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'ENOENT';
 }
 
+/** C_LOCALE makes helper programs speak untranslated English: their messages are read (EPERM vs ENOTSUP). */
+const C_LOCALE = { ...process.env, LC_ALL: 'C' };
+
 /**
  * filterThrough runs a program as a stream filter: bytes in on stdin, out on stdout. Its output
- * ends only once the program has exited 0, so a failing filter is an error, never a short read.
+ * ends only once the program has exited 0, so a failing filter is an error, never a short read:
+ * `failure` turns what the program said into the error that names the input.
  */
-export function filterThrough(program: string, args: string[]): Duplex {
-  const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+export function filterThrough(program: string, args: string[], failure: (said: string) => UndockerError): Duplex {
+  const child = spawn(program, args, { stdio: ['pipe', 'pipe', 'pipe'], env: C_LOCALE });
   let stderr = '';
   const duplex = new Duplex({
     write(chunk: Buffer, _encoding, callback) {
@@ -56,7 +60,10 @@ export function filterThrough(program: string, args: string[]): Duplex {
   child.on('error', (error) => duplex.destroy(isMissing(error) ? missingTool(program, error) : error));
   child.on('close', (code, signal) => {
     if (code === 0) duplex.push(null);
-    else if (!duplex.destroyed) duplex.destroy(new Error(`${program} failed (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n')[0] ?? ''}`));
+    else if (!duplex.destroyed) {
+      const said = stderr.trim().split('\n')[0] || (signal ?? `exit status ${code}`);
+      duplex.destroy(failure(said.startsWith(`${program}:`) ? said : `${program}: ${said}`));
+    }
   });
   return duplex;
 }
@@ -64,7 +71,7 @@ export function filterThrough(program: string, args: string[]): Duplex {
 /** runTool runs a helper program to completion, throwing a one-line error on failure. */
 export function runTool(program: string, args: string[]): void {
   try {
-    execFileSync(program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(program, args, { stdio: ['ignore', 'ignore', 'pipe'], env: C_LOCALE });
   } catch (error) {
     if (isMissing(error)) throw missingTool(program, error);
     const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim().split('\n')[0] ?? '';

@@ -11,7 +11,7 @@ import type { Layer } from './types.js';
 export async function measureLayer(layer: Layer): Promise<{ compression: string; uncompressedSize: number }> {
   const { head, stream } = await peekStream(layer.open(), MAGIC_BYTES);
   const compression = detectCompression(head);
-  const decoder = decoderFor(compression);
+  const decoder = decoderFor(compression, layer.where);
   if (decoder === undefined && layer.pathPrefix === undefined) {
     stream.destroy();
     return { compression, uncompressedSize: layer.size };

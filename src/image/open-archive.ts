@@ -52,7 +52,7 @@ async function openMembers(input: string, options: OpenOptions): Promise<MemberS
     const stdin = options.stdin ?? process.stdin;
     const { head, stream } = await peekStream(stdin, MAGIC_BYTES);
     if (head.length === 0) throw new BadArchiveError('standard input: no data');
-    const handle = await spoolToTempFile(stream, detectCompression(head), options.signal);
+    const handle = await spoolToTempFile(stream, detectCompression(head), 'standard input', options.signal);
     return TarMembers.index('standard input', handle);
   }
   const where = basename(input) || input;
@@ -71,7 +71,7 @@ async function openMembers(input: string, options: OpenOptions): Promise<MemberS
     const compression = detectCompression(head);
     if (compression === 'none') return await TarMembers.index(where, handle);
     await handle.close();
-    const spooled = await spoolToTempFile(createReadStream(input, { highWaterMark: 1024 * 1024 }), compression, options.signal);
+    const spooled = await spoolToTempFile(createReadStream(input, { highWaterMark: 1024 * 1024 }), compression, where, options.signal);
     return await TarMembers.index(where, spooled);
   } catch (error) {
     await handle.close().catch(() => undefined);

@@ -4,6 +4,7 @@
  */
 import { createGunzip, createGzip } from 'node:zlib';
 import type { Duplex } from 'node:stream';
+import { BadArchiveError, UndockerError } from '../errors.js';
 import { filterThrough } from '../host/tools.js';
 
 /** Compression names the formats undocker reads. */
@@ -27,25 +28,37 @@ export function detectCompression(head: Buffer): Compression {
   return 'none';
 }
 
-/** decoderFor returns a transform that decompresses `compression`, or undefined for none. */
-export function decoderFor(compression: Compression): Duplex | undefined {
+/**
+ * namingErrors makes a stream's own failures (zlib's, which carry no name of the input) the
+ * error `rename` makes; errors that are UndockerErrors already (an abort, a digest) pass as they are.
+ */
+function namingErrors<T extends Duplex>(stream: T, rename: (said: string) => UndockerError): T {
+  const destroy = stream.destroy.bind(stream);
+  stream.destroy = (error?: Error): T => destroy(error === undefined || error instanceof UndockerError ? error : rename(error.message));
+  return stream;
+}
+
+/** decoderFor returns a transform that decompresses `compression`, or undefined for none; `where` names the input in errors. */
+export function decoderFor(compression: Compression, where: string): Duplex | undefined {
+  const failure = (said: string): UndockerError => new BadArchiveError(`${where}: cannot decompress ${compression} data: ${said}`);
   switch (compression) {
     case 'none': return undefined;
-    case 'gzip': return createGunzip({ chunkSize: 256 * 1024 });
-    case 'zstd': return filterThrough('zstd', ['-dcq']);
-    case 'xz': return filterThrough('xz', ['-dcq']);
-    case 'bzip2': return filterThrough('bzip2', ['-dcq']);
+    case 'gzip': return namingErrors(createGunzip({ chunkSize: 256 * 1024 }), failure);
+    case 'zstd': return filterThrough('zstd', ['-dcq'], failure);
+    case 'xz': return filterThrough('xz', ['-dcq'], failure);
+    case 'bzip2': return filterThrough('bzip2', ['-dc'], failure); // -q would hide why it failed
   }
 }
 
-/** encoderFor returns a transform that compresses to `compression`, or undefined for none. */
-export function encoderFor(compression: Compression): Duplex | undefined {
+/** encoderFor returns a transform that compresses to `compression`, or undefined for none; `where` names the output in errors. */
+export function encoderFor(compression: Compression, where: string): Duplex | undefined {
+  const failure = (said: string): UndockerError => new UndockerError('UNDOCKER_IO', `writing ${where}: ${compression} compression failed: ${said}`);
   switch (compression) {
     case 'none': return undefined;
-    case 'gzip': return createGzip();
-    case 'zstd': return filterThrough('zstd', ['-cq', '-T0']);
-    case 'xz': return filterThrough('xz', ['-cq', '-T0']);
-    case 'bzip2': return filterThrough('bzip2', ['-cq']);
+    case 'gzip': return namingErrors(createGzip(), failure);
+    case 'zstd': return filterThrough('zstd', ['-cq', '-T0'], failure);
+    case 'xz': return filterThrough('xz', ['-cq', '-T0'], failure);
+    case 'bzip2': return filterThrough('bzip2', ['-cq'], failure);
   }
 }
 

@@ -193,6 +193,14 @@ test('bad input fails with one line naming what and where', async (t) => {
     ['a legacy save whose Cmd is an object', () => writeDockerSave([{ ...IMAGE, config: { Cmd: { a: 1 } } as never }], { legacy: true }), 'UNDOCKER_BAD_ARCHIVE', /[0-9a-f]{64}\/json: Cmd: expected an array of strings$/],
     ['JSON nested deeper than Go allows', () => writeDockerSave([IMAGE], { corrupt: (f) => { f['manifest.json'] = `${'['.repeat(10_001)}${']'.repeat(10_001)}`; } }), 'UNDOCKER_BAD_ARCHIVE', /manifest\.json: JSON nested more than 10000 deep/],
     ['no such file', () => '/nonexistent/image.tar', 'UNDOCKER_NOT_FOUND', /\/nonexistent\/image\.tar: no such file or directory/],
+    ...(['xz', 'zstd', 'bzip2', 'gzip'] as const).map((program): [string, () => string, string, RegExp] => [
+      `a truncated ${program} archive (corrupt compressed input is a bad archive, not an internal error)`,
+      () => { const p = `${writeDockerSave([IMAGE])}.${program}`; writeFileSync(p, execFileSync(program, ['-c', p.slice(0, -program.length - 1)]).subarray(0, 200)); return p; },
+      'UNDOCKER_BAD_ARCHIVE', new RegExp(`\\.${program}: cannot decompress ${program} data: .+`),
+    ]),
+    ['a corrupt zstd layer', () => writeOciLayout([IMAGE], { compress: 'zstd', tamper: (b) => {
+      for (const [hex, data] of b) if (data[0] === 0x28 && data.length > 40) b.set(hex, Buffer.concat([data.subarray(0, 20), Buffer.alloc(20, 7), data.subarray(40)]));
+    } }), 'UNDOCKER_DIGEST_MISMATCH', /layer \d \([0-9a-f]{12}\) of undocker-oci-\w+: stored content: digest mismatch/],
   ];
   for (const [name, make, code, message] of cases) {
     await t.test(name, async () => {
@@ -256,7 +264,7 @@ test('layer digests are checked while streaming, for a tar and a directory, and 
       f[k] = gz;
     } });
     const archive = await openImageArchive(input);
-    await rejectsBoth(archive, { code: 'UNDOCKER_BAD_ARCHIVE', message: /layer 1 \([0-9a-f]{12}\) of .*: cannot read gzip data: / });
+    await rejectsBoth(archive, { code: 'UNDOCKER_BAD_ARCHIVE', message: /layer 1 \([0-9a-f]{12}\) of .*: cannot decompress gzip data: incorrect data check$/ });
     await archive.close();
   });
 });
