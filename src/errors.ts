@@ -70,3 +70,20 @@ export function isErrno(error: unknown, ...codes: string[]): error is NodeJS.Err
   return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' &&
     codes.includes((error as NodeJS.ErrnoException).code as string);
 }
+
+/**
+ * describeSystemError words a Node system error as its description alone: "no space left on
+ * device" from "ENOSPC: no space left on device, write", for a message that says the rest.
+ */
+export function describeSystemError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^[A-Z][A-Z0-9_]+: /, '').replace(/, [a-z0-9_]+(?: '.*')?$/s, '');
+}
+
+/** outputError wraps a system error met while writing `what` into one line naming it; other errors pass as they are. */
+export function outputError(what: string, error: unknown): unknown {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  // EPIPE is a reader that stopped early (`| head`): the CLI ends quietly on it.
+  if (error instanceof UndockerError || !(error instanceof Error) || typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code) || code === 'EPIPE') return error;
+  return new UndockerError('UNDOCKER_IO', `writing ${what}: ${describeSystemError(error)}`, { cause: error });
+}

@@ -35,8 +35,11 @@ export class DirectorySink implements TreeSink {
   private wake: (() => void) | undefined;
   private layerWhere: string | undefined;
 
-  constructor(private readonly tree: FsTree, root: string, options: { ignoreErrors: boolean; warn: Warn }, private readonly where: () => string) {
-    this.worker = new Worker(new URL('./disk-worker.js', import.meta.url), { workerData: { root, ignoreErrors: options.ignoreErrors } });
+  constructor(
+    private readonly tree: FsTree, root: string, options: { ignoreErrors: boolean; warn: Warn; output?: string }, private readonly where: () => string,
+  ) {
+    const workerData = { root, output: options.output ?? root, ignoreErrors: options.ignoreErrors };
+    this.worker = new Worker(new URL('./disk-worker.js', import.meta.url), { workerData });
     this.worker.on('message', (reply: WriterReply) => {
       if (reply.kind === 'warn') options.warn(reply.message);
       else {

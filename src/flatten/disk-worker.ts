@@ -8,10 +8,10 @@ import { DiskWriter } from './disk-writer.js';
 import { createFsOps } from './fs-ops.js';
 import type { Batch, WriterReply } from './write-ops.js';
 
-const { root, ignoreErrors } = workerData as { root: string; ignoreErrors: boolean };
+const { root, output, ignoreErrors } = workerData as { root: string; output: string; ignoreErrors: boolean };
 const port = parentPort as NonNullable<typeof parentPort>;
 const reply = (message: WriterReply): void => port.postMessage(message);
-const disk = new DiskWriter(root, createFsOps({ ignoreErrors, warn: (message) => reply({ kind: 'warn', message }) }));
+const disk = new DiskWriter(root, createFsOps({ ignoreErrors, scratch: root, warn: (message) => reply({ kind: 'warn', message }) }), output);
 let failed = false;
 
 port.on('message', (batch: Batch) => {

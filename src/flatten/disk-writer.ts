@@ -10,12 +10,14 @@ import {
   chmodSync, closeSync, constants, fchmodSync, ftruncateSync, futimesSync, linkSync, lutimesSync, mkdirSync, openSync, readFileSync, rmSync,
   statSync, symlinkSync, unlinkSync, writeSync,
 } from 'node:fs';
+import { outputError } from '../errors.js';
 import type { FsOps } from './fs-ops.js';
 import { OP, OpDecoder, type OpMeta } from './write-ops.js';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 /** S_ISGID on a directory makes what is created in it take the directory's group (inode(7)). */
 const S_ISGID = 0o2000;
+const SETID_BITS = 0o6000;
 
 /** processUmask reads the umask without changing it (process.umask() would, for a moment); undefined if unknown. */
 function processUmask(): number | undefined {
@@ -25,6 +27,14 @@ function processUmask(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * keptMode is the mode to give a file whose owner was or was not applied: without its owner a
+ * setuid or setgid file would run as whoever extracted it, so those bits go, as GNU tar does.
+ */
+function keptMode(mode: number, owned: boolean): number {
+  return owned ? mode : mode & ~SETID_BITS;
 }
 
 /** Creation is what a new inode gets without being asked: this process's owner, and its mode less the umask. */
@@ -56,7 +66,8 @@ export class DiskWriter {
   /** layerWhere names the layer the current operations come from. */
   private layerWhere = '';
 
-  constructor(root: string, private readonly ops: FsOps) {
+  /** output names the target in messages: the directory the user asked for, not the temporary one written. */
+  constructor(root: string, private readonly ops: FsOps, private readonly output: string = root) {
     this.rootLength = Buffer.byteLength(root.endsWith('/') ? root : `${root}/`);
     this.creation = creationUnder(root);
   }
@@ -78,19 +89,25 @@ export class DiskWriter {
   }
 
   private setXattrs(path: Buffer, xattrs: OpMeta['xattrs']): void {
-    for (const [name, value] of xattrs) this.ops.setXattr(path.toString('utf8'), name, Buffer.from(value), this.where(path));
+    for (const [name, value] of xattrs) this.ops.setXattr(path, name, Buffer.from(value), this.where(path));
   }
 
   private finishInode(path: Buffer, meta: OpMeta, options: { chmod: boolean; times: boolean; fresh: boolean }): void {
-    if (!(options.fresh && this.ownedAlready(meta))) this.ops.chown(path, meta.uid, meta.gid, this.where(path));
-    if (options.chmod) chmodSync(path, meta.mode);
+    const owned = (options.fresh && this.ownedAlready(meta)) || this.ops.chown(path, meta.uid, meta.gid, this.where(path));
+    if (options.chmod) chmodSync(path, keptMode(meta.mode, owned));
     this.setXattrs(path, meta.xattrs);
     if (options.times) lutimesSync(path, meta.time, meta.time);
   }
 
-  /** apply performs the operations encoded in the first `length` bytes of `batch`. */
+  /** apply performs the operations encoded in the first `length` bytes of `batch`; a system error names the output and the entry. */
   apply(batch: Buffer, length: number): void {
-    for (const op = new OpDecoder(batch, length); !op.done;) this.applyOne(op);
+    const op = new OpDecoder(batch, length);
+    try {
+      while (!op.done) this.applyOne(op);
+    } catch (error) {
+      const path = this.file?.path ?? op.lastPath;
+      throw outputError(path === undefined || path.length <= this.rootLength ? this.output : `${this.output}: ${path.toString('utf8', this.rootLength)}`, error);
+    }
   }
 
   private applyOne(op: OpDecoder): void {
@@ -100,18 +117,18 @@ export class DiskWriter {
         return;
       case OP.mkdir: {
         // 0700 while children are written; the real mode comes with finishDir.
-        const path = op.bytes();
+        const path = op.path();
         mkdirSync(path, 0o700);
         return this.finishInode(path, op.meta(), { chmod: false, times: false, fresh: true });
       }
       case OP.updateDir: {
-        const path = op.bytes();
+        const path = op.path();
         const meta = op.meta();
         this.ops.chown(path, meta.uid, meta.gid, this.where(path));
         return this.setXattrs(path, meta.xattrs);
       }
       case OP.remove: {
-        const path = op.bytes();
+        const path = op.path();
         // The tree knows what is there: only directories need a recursive removal.
         if (op.u8() === 1) rmSync(path, { recursive: true, force: true });
         else unlinkSync(path);
@@ -119,7 +136,7 @@ export class DiskWriter {
       }
       case OP.open: {
         // The path outlives this batch, whose buffer goes back when it is done: a copy.
-        const path = Buffer.from(op.bytes());
+        const path = Buffer.from(op.path());
         const { mode, whole } = this.createMode(op.f64());
         // A mode creation cannot give whole (setuid, or bits the umask takes) waits for close, from 0600.
         this.file = { fd: openSync(path, CREATE_FLAGS, whole ? mode : 0o600), path, modeSet: whole, position: 0 };
@@ -142,30 +159,30 @@ export class DiskWriter {
       case OP.close:
         return this.closeFile(op.meta());
       case OP.symlink: {
-        const path = op.bytes();
+        const path = op.path();
         symlinkSync(op.bytes(), path);
         return this.finishInode(path, op.meta(), { chmod: false, times: true, fresh: true });
       }
       case OP.link: {
-        const target = op.bytes();
-        const path = op.bytes();
+        const target = op.path();
+        const path = op.path();
         linkSync(target, path);
         const meta = op.meta();
         return this.finishInode(path, meta, { chmod: op.u8() === 1, times: true, fresh: false });
       }
       case OP.special: {
-        const path = op.bytes();
+        const path = op.path();
         const kind = op.specialKind();
         const [major, minor, meta] = [op.f64(), op.f64(), op.meta()];
         const where = this.where(path);
         const made = kind === 'fifo'
-          ? this.ops.mkfifo(path.toString('utf8'), meta.mode, where)
-          : this.ops.mknod(path.toString('utf8'), kind, meta.mode, major, minor, where);
+          ? this.ops.mkfifo(path, meta.mode, where)
+          : this.ops.mknod(path, kind, meta.mode, major, minor, where);
         if (made) this.finishInode(path, meta, { chmod: true, times: true, fresh: true });
         return;
       }
       case OP.finishDir: {
-        const path = op.bytes();
+        const path = op.path();
         const meta = op.meta();
         if (path.length === this.rootLength) this.ops.chown(path, meta.uid, meta.gid, this.layerWhere);
         chmodSync(path, meta.mode);
@@ -182,8 +199,9 @@ export class DiskWriter {
     this.file = undefined;
     try {
       // As GNU tar does: metadata through the open descriptor, no second path lookup.
-      if (!this.ownedAlready(meta)) this.ops.chown(path, meta.uid, meta.gid, this.where(path), fd);
-      if (!modeSet) fchmodSync(fd, meta.mode);
+      const owned = this.ownedAlready(meta) || this.ops.chown(path, meta.uid, meta.gid, this.where(path), fd);
+      // modeSet means no setuid or setgid bit, so a kept mode is only needed where creation did not set it.
+      if (!modeSet) fchmodSync(fd, keptMode(meta.mode, owned));
       this.setXattrs(path, meta.xattrs);
       futimesSync(fd, meta.time, meta.time);
     } finally {

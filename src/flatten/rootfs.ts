@@ -4,6 +4,7 @@
  */
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { outputError } from '../errors.js';
 import type { Image } from '../image/types.js';
 import { fillDirectoryAtomically, writeFileAtomically } from '../output/atomic.js';
 import { coalesce } from '../stream/coalesce.js';
@@ -29,7 +30,8 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
   await fillDirectoryAtomically(target, options.force ?? false, async (directory) => {
     const tree = new FsTree();
     let where = '';
-    const sink = new DirectorySink(tree, directory, { ignoreErrors: options.ignoreErrors ?? false, warn: options.warn ?? (() => undefined) }, () => where);
+    const sinkOptions = { ignoreErrors: options.ignoreErrors ?? false, warn: options.warn ?? (() => undefined), output: target };
+    const sink = new DirectorySink(tree, directory, sinkOptions, () => where);
     try {
       for (const [index, layer] of layers.entries()) {
         where = layer.where;
@@ -59,7 +61,11 @@ export async function streamRootfsTar(
   const source = Readable.from(coalesce(rootfsTarChunks(image, options)), { objectMode: false });
   const encoder = encoderFor(compression, where);
   const signal = options.signal;
-  await (encoder === undefined ? pipeline(source, output, { signal }) : pipeline(source, encoder, output, { signal }));
+  try {
+    await (encoder === undefined ? pipeline(source, output, { signal }) : pipeline(source, encoder, output, { signal }));
+  } catch (error) {
+    throw outputError(where, error);
+  }
 }
 
 /** writeRootfsTar writes the flattened rootfs to a tar file, renamed into place when complete. */

@@ -229,6 +229,8 @@ export class OpEncoder {
 /** OpDecoder reads the operations of one batch, field by field, in the order they were written. */
 export class OpDecoder {
   private position = 0;
+  /** lastPath is the path read last, to name the entry an operation failed on. */
+  lastPath: Buffer | undefined;
 
   constructor(private readonly buffer: Buffer, private readonly length: number) {}
 
@@ -258,6 +260,12 @@ export class OpDecoder {
     const view = this.buffer.subarray(this.position, this.position + length);
     this.position += length;
     return view;
+  }
+
+  /** path reads a path (as bytes) and remembers it as the one being worked on. */
+  path(): Buffer {
+    this.lastPath = this.bytes();
+    return this.lastPath;
   }
 
   text(): string {

@@ -68,10 +68,10 @@ export function filterThrough(program: string, args: string[], failure: (said: s
   return duplex;
 }
 
-/** runTool runs a helper program to completion, throwing a one-line error on failure. */
-export function runTool(program: string, args: string[]): void {
+/** runTool runs a helper program to completion, with `input` on its stdin, throwing a one-line error on failure. */
+export function runTool(program: string, args: string[], input?: Buffer): void {
   try {
-    execFileSync(program, args, { stdio: ['ignore', 'ignore', 'pipe'], env: C_LOCALE });
+    execFileSync(program, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'], env: C_LOCALE, ...(input ? { input } : {}) });
   } catch (error) {
     if (isMissing(error)) throw missingTool(program, error);
     const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim().split('\n')[0] ?? '';

@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { UndockerError, isErrno } from '../errors.js';
+import { UndockerError, isErrno, outputError } from '../errors.js';
 
 function temporaryName(target: string, kind: string): string {
   return join(dirname(target), `.${basename(target)}.undocker-${kind}-${randomBytes(4).toString('hex')}`);
@@ -31,14 +31,14 @@ export async function writeFileAtomically(target: string, write: (stream: Writab
   const temporary = temporaryName(target, 'tmp');
   const stream = createWriteStream(temporary, { flags: 'wx', mode: 0o644 });
   // Opened before anything can fail: a stream destroyed before it opens would create the file after the unlink below.
-  await once(stream, 'open');
+  await once(stream, 'open').catch((error: unknown) => Promise.reject(outputError(target, error)));
   try {
     await write(stream);
     await rename(temporary, target);
   } catch (error) {
     stream.destroy();
     await unlink(temporary).catch(() => undefined);
-    throw error;
+    throw outputError(target, error);
   }
 }
 
@@ -59,8 +59,10 @@ export async function writeFilesTogether(outputs: FileOutput[], force: boolean):
     if (exists && !force) throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `${target} exists: pass --force to replace it`);
   }
   const written: string[] = [];
+  let current = outputs[0]?.target ?? '';
   try {
     for (const { target, write } of outputs) {
+      current = target;
       const temporary = temporaryName(target, 'tmp');
       written.push(temporary);
       const stream = createWriteStream(temporary, { flags: 'wx', mode: 0o644 });
@@ -74,7 +76,7 @@ export async function writeFilesTogether(outputs: FileOutput[], force: boolean):
     for (const [i, { target }] of outputs.entries()) await rename(written[i] as string, target);
   } catch (error) {
     for (const temporary of written) await unlink(temporary).catch(() => undefined);
-    throw error;
+    throw outputError(current, error);
   }
 }
 
@@ -109,7 +111,7 @@ export async function checkDirectoryTarget(target: string, force: boolean): Prom
 export async function fillDirectoryAtomically(target: string, force: boolean, fill: (directory: string) => Promise<void>): Promise<void> {
   const state = await checkDirectoryTarget(target, force);
   const temporary = temporaryName(target, 'tmp');
-  await mkdir(temporary, { mode: 0o700 });
+  await mkdir(temporary, { mode: 0o700 }).catch((error: unknown) => Promise.reject(outputError(target, error)));
   try {
     await fill(temporary);
     if (state === 'full') {
@@ -123,6 +125,6 @@ export async function fillDirectoryAtomically(target: string, force: boolean, fi
     }
   } catch (error) {
     await rm(temporary, { recursive: true, force: true }).catch(() => undefined);
-    throw error;
+    throw outputError(target, error);
   }
 }

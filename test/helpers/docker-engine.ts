@@ -44,7 +44,8 @@ export async function startDockerEngine(): Promise<DockerEngine> {
     async stop() {
       child.kill('SIGTERM');
       await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
-      rmSync(root, { recursive: true, force: true });
+      // GNU rm: an image may hold paths longer than PATH_MAX, which Node's rmSync cannot remove.
+      execFileSync('rm', ['-rf', root]);
     },
   };
 }
