@@ -7,6 +7,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndockerError } from '../errors.js';
+import { isAlive } from '../host/process-alive.js';
 
 /** ContainerDirs are the folders of one container. */
 export interface ContainerDirs {
@@ -23,16 +24,6 @@ interface RunRecord {
   pid: number;
   runtimePid?: number;
   keep: boolean;
-}
-
-function isAlive(pid: number): boolean {
-  if (pid <= 0) return false; // kill(0) would signal our own process group
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** isRunning tells whether a container's undocker or its runtime is still alive. */

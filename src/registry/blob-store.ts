@@ -10,22 +10,16 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DigestMismatchError, isErrno, UndockerError } from '../errors.js';
+import { lockBlob } from './blob-lock.js';
+import { Backoff, sleep } from './retry.js';
 import { sha256Of } from '../image/digest.js';
 import type { RegistryClient } from './client.js';
 
+/** BrokenDownload is a blob download that stopped part way; what arrived is kept for a Range request. */
+class BrokenDownload extends Error {}
+
 /** Progress hears of bytes as they arrive. */
 export type Progress = (bytes: number) => void;
-
-const LOCK_POLL_MS = 100;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return isErrno(error, 'EPERM');
-  }
-}
 
 /** BlobStore is a content-addressed folder of blobs. */
 export class BlobStore {
@@ -71,32 +65,35 @@ export class BlobStore {
     }
   }
 
-  /** lock takes the download lock of a blob, waiting while a live process holds it; false when the blob arrived meanwhile. */
-  private async lock(digest: string, signal?: AbortSignal): Promise<boolean> {
-    const file = `${this.path(digest)}.lock`;
-    for (;;) {
-      if (this.has(digest)) return false;
-      try {
-        await writeFile(file, String(process.pid), { flag: 'wx' });
-        return true;
-      } catch (error) {
-        if (!isErrno(error, 'EEXIST')) throw error;
-      }
-      const holder = Number(await readFile(file, 'utf8').catch(() => '0'));
-      if (!isAlive(holder)) await rm(file, { force: true });
-      else await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
-      signal?.throwIfAborted();
-    }
-  }
-
-  /** download fetches a blob into the store unless it is there, resuming a partial download. */
+  /**
+   * download fetches a blob into the store unless it is there, resuming a partial download. A
+   * download that breaks off is resumed where it stopped, with backoff, within the client's
+   * retry time; then it gives up with one line naming the blob and the registry.
+   */
   async download(client: RegistryClient, digest: string, size: number | undefined, what: string, progress?: Progress, signal?: AbortSignal): Promise<void> {
+    if (this.has(digest)) return;
     await mkdir(join(this.root, 'blobs', 'sha256'), { recursive: true });
-    if (!await this.lock(digest, signal)) return;
+    const lockPath = `${this.path(digest)}.lock`;
+    const lock = await lockBlob(lockPath, signal);
     try {
-      await this.fetchInto(client, digest, size, what, progress);
+      const backoff = new Backoff(client.retry);
+      while (!this.has(digest)) {
+        try {
+          await this.fetchInto(client, digest, size, what, progress);
+        } catch (error) {
+          if (!(error instanceof BrokenDownload)) throw error;
+          const delay = backoff.next();
+          if (delay === undefined) {
+            throw new UndockerError('UNDOCKER_NETWORK', `${what}: the download from ${client.reference.registry} broke off ${backoff.attempts + 1} times in ${backoff.elapsedSeconds()} s (${error.message}): giving up; pull again to resume`, { cause: error });
+          }
+          await sleep(delay, signal);
+        }
+      }
     } finally {
-      await rm(`${this.path(digest)}.lock`, { force: true });
+      // Once the blob is in place the lock file can go: a pull still waiting on its inode finds the blob and
+      // stops. After a failure it stays, so no third pull can lock a new file of the same name beside it.
+      if (this.has(digest)) await rm(lockPath, { force: true });
+      await lock.release();
     }
   }
 
@@ -131,7 +128,7 @@ export class BlobStore {
         progress?.(bytes.length);
       }
     } catch (error) {
-      throw new UndockerError('UNDOCKER_NETWORK', `${what}: the download broke off after ${have}${size !== undefined ? ` of ${size}` : ''} bytes (${(error as Error).message}); pull again to resume`, { cause: error });
+      throw new BrokenDownload(`after ${have}${size !== undefined ? ` of ${size}` : ''} bytes: ${(error as Error).message}`, { cause: error });
     } finally {
       await file.close();
     }

@@ -6,7 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createSign, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from './archives.js';
@@ -17,6 +17,8 @@ export interface Registry {
   host: string;
   /** storage is the registry's data folder */
   storage: string;
+  /** tokensIssued counts the tokens its issuer gave out (token auth only) */
+  tokensIssued(): number;
   stop(): Promise<void>;
 }
 
@@ -49,7 +51,8 @@ function base64url(value: object | Buffer): string {
 }
 
 /** startTokenIssuer serves tokens: pull for anyone, pull and push with USER and PASSWORD, 401 for other credentials. */
-async function startTokenIssuer(dir: string, service: string): Promise<{ realm: string; cert: string; close(): Promise<void> }> {
+async function startTokenIssuer(dir: string, service: string, lifetime: number): Promise<{ realm: string; cert: string; issued(): number; close(): Promise<void> }> {
+  let issued = 0;
   const key = join(dir, 'token.key');
   const cert = join(dir, 'token.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=undocker-test-issuer'], { stdio: 'ignore' });
@@ -70,18 +73,19 @@ async function startTokenIssuer(dir: string, service: string): Promise<{ realm: 
     });
     const now = Math.floor(Date.now() / 1000);
     const header = { alg: 'RS256', typ: 'JWT', x5c: [der.toString('base64')] };
-    const claims = { iss: 'undocker-test-issuer', sub: given?.split(':')[0] ?? '', aud: service, exp: now + 600, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access };
+    issued++;
+    const claims = { iss: 'undocker-test-issuer', sub: given?.split(':')[0] ?? '', aud: service, exp: now + lifetime, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access };
     const unsigned = `${base64url(header)}.${base64url(claims)}`;
     const token = `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(privateKey).toString('base64url')}`;
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: 600 }));
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: lifetime }));
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { realm: `http://127.0.0.1:${port}/token`, cert, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { realm: `http://127.0.0.1:${port}/token`, cert, issued: () => issued, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 /** startRegistry starts docker-registry on a free loopback port, with the auth asked for. */
-export async function startRegistry(auth: 'none' | 'htpasswd' | 'token' = 'none'): Promise<Registry> {
+export async function startRegistry(auth: 'none' | 'htpasswd' | 'token' = 'none', options: { tokenLifetime?: number } = {}): Promise<Registry> {
   const dir = tempDir('undocker-registry-');
   const port = await freePort();
   const storage = join(dir, 'data');
@@ -91,7 +95,7 @@ export async function startRegistry(auth: 'none' | 'htpasswd' | 'token' = 'none'
     writeFileSync(join(dir, 'htpasswd'), execFileSync('htpasswd', ['-Bbn', USER, PASSWORD]));
     authConfig = `auth:\n  htpasswd:\n    realm: undocker-test\n    path: ${join(dir, 'htpasswd')}\n`;
   } else if (auth === 'token') {
-    issuer = await startTokenIssuer(dir, 'undocker-test');
+    issuer = await startTokenIssuer(dir, 'undocker-test', options.tokenLifetime ?? 600);
     authConfig = `auth:\n  token:\n    realm: ${issuer.realm}\n    service: undocker-test\n    issuer: undocker-test-issuer\n    rootcertbundle: ${issuer.cert}\n`;
   }
   writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${authConfig}`);
@@ -100,7 +104,7 @@ export async function startRegistry(auth: 'none' | 'htpasswd' | 'token' = 'none'
   child.stderr?.on('data', (chunk: Buffer) => { log = (log + chunk.toString()).slice(-4000); });
   await waitFor(`http://127.0.0.1:${port}/v2/`, child, () => log);
   return {
-    host: `127.0.0.1:${port}`, storage,
+    host: `127.0.0.1:${port}`, storage, tokensIssued: () => issuer?.issued() ?? 0,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
@@ -155,5 +159,58 @@ export async function startProxy(target: string): Promise<Proxy> {
   await new Promise<void>((resolve) => server.listen(free, '127.0.0.1', resolve));
   proxy.host = `127.0.0.1:${free}`;
   proxy.close = () => new Promise((resolve) => { for (const socket of sockets) socket.destroy(); server.close(() => resolve()); });
+  return proxy;
+}
+
+/** Fault is what a FaultProxy answers instead of the registry, `times` times, for requests whose path matches. */
+export interface Fault {
+  match: RegExp;
+  status: number;
+  retryAfter?: string;
+  times: number;
+}
+
+/** FaultProxy is an HTTP proxy to a registry that answers with faults first, and counts what it forwarded. */
+export interface FaultProxy {
+  host: string;
+  faults: Fault[];
+  /** delayMs holds every forwarded request back this long */
+  delayMs: number;
+  /** log lists "STATUS PATH" of every answer, faults included */
+  log: string[];
+  close(): Promise<void>;
+}
+
+/** startFaultProxy starts an HTTP proxy to `target` (HOST:PORT) that injects the faults it is given. */
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const [host, port] = target.split(':') as [string, string];
+  const proxy: FaultProxy = { host: '', faults: [], delayMs: 0, log: [], close: async () => undefined };
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const path = request.url ?? '/';
+    const fault = proxy.faults.find((f) => f.times > 0 && f.match.test(path));
+    if (fault !== undefined) {
+      fault.times--;
+      proxy.log.push(`${fault.status} ${path}`);
+      request.resume();
+      response.writeHead(fault.status, fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}).end('{"errors":[{"code":"TOOMANYREQUESTS","message":"injected fault"}]}');
+      return;
+    }
+    setTimeout(() => {
+      const upstream = httpRequest({ host, port: Number(port), method: request.method, path, headers: { ...request.headers, host: target } }, (answer) => {
+        proxy.log.push(`${answer.statusCode ?? 0} ${path}`);
+        // Redirects point at the registry itself: keep them through the proxy.
+        const headers = { ...answer.headers };
+        if (typeof headers.location === 'string') headers.location = headers.location.replace(`//${target}`, `//${proxy.host}`);
+        response.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(response);
+      });
+      upstream.on('error', () => response.destroy());
+      request.pipe(upstream);
+    }, proxy.delayMs);
+  });
+  const free = await freePort();
+  await new Promise<void>((resolve) => server.listen(free, '127.0.0.1', resolve));
+  proxy.host = `127.0.0.1:${free}`;
+  proxy.close = () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
   return proxy;
 }
