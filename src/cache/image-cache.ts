@@ -11,6 +11,7 @@ import { describeImage } from '../image/select.js';
 import type { Image } from '../image/types.js';
 import { directoryBytes } from './directory-bytes.js';
 import { liveUsers, removeDeadContainers } from './container-dirs.js';
+import type { FlattenProgress } from '../flatten/rootfs-tar.js';
 
 /** CachedImage is what the cache records of an image. */
 export interface CachedImage {
@@ -43,7 +44,9 @@ function writeRecord(dir: string, record: CachedImage): void {
 }
 
 /** cachedRootfs returns the image's flattened rootfs, flattening it first if the cache lacks it. */
-export async function cachedRootfs(root: string, image: Image, options: { signal?: AbortSignal; warn?: (message: string) => void } = {}): Promise<{ rootfs: string; fresh: boolean }> {
+export async function cachedRootfs(
+  root: string, image: Image, options: { signal?: AbortSignal; warn?: (message: string) => void; progress?: FlattenProgress } = {},
+): Promise<{ rootfs: string; fresh: boolean }> {
   const dir = imageDir(root, image.id);
   const rootfs = join(dir, 'rootfs');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -52,7 +55,7 @@ export async function cachedRootfs(root: string, image: Image, options: { signal
     try {
       // Loaded only here: a warm run never needs the flattening engine.
       const { unpackRootfs } = await import('../flatten/rootfs.js');
-      await unpackRootfs(image, rootfs, { signal: options.signal, warn: options.warn ?? (() => undefined) });
+      await unpackRootfs(image, rootfs, { signal: options.signal, warn: options.warn ?? (() => undefined), ...(options.progress ? { progress: options.progress } : {}) });
       fresh = true;
     } catch (error) {
       // Another run finished the same image first: use its tree.

@@ -1,6 +1,7 @@
 /**
- * The pull progress line on a terminal: layers done, bytes, rate, redrawn in place on standard
- * error at most ten times a second. Silent when standard error is not a terminal or when asked.
+ * The progress line on a terminal, for pulls and flattens: layers done, bytes, rate, redrawn in
+ * place on standard error at most ten times a second. Silent when standard error is not a
+ * terminal or when asked.
  */
 import type { PullProgress } from '../registry/pull.js';
 import { formatBytes } from './output.js';
@@ -19,7 +20,8 @@ export function terminalProgress(label: string, quiet = false): PullProgress | u
     if (!force && now - drawn < 100) return;
     drawn = now;
     const rate = bytes / Math.max((now - started) / 1000, 0.001);
-    process.stderr.write(`\r\x1b[K${label}: ${done}/${layers} layers, ${formatBytes(bytes)} of ${formatBytes(total)}, ${formatBytes(rate)}/s`);
+    const amount = total > 0 ? `${formatBytes(bytes)} of ${formatBytes(total)}` : formatBytes(bytes);
+    process.stderr.write(`\r\x1b[K${label}: ${done}/${layers} layers, ${amount}, ${formatBytes(rate)}/s`);
     if (force && done === layers) process.stderr.write('\n');
   };
   return {

@@ -9,6 +9,7 @@ import { selectLayers } from '../image/select-layers.js';
 import { compressionFromName } from '../stream/compression.js';
 import { ARCHIVE_HELP, type ImageOptions, registryFlags, withImage } from './archive.js';
 import { printWarning } from './output.js';
+import { terminalProgress } from './progress.js';
 
 interface RootfsOptions extends ImageOptions {
   directory?: string;
@@ -55,7 +56,9 @@ export function registerRootfs(program: Command, signal: AbortSignal): void {
       }
       await withImage(input, selector, options, signal, async (image) => {
         const layers = options.layer !== undefined ? selectLayers(image, options.layer) : image.layers;
-        const flatten = { layers, signal };
+        // No progress line when the tar goes to standard output: it would be the only thing on the terminal but the pipe's reader.
+        const progress = target.kind === 'stdout' ? undefined : terminalProgress(`flattening ${input}`, options.quiet);
+        const flatten = { layers, signal, ...(progress ? { progress } : {}) };
         if (target.kind === 'directory') {
           await unpackRootfs(image, target.path, { ...flatten, force: options.force ?? false, ignoreErrors: options.ignoreErrors ?? false, warn: printWarning });
         } else if (target.kind === 'stdout') {

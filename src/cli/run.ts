@@ -17,6 +17,7 @@ import { type Network, parseBindMount, parsePublish, type RunRequest, type Runti
 import { type ImageOptions, registryFlags, withImage } from './archive.js';
 import { ExitStatus, FAILED_TO_START } from './exit-status.js';
 import { parseImageArgument } from './image-argument.js';
+import { terminalProgress } from './progress.js';
 import { printWarning } from './output.js';
 
 interface RunOptions extends ImageOptions {
@@ -97,8 +98,10 @@ async function run(imageText: string, command: string[], options: RunOptions, si
   const overrides = overridesOf(options, command);
   return withImage(input, selector, options, signal, async (image) => {
     const request = requestOf(options, name ?? defaultName(describeImage(image)));
+    const progress = terminalProgress(`flattening ${describeImage(image)} into the cache`, options.quiet);
     return runImage(image, {
       request, overrides, keep: options.keep ?? false, cacheRoot: cacheRoot(), signal, warn: (message) => printWarning(`warning: ${message}`),
+      ...(progress ? { progress } : {}),
       where: `image ${describeImage(image)} of ${input === '-' ? 'standard input' : input}`,
     });
   });

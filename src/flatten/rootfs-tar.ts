@@ -14,11 +14,19 @@ import { PLANNING_SINK } from './sink.js';
 import { namesAt, planTar } from './tar-plan.js';
 import { FsTree, type FsNode, type Inode } from './tree.js';
 
-/** FlattenOptions choose the layers and carry the abort signal. */
+/** FlattenProgress hears how a flatten goes: layers to do, file bytes as they are written, each layer done. */
+export interface FlattenProgress {
+  start(layers: number, totalBytes: number): void;
+  bytes(count: number): void;
+  layerDone(): void;
+}
+
+/** FlattenOptions choose the layers and carry the abort signal and a progress display. */
 export interface FlattenOptions {
   /** layers to flatten, bottom first; all of the image's by default. */
   layers?: Layer[];
   signal?: AbortSignal;
+  progress?: FlattenProgress;
 }
 
 /** replayLayers applies every layer's entries to a fresh tree, with data skipped. */
@@ -62,6 +70,7 @@ export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {
       yield encodeEntry(entryFor(path, node.inode, node.inode.kind));
     }
   }
+  options.progress?.start(layers.length, 0);
   for (const [index, layer] of layers.entries()) {
     // Every layer is read, even one whose data all went: this is where its digests are checked.
     const carriers = plan.carriers.get(index) ?? [];
@@ -78,8 +87,10 @@ export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {
       yield encodeEntry(entryFor(first, inode, 'file'));
       for await (const chunk of item.body) yield chunk;
       yield dataPadding(inode.size);
+      options.progress?.bytes(inode.size);
       for (const other of others) yield hardlink(other, inode, first);
     }
+    options.progress?.layerDone();
     if (next < carriers.length) {
       throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${layer.where}: entry ${carriers[next]!.inode.ordinal} changed between two reads of the layer`);
     }

@@ -33,16 +33,19 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
     const sinkOptions = { ignoreErrors: options.ignoreErrors ?? false, warn: options.warn ?? (() => undefined), output: target };
     const sink = new DirectorySink(tree, directory, sinkOptions, () => where);
     try {
+      options.progress?.start(layers.length, 0);
       for (const [index, layer] of layers.entries()) {
         where = layer.where;
         const context = { tree, sink, layer: index, where: layer.where };
         // The directory writer copies file data as it comes: plain layers lend it, or read it straight into its batches (LentFileBytes).
         for await (const item of layerEntries(layer, options.signal, { lentChunks: true })) {
           await applyEntry(context, item);
+          if (item.entry.type === 'file') options.progress?.bytes(item.entry.size);
           // Entries without data (folders, links) queue work too: wait while the writer is behind.
           const behind = sink.paced();
           if (behind !== undefined) await behind;
         }
+        options.progress?.layerDone();
       }
       await sink.finish();
       // Interrupted while the writer drained its queue: the finished tree is not committed either.

@@ -22,6 +22,7 @@ import { inOverlay, type MountPoints } from './overlay.js';
 import { type Launch, runContainer } from './run-container.js';
 import type { RunRequest } from './run-request.js';
 import { requireRuntime } from './runtime-check.js';
+import type { FlattenProgress } from '../flatten/rootfs-tar.js';
 
 /** RunImageOptions are a run's request, overrides and surroundings. */
 export interface RunImageOptions {
@@ -34,6 +35,8 @@ export interface RunImageOptions {
   where: string;
   signal: AbortSignal;
   warn: (message: string) => void;
+  /** progress shows the first run's flatten into the cache */
+  progress?: FlattenProgress;
 }
 
 /**
@@ -76,7 +79,7 @@ export async function runImage(image: Image, options: RunImageOptions): Promise<
   requireRuntime(request.runtime, 'run');
   const dirs = openContainer(root, request.name, image.id, options.keep);
   try {
-    const { rootfs } = await cachedRootfs(root, image, { signal, warn: options.warn });
+    const { rootfs } = await cachedRootfs(root, image, { signal, warn: options.warn, ...(options.progress ? { progress: options.progress } : {}) });
     const probe = probeDirectory(rootfs);
     const { spec, hasGetent } = await loadRunSpec(image, {
       where: options.where, overrides: options.overrides, name: request.name, warn: options.warn, signal, probe,
