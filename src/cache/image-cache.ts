@@ -59,7 +59,9 @@ export async function cachedRootfs(
       fresh = true;
     } catch (error) {
       // Another run finished the same image first: use its tree.
-      if (!(isErrno(error, 'ENOTEMPTY', 'EEXIST') || (error instanceof UndockerError && error.code === 'UNDOCKER_OUTPUT_EXISTS')) || !existsSync(rootfs)) throw error;
+      // The rename into place fails with ENOTEMPTY or EEXIST, which the output layer wraps with the target's name.
+      const raced = isErrno(error, 'ENOTEMPTY', 'EEXIST') || isErrno((error as { cause?: unknown }).cause, 'ENOTEMPTY', 'EEXIST');
+      if (!(raced || (error instanceof UndockerError && error.code === 'UNDOCKER_OUTPUT_EXISTS')) || !existsSync(rootfs)) throw error;
     }
   }
   const now = new Date().toISOString();
