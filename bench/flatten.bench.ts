@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { writeDockerArchive } from '../src/build/write-docker-archive.js';
+import { writeDockerArchive } from '../src/write/docker-archive.js';
 import { writeFileAtomically } from '../src/output/atomic.js';
 import { newEntry, type TarEntry } from '../src/tar/entry.js';
 import { dataPadding, encodeEntry, END_OF_ARCHIVE } from '../src/tar/writer.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { writeDockerArchive } from '../src/build/write-docker-archive.js';
+import { writeDockerArchive } from '../src/write/docker-archive.js';
 import { writeFileAtomically } from '../src/output/atomic.js';
 import { newEntry, type TarEntry } from '../src/tar/entry.js';
 import { dataPadding, encodeEntry, END_OF_ARCHIVE } from '../src/tar/writer.js';

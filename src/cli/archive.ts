@@ -2,8 +2,8 @@
  * The CLI's one way to get at an image: open the archive, pick the image, always close.
  */
 import type { Command } from 'commander';
-import { openImageArchive } from '../image/open-archive.js';
-import type { RegistryOptions } from '../image/registry.js';
+import type { RegistryOptions } from '../registry/image-archive.js';
+import { openImageArchive } from '../registry/open-input.js';
 import { parseCreds } from '../registry/credentials.js';
 import { isLoopback, parseReference, REGISTRY_PREFIX } from '../registry/reference.js';
 import { printWarning } from './output.js';

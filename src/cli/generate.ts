@@ -4,7 +4,8 @@
  */
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { loadRunSpec, type ImageRunSpec } from '../config/load-run-spec.js';
+import { loadRunSpec, type ImageRunSpec, USER_DB_FILES } from '../config/load-run-spec.js';
+import { probeRootfs } from '../flatten/rootfs-probe.js';
 import { checkMachineName, toMachineName } from '../config/machine-name.js';
 import { UsageError } from '../errors.js';
 import { generatedHeader } from '../generate/header.js';
@@ -57,8 +58,9 @@ export function containerName(options: GeneratorOptions, image: Image, output?: 
 }
 
 /** runSpecOf loads the run spec of `image`. */
-export function runSpecOf(image: Image, input: string, name: string, warn: (message: string) => void, signal: AbortSignal): Promise<ImageRunSpec> {
-  return loadRunSpec(image, { where: `image ${describeImage(image)} of ${input === '-' ? 'standard input' : input}`, name, warn, signal });
+export async function runSpecOf(image: Image, input: string, name: string, warn: (message: string) => void, signal: AbortSignal): Promise<ImageRunSpec> {
+  const probe = await probeRootfs(image, USER_DB_FILES, { signal });
+  return loadRunSpec(image, { where: `image ${describeImage(image)} of ${input === '-' ? 'standard input' : input}`, name, warn, probe });
 }
 
 /**

@@ -4,9 +4,9 @@
  */
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { importRootfs, type ImportFormat } from '../build/import-rootfs.js';
-import { toCreated } from '../build/image-config.js';
-import { parseTag } from '../build/image-tag.js';
+import { importRootfs, type ImportFormat } from '../import/import-rootfs.js';
+import { toCreated } from '../import/image-config.js';
+import { parseTag } from '../import/image-tag.js';
 import { UsageError } from '../errors.js';
 import { hostPlatform } from '../image/platform.js';
 import type { Image, Platform } from '../image/types.js';

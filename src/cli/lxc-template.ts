@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { renderLxcConfig, TEMPLATE_CONFIG } from '../generate/lxc-config.js';
-import { lxcCreateArgs, type LxcTemplateFiles, writeLxcTemplate } from '../generate/lxc-template.js';
+import { lxcCreateArgs, type LxcTemplateFiles, writeLxcTemplate } from '../install/lxc-template.js';
 import { renderTemplate } from '../generate/template.js';
 import { describeImage } from '../image/select.js';
 import type { Image } from '../image/types.js';

@@ -6,9 +6,9 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { UsageError, UndockerError } from '../errors.js';
 import { parsePlatform } from '../image/platform.js';
-import { storeFor } from '../image/registry.js';
 import type { BlobStore } from '../registry/blob-store.js';
-import { type Credentials, credentialsFor, parseCreds } from '../registry/credentials.js';
+import { chooseCredentials, type Credentials, parseCreds } from '../registry/credentials.js';
+import { storeFor } from '../registry/image-archive.js';
 import { pullImage } from '../registry/pull.js';
 import { pushImage } from '../registry/push.js';
 import { familiarName, formatReference, parseReference, type Reference } from '../registry/reference.js';
@@ -34,7 +34,7 @@ function referenceOf(text: string, options: ImageOptions): { reference: Referenc
 }
 
 function credentialsOf(reference: Reference, options: ImageOptions): Credentials | undefined {
-  return options.creds !== undefined ? parseCreds(options.creds) : credentialsFor(reference.registry, options.authfile);
+  return chooseCredentials(reference.registry, { credentials: options.creds === undefined ? undefined : parseCreds(options.creds), authFile: options.authfile });
 }
 
 async function writeStored(store: BlobStore, reference: Reference, digest: string, options: RegistryCliOptions): Promise<void> {

@@ -1,13 +1,16 @@
 /**
- * The run spec of an image in an archive: the config, plus what only the image's files say
- * (its passwd and group, whether it has `getent`). This reads the image; toRunSpec does not.
+ * The run spec of an image: the config, plus what only the image's files say (its passwd and
+ * group, whether it has `getent`), asked of a RootfsProbe that the caller chose (the layers, or
+ * an extracted rootfs), so this folder never reads an archive.
  */
-import type { RootfsProbe } from '../flatten/rootfs-probe.js';
 import { toConfigView } from '../image/config-view.js';
-import type { Image } from '../image/types.js';
+import type { Image, RootfsProbe } from '../image/types.js';
 import { toMachineName } from './machine-name.js';
 import { type RunOverrides, type RunSpec, toRunSpec } from './run-spec.js';
 import { parseGroup, parsePasswd, type UserDb } from './user-db.js';
+
+/** USER_DB_FILES are the image files the run spec reads: a probe must be able to read them. */
+export const USER_DB_FILES = ['etc/passwd', 'etc/group'];
 
 /** GETENT_PATHS are where systemd-nspawn's User= looks for the getent it runs in the container. */
 export const GETENT_PATHS = ['usr/bin/getent', 'bin/getent', 'usr/sbin/getent', 'sbin/getent'];
@@ -26,9 +29,8 @@ export interface LoadOptions {
   /** name of the container, also its default hostname */
   name?: string;
   warn?: (message: string) => void;
-  signal?: AbortSignal;
-  /** probe answers for the image's files; by default the layers are read */
-  probe?: RootfsProbe;
+  /** probe answers for the image's files (USER_DB_FILES and GETENT_PATHS) */
+  probe: RootfsProbe;
 }
 
 function userDbOf(probe: RootfsProbe): UserDb {
@@ -40,11 +42,10 @@ function userDbOf(probe: RootfsProbe): UserDb {
   return db;
 }
 
-/** loadRunSpec reads what the run spec needs from `image` and derives it. */
-export async function loadRunSpec(image: Image, options: LoadOptions): Promise<ImageRunSpec> {
+/** loadRunSpec derives the run spec of `image` from its config and the files `probe` reads. */
+export function loadRunSpec(image: Image, options: LoadOptions): ImageRunSpec {
   const view = toConfigView(image);
-  // The layer reader is loaded only when no probe is given (a warm run reads its cached tree).
-  const probe = options.probe ?? await (await import('../flatten/rootfs-probe.js')).probeRootfs(image, ['etc/passwd', 'etc/group'], { signal: options.signal });
+  const { probe } = options;
   const spec = toRunSpec({
     view, where: options.where, userDb: userDbOf(probe),
     defaultHostname: options.name ?? toMachineName(view.names[0]),

@@ -3,38 +3,52 @@
  * chroot, one component at a time, so a symlink to `/etc/passwd` reads the rootfs's own file
  * and nothing outside the directory is ever read.
  */
-import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import type { RootfsProbe } from './rootfs-probe.js';
+import type { RootfsProbe } from '../image/types.js';
+import { type ChrootTree, walkChroot } from './chroot-walk.js';
 
-const MAX_HOPS = 40;
 const MAX_BYTES = 4 * 1024 * 1024;
 
-function resolveInside(root: string, path: string): string | undefined {
-  const done: string[] = [];
-  const queue = path.split('/');
-  let hops = 0;
-  while (queue.length > 0) {
-    const part = queue.shift() as string;
-    if (part === '' || part === '.') continue;
-    if (part === '..') { done.pop(); continue; }
-    const here = join(root, ...done, part);
-    let info;
+/** DiskNode is a path below the root (components joined by `/`) and what lstat said of it. */
+interface DiskNode {
+  path: string;
+  info: Stats;
+}
+
+function diskTree(root: string): ChrootTree<DiskNode> {
+  const lstatOrUndefined = (path: string): Stats | undefined => {
     try {
-      info = lstatSync(here);
+      return lstatSync(join(root, path));
     } catch {
       return undefined;
     }
-    if (info.isSymbolicLink()) {
-      if (++hops > MAX_HOPS) return undefined;
-      const target = readlinkSync(here);
-      if (target.startsWith('/')) done.length = 0;
-      queue.unshift(...target.split('/'));
-      continue;
-    }
-    done.push(part);
+  };
+  return {
+    root: { path: '', info: lstatSync(root) },
+    parentOf: (node) => {
+      if (node.path === '') return undefined;
+      const path = node.path.slice(0, Math.max(0, node.path.lastIndexOf('/')));
+      const info = lstatOrUndefined(path);
+      return info === undefined ? undefined : { path, info };
+    },
+    childOf: (node, name) => {
+      const path = node.path === '' ? name : `${node.path}/${name}`;
+      const info = lstatOrUndefined(path);
+      return info === undefined ? undefined : { path, info };
+    },
+    isDirectory: (node) => node.info.isDirectory(),
+    symlinkTarget: (node) => (node.info.isSymbolicLink() ? readlinkSync(join(root, node.path), 'utf8') : undefined),
+    pathOf: (node) => node.path,
+  };
+}
+
+function resolveInside(root: string, path: string): DiskNode | undefined {
+  try {
+    return walkChroot(diskTree(root), path.split('/'), { followLast: true });
+  } catch {
+    return undefined; // a loop, a file used as a directory, or an unreadable root: not there
   }
-  return join(root, ...done);
 }
 
 /** probeDirectory answers RootfsProbe questions from an extracted rootfs at `root`. */
@@ -42,10 +56,8 @@ export function probeDirectory(root: string): RootfsProbe {
   return {
     exists: (path) => resolveInside(root, path) !== undefined,
     text: (path) => {
-      const real = resolveInside(root, path);
-      if (real === undefined) return undefined;
-      const info = lstatSync(real);
-      return info.isFile() && info.size <= MAX_BYTES ? readFileSync(real, 'utf8') : undefined;
+      const node = resolveInside(root, path);
+      return node?.info.isFile() && node.info.size <= MAX_BYTES ? readFileSync(join(root, node.path), 'utf8') : undefined;
     },
   };
 }

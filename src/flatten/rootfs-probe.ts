@@ -4,19 +4,11 @@
  * wanted files are read for their data. For /etc/passwd and the like, not for bulk data.
  */
 import { UndockerError } from '../errors.js';
-import type { Image, Layer } from '../image/types.js';
+import type { Image, Layer, RootfsProbe } from '../image/types.js';
 import { toDisplay } from '../tar/entry.js';
 import { layerEntries } from './layer-entries.js';
 import { replayLayers } from './rootfs-tar.js';
 import type { FsNode, FsTree, Inode } from './tree.js';
-
-/** RootfsProbe answers questions about the flattened rootfs. */
-export interface RootfsProbe {
-  /** exists tells whether a path resolves (symlinks followed inside the rootfs). */
-  exists(path: string): boolean;
-  /** text is a small regular file's content, or undefined if the path is not one. */
-  text(path: string): string | undefined;
-}
 
 /** ProbeOptions bound what is read. */
 export interface ProbeOptions {

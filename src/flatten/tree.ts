@@ -3,8 +3,8 @@
  * file (shared by hardlinks). Lookups resolve symlinks inside the tree the way a chroot does,
  * so a path through `etc -> /` lands on the tree's own root and nothing is ever reached outside.
  */
-import { UndockerError } from '../errors.js';
 import type { EntryType } from '../tar/entry.js';
+import { type ChrootTree, type WalkOptions, walkChroot } from './chroot-walk.js';
 
 /** NodeKind is every entry type but hardlink, which is a second name of an inode. */
 export type NodeKind = Exclude<EntryType, 'hardlink'>;
@@ -44,14 +44,32 @@ export interface FsNode {
   layer: number;
 }
 
-const MAX_SYMLINK_HOPS = 40;
-
 /** FsTree holds the nodes and resolves paths among them. */
-export class FsTree {
+export class FsTree implements ChrootTree<FsNode> {
   readonly root: FsNode = {
     name: '', parent: undefined, layer: -1, children: new Map(),
     inode: { kind: 'directory', size: 0, layer: -1, ordinal: -1, meta: defaultDirMeta(0) },
   };
+
+  /** parentOf is a node's parent; the root has none. */
+  parentOf(node: FsNode): FsNode | undefined {
+    return node.parent;
+  }
+
+  /** childOf is the node called `name` in directory `node`. */
+  childOf(node: FsNode, name: string): FsNode | undefined {
+    return node.children?.get(name);
+  }
+
+  /** isDirectory tells whether a node is a directory. */
+  isDirectory(node: FsNode): boolean {
+    return node.inode.kind === 'directory';
+  }
+
+  /** symlinkTarget is a symlink node's target. */
+  symlinkTarget(node: FsNode): string | undefined {
+    return node.inode.kind === 'symlink' ? node.inode.meta.linkname : undefined;
+  }
 
   /** pathOf returns a node's path from the root, components joined by `/`. */
   pathOf(node: FsNode): string {
@@ -65,35 +83,8 @@ export class FsTree {
    * (and the last too when `followLast`). Missing directories are made with `makeDir`, or the
    * walk returns undefined when there is none.
    */
-  walk(components: readonly string[], options: { followLast: boolean; makeDir?: (parent: FsNode, name: string) => FsNode }): FsNode | undefined {
-    let current = this.root;
-    const queue = [...components];
-    let hops = 0;
-    while (queue.length > 0) {
-      const part = queue.shift() as string;
-      if (part === '' || part === '.') continue;
-      if (part === '..') {
-        current = current.parent ?? current; // `..` at the root stays at the root, as in a chroot
-        continue;
-      }
-      if (current.inode.kind !== 'directory') {
-        throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${this.pathOf(current)} is not a directory`);
-      }
-      let child = current.children?.get(part);
-      if (child === undefined) {
-        if (options.makeDir === undefined) return undefined;
-        child = options.makeDir(current, part);
-      }
-      if (child.inode.kind === 'symlink' && (queue.length > 0 || options.followLast)) {
-        if (++hops > MAX_SYMLINK_HOPS) throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `too many levels of symbolic links at ${this.pathOf(child)}`);
-        const target = child.inode.meta.linkname;
-        if (target.startsWith('/')) current = this.root;
-        queue.unshift(...target.split('/'));
-        continue;
-      }
-      current = child;
-    }
-    return current;
+  walk(components: readonly string[], options: WalkOptions<FsNode>): FsNode | undefined {
+    return walkChroot(this, components, options);
   }
 
   /** attach puts a new node under `parent`. */

@@ -1,14 +1,13 @@
 /**
- * Opening any input undocker reads, detected by content and never by name: a tar file (plain
- * or gzip/xz/zstd/bzip2-compressed), standard input (`-`), or a directory; then the format
- * inside it: docker save (any era), OCI layout, or ACI.
+ * Opening any local input undocker reads, detected by content and never by name: a tar file
+ * (plain or gzip/xz/zstd/bzip2-compressed), standard input (`-`), or a directory; then the
+ * format inside it: docker save (any era), OCI layout, or ACI. Registries are registry/'s.
  */
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BadArchiveError, isErrno, UndockerError } from '../errors.js';
-import { REGISTRY_PREFIX } from '../registry/reference.js';
 import { detectCompression, MAGIC_BYTES } from '../stream/compression.js';
 import { peekStream } from '../stream/peek.js';
 import { imagesFromAci, isAciArchive } from './aci.js';
@@ -18,24 +17,17 @@ import { imagesFromLegacyArchive, isLegacyArchive } from './docker-legacy.js';
 import type { MemberSet } from './members.js';
 import { imagesFromOciLayout } from './oci-layout.js';
 import { spoolToTempFile } from './spool.js';
-import type { RegistryOptions } from './registry.js';
 import { TarMembers } from './tar-members.js';
 import type { ArchiveFormat, Image, ImageArchive } from './types.js';
 
-/** OpenOptions supplies standard input for `-`, a signal to stop spooling, and how to reach registries. */
-export interface OpenOptions {
+/** LocalOpenOptions supply standard input for `-` and a signal to stop spooling. */
+export interface LocalOpenOptions {
   stdin?: Readable;
   signal?: AbortSignal;
-  registry?: RegistryOptions;
 }
 
-/** openImageArchive opens `input` (a path, `-` for standard input, or docker://REF) and reads its images. */
-export async function openImageArchive(input: string, options: OpenOptions = {}): Promise<ImageArchive> {
-  if (input.startsWith(REGISTRY_PREFIX)) {
-    // The registry client loads only for docker:// inputs; files never need it.
-    const { imageArchiveFromRegistry } = await import('./registry.js');
-    return imageArchiveFromRegistry(input, { ...options.registry, ...(options.signal ? { signal: options.signal } : {}) });
-  }
+/** openLocalArchive opens `input` (a file or directory path, or `-` for standard input) and reads its images. */
+export async function openLocalArchive(input: string, options: LocalOpenOptions = {}): Promise<ImageArchive> {
   const members = await openMembers(input, options);
   try {
     const { format, images } = await readImages(members);
@@ -47,7 +39,7 @@ export async function openImageArchive(input: string, options: OpenOptions = {})
   }
 }
 
-async function openMembers(input: string, options: OpenOptions): Promise<MemberSet> {
+async function openMembers(input: string, options: LocalOpenOptions): Promise<MemberSet> {
   if (input === '-') {
     const stdin = options.stdin ?? process.stdin;
     const { head, stream } = await peekStream(stdin, MAGIC_BYTES);

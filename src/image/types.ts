@@ -113,3 +113,11 @@ export interface ImageArchive {
   images: Image[];
   close(): Promise<void>;
 }
+
+/** RootfsProbe answers questions about the flattened rootfs. */
+export interface RootfsProbe {
+  /** exists tells whether a path resolves (symlinks followed inside the rootfs). */
+  exists(path: string): boolean;
+  /** text is a small regular file's content, or undefined if the path is not one. */
+  text(path: string): string | undefined;
+}

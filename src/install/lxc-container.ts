@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { isErrno, UndockerError } from '../errors.js';
 import { isGeneratedByUndocker } from '../generate/header.js';
-import { type LxcTemplateFiles, writeLxcTemplate } from '../generate/lxc-template.js';
+import { type LxcTemplateFiles, writeLxcTemplate } from './lxc-template.js';
 import type { Image } from '../image/types.js';
 
 /** LXC_NETWORK is lxc.net.0.type for each --network. */

@@ -13,9 +13,8 @@ import { loadRunSpec } from '../config/load-run-spec.js';
 import type { RunOverrides, RunSpec } from '../config/run-spec.js';
 import { UndockerError } from '../errors.js';
 import { probeDirectory } from '../flatten/directory-probe.js';
-import type { RootfsProbe } from '../flatten/rootfs-probe.js';
 import { LXC_CONFIG_DIR } from '../generate/lxc-config.js';
-import type { Image } from '../image/types.js';
+import type { Image, RootfsProbe } from '../image/types.js';
 import { toLxcExecuteArgv, toLxcRunConfig } from './lxc-run-config.js';
 import { toNspawnArgv } from './nspawn-argv.js';
 import { inOverlay, type MountPoints } from './overlay.js';
@@ -81,8 +80,8 @@ export async function runImage(image: Image, options: RunImageOptions): Promise<
   try {
     const { rootfs } = await cachedRootfs(root, image, { signal, warn: options.warn, ...(options.progress ? { progress: options.progress } : {}) });
     const probe = probeDirectory(rootfs);
-    const { spec, hasGetent } = await loadRunSpec(image, {
-      where: options.where, overrides: options.overrides, name: request.name, warn: options.warn, signal, probe,
+    const { spec, hasGetent } = loadRunSpec(image, {
+      where: options.where, overrides: options.overrides, name: request.name, warn: options.warn, probe,
     });
     const launch = launchOf(spec, hasGetent, dirs.merged, dirs.dir, options);
     signal.throwIfAborted();

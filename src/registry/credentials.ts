@@ -51,3 +51,8 @@ export function credentialsFor(registry: string, authFile?: string): Credentials
   }
   return undefined;
 }
+
+/** chooseCredentials picks given credentials (--creds), else the auth file's entry for `registry`. */
+export function chooseCredentials(registry: string, given: { credentials?: Credentials | undefined; authFile?: string | undefined }): Credentials | undefined {
+  return given.credentials ?? credentialsFor(registry, given.authFile);
+}

@@ -2,7 +2,7 @@
  * Manifests from a registry: Docker schema 2 manifests and manifest lists, OCI manifests and
  * indexes, each checked against its digest; from an index, the one for the wanted platform.
  */
-import { OCI_MEDIA } from '../build/write-oci-archive.js';
+import { OCI_MEDIA } from '../image/media-types.js';
 import { DigestMismatchError, UndockerError } from '../errors.js';
 import { sha256Of } from '../image/digest.js';
 import { expectObject, parseJsonDocument } from '../image/json.js';

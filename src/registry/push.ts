@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { OCI_MEDIA } from '../build/write-oci-archive.js';
+import { OCI_MEDIA } from '../image/media-types.js';
 import { UndockerError } from '../errors.js';
 import { sha256Of } from '../image/digest.js';
 import type { Image, Layer } from '../image/types.js';

@@ -6,9 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { directoryPacker } from '../build/archive-pack.js';
-import { writeDockerArchive } from '../build/write-docker-archive.js';
-import { fillLayout, OCI_MEDIA } from '../build/write-oci-archive.js';
+import { directoryPacker } from '../write/archive-pack.js';
+import { writeDockerArchive } from '../write/docker-archive.js';
+import { OCI_MEDIA } from '../image/media-types.js';
+import { fillLayout } from '../write/oci-archive.js';
 import { BadArchiveError } from '../errors.js';
 import { platformOf } from '../image/layer-history.js';
 import type { ImageConfigFile } from '../image/types.js';

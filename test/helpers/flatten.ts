@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { openImageArchive } from '../../src/image/open-archive.js';
+import { openLocalArchive } from '../../src/image/open-archive.js';
 import { selectImage } from '../../src/image/select.js';
 import { rootfsTarChunks } from '../../src/flatten/rootfs-tar.js';
 import { unpackRootfs } from '../../src/flatten/rootfs.js';
@@ -21,7 +21,7 @@ export async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
 
 /** flattenToTar flattens layers through a docker save archive into tar bytes. */
 export async function flattenToTar(layers: EntrySpec[][]): Promise<Buffer> {
-  const archive = await openImageArchive(writeDockerSave([{ layers, tags: ['test:latest'] }]));
+  const archive = await openLocalArchive(writeDockerSave([{ layers, tags: ['test:latest'] }]));
   try {
     return await collect(rootfsTarChunks(selectImage(archive)));
   } finally {
@@ -32,7 +32,7 @@ export async function flattenToTar(layers: EntrySpec[][]): Promise<Buffer> {
 /** flattenBoth returns the summaries of the tar output and the directory output. */
 export async function flattenBoth(layers: EntrySpec[][]): Promise<{ tar: Summary; dir: Summary }> {
   const tar = await summarizeTar(await flattenToTar(layers));
-  const archive = await openImageArchive(writeDockerSave([{ layers, tags: ['test:latest'] }]));
+  const archive = await openLocalArchive(writeDockerSave([{ layers, tags: ['test:latest'] }]));
   const target = join(tempDir(), 'rootfs');
   try {
     await unpackRootfs(selectImage(archive), target);

@@ -7,14 +7,14 @@ import { test } from 'node:test';
 import { closeContainer, liveUsers, openContainer, recordRuntime, removeContainer } from '../../../src/cache/container-dirs.js';
 import { cachedRootfs, findCachedImage, imageDir, listCachedImages, pruneCache, removeCachedImage } from '../../../src/cache/image-cache.js';
 import { probeDirectory } from '../../../src/flatten/directory-probe.js';
-import { openImageArchive } from '../../../src/image/open-archive.js';
+import { openLocalArchive } from '../../../src/image/open-archive.js';
 import { selectImage } from '../../../src/image/select.js';
 import type { Image } from '../../../src/image/types.js';
 import { tempDir, writeDockerSave } from '../../helpers/archives.js';
 import type { EntrySpec } from '../../helpers/tar-builder.js';
 
 async function withImage<T>(layers: EntrySpec[][], tag: string, fn: (image: Image) => Promise<T>): Promise<T> {
-  const archive = await openImageArchive(writeDockerSave([{ layers, tags: [tag], config: { Cmd: ['/bin/sh'] } }]));
+  const archive = await openLocalArchive(writeDockerSave([{ layers, tags: [tag], config: { Cmd: ['/bin/sh'] } }]));
   try {
     return await fn(selectImage(archive));
   } finally {

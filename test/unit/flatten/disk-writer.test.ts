@@ -8,7 +8,7 @@ import { chmodSync, chownSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { unpackRootfs } from '../../../src/flatten/rootfs.js';
-import { openImageArchive } from '../../../src/image/open-archive.js';
+import { openLocalArchive } from '../../../src/image/open-archive.js';
 import { selectImage } from '../../../src/image/select.js';
 import { tempDir, writeDockerSave } from '../../helpers/archives.js';
 import { summarizeDirectory, type Summary } from '../../helpers/summary.js';
@@ -30,7 +30,7 @@ const LAYER: EntrySpec[] = [
 ];
 
 async function unpackInto(parent: string): Promise<Summary> {
-  const archive = await openImageArchive(writeDockerSave([{ layers: [LAYER], tags: ['modes:1'] }]));
+  const archive = await openLocalArchive(writeDockerSave([{ layers: [LAYER], tags: ['modes:1'] }]));
   const target = join(parent, 'rootfs');
   try {
     await unpackRootfs(selectImage(archive), target);

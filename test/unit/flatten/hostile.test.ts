@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openImageArchive } from '../../../src/image/open-archive.js';
+import { openLocalArchive } from '../../../src/image/open-archive.js';
 import { selectImage } from '../../../src/image/select.js';
 import { unpackRootfs } from '../../../src/flatten/rootfs.js';
 import { flattenToTar } from '../../helpers/flatten.js';
@@ -27,7 +27,7 @@ for (const c of cases) {
     await assert.rejects(flattenToTar(c.layers), (e: Error & { code?: string }) => e.code === c.code && c.message.test(e.message));
     const parent = tempDir();
     const target = join(parent, 'rootfs');
-    const archive = await openImageArchive(writeDockerSave([{ layers: c.layers }]));
+    const archive = await openLocalArchive(writeDockerSave([{ layers: c.layers }]));
     await assert.rejects(unpackRootfs(selectImage(archive), target), (e: Error & { code?: string }) => e.code === c.code);
     await archive.close();
     assert.deepEqual(readdirSync(parent), [], 'no target and no temporary directory left behind');
@@ -38,7 +38,7 @@ for (const c of cases) {
 test('hostile: a symlink to / in a parent path writes inside the target, never to the host', async () => {
   const parent = tempDir();
   const target = join(parent, 'rootfs');
-  const archive = await openImageArchive(writeDockerSave([{ layers: [[{ path: 'etc', linkname: '/' }, { path: 'etc/undocker-escape-test', content: 'x' }, { path: 'up', linkname: '../../../..' }, { path: 'up/undocker-escape-test2', content: 'y' }]] }]));
+  const archive = await openLocalArchive(writeDockerSave([{ layers: [[{ path: 'etc', linkname: '/' }, { path: 'etc/undocker-escape-test', content: 'x' }, { path: 'up', linkname: '../../../..' }, { path: 'up/undocker-escape-test2', content: 'y' }]] }]));
   await unpackRootfs(selectImage(archive), target);
   await archive.close();
   assert.ok(existsSync(join(target, 'undocker-escape-test')));

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadRunSpec } from '../../../src/config/load-run-spec.js';
+import { GETENT_PATHS, loadRunSpec, USER_DB_FILES } from '../../../src/config/load-run-spec.js';
 import { probeRootfs } from '../../../src/flatten/rootfs-probe.js';
-import { openImageArchive } from '../../../src/image/open-archive.js';
+import { openLocalArchive } from '../../../src/image/open-archive.js';
 import { selectImage } from '../../../src/image/select.js';
 import type { Image } from '../../../src/image/types.js';
 import { writeDockerSave } from '../../helpers/archives.js';
 import type { EntrySpec } from '../../helpers/tar-builder.js';
 
 async function withImage<T>(layers: EntrySpec[][], config: object, fn: (image: Image) => Promise<T>): Promise<T> {
-  const archive = await openImageArchive(writeDockerSave([{ layers, tags: ['probe:latest'], config }]));
+  const archive = await openLocalArchive(writeDockerSave([{ layers, tags: ['probe:latest'], config }]));
   try {
     return await fn(selectImage(archive));
   } finally {
@@ -41,12 +41,14 @@ test('the run spec resolves User with the image\'s own passwd and group, and not
     { path: 'usr/bin/getent', content: '#!/bin/sh\n', mode: 0o755 },
   ]];
   await withImage(layers, { Entrypoint: ['/srv/app'], User: 'web' }, async (image) => {
-    const { spec, hasGetent } = await loadRunSpec(image, { where: 'image probe:latest' });
+    const probe = await probeRootfs(image, USER_DB_FILES);
+    const { spec, hasGetent } = loadRunSpec(image, { where: 'image probe:latest', probe });
     assert.deepEqual([spec.user.uid, spec.user.gid, spec.user.additionalGids, spec.user.home], [33, 33, [4], '/var/www']);
     assert.equal(hasGetent, true);
     assert.equal(spec.hostname, 'probe');
   });
   await withImage([[{ path: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\n' }]], { Cmd: ['x'], User: 'web' }, async (image) => {
-    await assert.rejects(loadRunSpec(image, { where: 'image probe:latest of p.tar' }), { message: /image probe:latest of p.tar: User "web": unable to find user web/ });
+    const probe = await probeRootfs(image, [...USER_DB_FILES, ...GETENT_PATHS]);
+    assert.throws(() => loadRunSpec(image, { where: 'image probe:latest of p.tar', probe }), { message: /image probe:latest of p.tar: User "web": unable to find user web/ });
   });
 });

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { openImageArchive } from '../../../src/image/open-archive.js';
+import { openLocalArchive } from '../../../src/image/open-archive.js';
 import { selectImage } from '../../../src/image/select.js';
 import { rootfsTarChunks } from '../../../src/flatten/rootfs-tar.js';
 import { unpackRootfs } from '../../../src/flatten/rootfs.js';
@@ -25,7 +25,7 @@ const LAYERS: ImageSpec['layers'] = [
 const IMAGE: ImageSpec = { layers: LAYERS, tags: ['example/app:1.0'], config: { Entrypoint: ['/bin/tool'], Cmd: ['--serve'], Env: ['A=1'], ExposedPorts: { '80/tcp': {} } } };
 
 async function paths(input: string, selector?: string, stdin?: Buffer): Promise<string[]> {
-  const archive = await openImageArchive(input, stdin ? { stdin: readableOf(stdin) } : {});
+  const archive = await openLocalArchive(input, stdin ? { stdin: readableOf(stdin) } : {});
   try {
     const summary = await summarizeTar(await collect(rootfsTarChunks(selectImage(archive, selector))));
     return [...summary.keys()].sort();
@@ -63,7 +63,7 @@ test('every input format gives the same root filesystem', async (t) => {
 
 test('docker 25 symlinked layer members are followed inside the archive', async () => {
   const dir = writeOciLayout([IMAGE], { symlinkLayers: true });
-  const archive = await openImageArchive(tarDirectory(dir, `${dir}.tar`));
+  const archive = await openLocalArchive(tarDirectory(dir, `${dir}.tar`));
   assert.equal(archive.format, 'docker-archive');
   assert.deepEqual(archive.images[0]?.names, [{ repository: 'example/app', tag: '1.0' }]);
   await archive.close();
@@ -71,7 +71,7 @@ test('docker 25 symlinked layer members are followed inside the archive', async 
 
 test('the config is read from every format', async () => {
   for (const input of [writeDockerSave([IMAGE]), writeOciLayout([IMAGE]), writeDockerSave([IMAGE], { legacy: true })]) {
-    const archive = await openImageArchive(input);
+    const archive = await openLocalArchive(input);
     const view = toConfigView(selectImage(archive));
     assert.deepEqual(view.Entrypoint, ['/bin/tool']);
     assert.deepEqual(view.Cmd, ['--serve']);
@@ -86,7 +86,7 @@ test('an ACI file flattens its rootfs and maps its app to a config', async () =>
     labels: [{ name: 'version', value: '2.0' }, { name: 'os', value: 'linux' }, { name: 'arch', value: 'amd64' }],
     app: { exec: ['/bin/app', '--flag'], user: '1000', group: '1000', workingDirectory: '/srv', environment: [{ name: 'K', value: 'V' }], ports: [{ name: 'http', protocol: 'tcp', port: 8080 }], mountPoints: [{ name: 'data', path: '/data' }] },
   });
-  const archive = await openImageArchive(aci);
+  const archive = await openLocalArchive(aci);
   assert.equal(archive.format, 'aci');
   const image = selectImage(archive, 'example.com/app:2.0');
   const view = toConfigView(image);
@@ -104,7 +104,7 @@ test('an ACI file flattens its rootfs and maps its app to a config', async () =>
 
 test('image selection', async (t) => {
   const two = writeDockerSave([{ layers: LAYERS, tags: ['busybox:latest', 'busybox:1.36'] }, { layers: LAYERS.slice(0, 1), tags: ['larsks/thttpd:latest'] }]);
-  const archive = await openImageArchive(two);
+  const archive = await openLocalArchive(two);
   await t.test('several images and none named: fail and list them', () => {
     assert.throws(() => selectImage(archive), { code: 'UNDOCKER_AMBIGUOUS', message: /archive holds 2 images: busybox:latest, larsks\/thttpd:latest; name one/ });
   });
@@ -128,7 +128,7 @@ test('a multi-platform index is chosen from by platform', async (t) => {
     { layers: [[{ path: 'amd64', content: 'x' }]], tags: ['multi'], platform: { os: 'linux', architecture: 'amd64' } },
     { layers: [[{ path: 'arm64', content: 'y' }]], tags: ['multi'], platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
   ], { index: 'nested' });
-  const archive = await openImageArchive(layout);
+  const archive = await openLocalArchive(layout);
   await t.test('nested index names reach their manifests', () => assert.equal(archive.images.length, 2));
   await t.test('--platform picks one', () => assert.equal(selectImage(archive, 'multi', { os: 'linux', architecture: 'arm64' }).layers[0]?.size, archive.images[1]?.layers[0]?.size));
   await t.test('a platform the index lacks lists the ones it has', () => {
@@ -139,7 +139,7 @@ test('a multi-platform index is chosen from by platform', async (t) => {
 
 test('config shapes Docker accepts are normalised as Docker does', async (t) => {
   const view = async (config: object) => {
-    const archive = await openImageArchive(writeDockerSave([{ ...IMAGE, config: config as never }]));
+    const archive = await openLocalArchive(writeDockerSave([{ ...IMAGE, config: config as never }]));
     try { return toConfigView(selectImage(archive)); } finally { await archive.close(); }
   };
   await t.test('an Entrypoint and Cmd given as strings are one-element lists (strslice)', async () => {
@@ -155,7 +155,7 @@ test('config shapes Docker accepts are normalised as Docker does', async (t) => 
 
 test('a docker save whose config name is not its digest is read, with the id of its content (rules_docker)', async () => {
   let configBytes = Buffer.alloc(0);
-  const archive = await openImageArchive(writeDockerSave([IMAGE], { corrupt: (f) => {
+  const archive = await openLocalArchive(writeDockerSave([IMAGE], { corrupt: (f) => {
     const name = Object.keys(f).find((n) => /^[0-9a-f]{64}\.json$/.test(n)) as string;
     configBytes = Buffer.from(`${String(f[name])} `);
     f[`${'0'.repeat(64)}.json`] = configBytes;
@@ -205,7 +205,7 @@ test('bad input fails with one line naming what and where', async (t) => {
   for (const [name, make, code, message] of cases) {
     await t.test(name, async () => {
       await assert.rejects(async () => {
-        const archive = await openImageArchive(make());
+        const archive = await openLocalArchive(make());
         try { await collect(rootfsTarChunks(selectImage(archive))); } finally { await archive.close(); }
       }, (error: Error & { code?: string }) => {
         assert.equal(error.code, code, error.message);
@@ -233,7 +233,7 @@ test('layer digests are checked while streaming, for a tar and a directory, and 
       tar[600] = (tar[600] as number) ^ 1; // a data byte of the first file
       f[k] = tar;
     } });
-    const archive = await openImageArchive(input);
+    const archive = await openLocalArchive(input);
     await rejectsBoth(archive, { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer 2 \([0-9a-f]{12}\) of .*: uncompressed content: digest mismatch: expected sha256:/ });
     await archive.close();
   });
@@ -244,7 +244,7 @@ test('layer digests are checked while streaming, for a tar and a directory, and 
       tar[600] = (tar[600] as number) ^ 1; // file data: the headers still parse
       f[k] = tar;
     } });
-    const archive = await openImageArchive(input);
+    const archive = await openLocalArchive(input);
     await rejectsBoth(archive, { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer 1 / });
     await archive.close();
   });
@@ -252,7 +252,7 @@ test('layer digests are checked while streaming, for a tar and a directory, and 
     const layout = writeOciLayout([IMAGE], { compress: 'gzip', tamper: (blobs) => {
       for (const [hex, data] of blobs) if (data[0] === 0x1f) { const copy = Buffer.from(data); copy[copy.length - 5] = (copy[copy.length - 5] as number) ^ 1; blobs.set(hex, copy); break; }
     } });
-    const archive = await openImageArchive(layout);
+    const archive = await openLocalArchive(layout);
     await rejectsBoth(archive, { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer \d \([0-9a-f]{12}\) of .*: stored content: digest mismatch/ });
     await archive.close();
   });
@@ -263,7 +263,7 @@ test('layer digests are checked while streaming, for a tar and a directory, and 
       gz[gz.length - 6] = (gz[gz.length - 6] as number) ^ 0xff;
       f[k] = gz;
     } });
-    const archive = await openImageArchive(input);
+    const archive = await openLocalArchive(input);
     await rejectsBoth(archive, { code: 'UNDOCKER_BAD_ARCHIVE', message: /layer 1 \([0-9a-f]{12}\) of .*: cannot decompress gzip data: incorrect data check$/ });
     await archive.close();
   });
@@ -274,7 +274,7 @@ test('regression: opening many members of one archive adds no listeners to its f
   const onWarning = (warning: Error): void => { warnings.push(warning); };
   process.on('warning', onWarning);
   const many = writeDockerSave([{ layers: Array.from({ length: 14 }, (_, i) => [{ path: `f${i}`, content: String(i) }]), tags: ['many:latest'] }]);
-  const archive = await openImageArchive(many);
+  const archive = await openLocalArchive(many);
   assert.equal((await summarizeTar(await collect(rootfsTarChunks(selectImage(archive))))).size, 14);
   await archive.close();
   await new Promise((resolve) => setImmediate(resolve));

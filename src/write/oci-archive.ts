@@ -7,17 +7,10 @@
 import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { sha256Of } from '../image/digest.js';
+import { OCI_MEDIA } from '../image/media-types.js';
 import { normalizeRepository, parseImageName } from '../image/names.js';
 import type { ImageConfigFile, Platform } from '../image/types.js';
 import { packArchive, type Packer } from './archive-pack.js';
-
-/** Media types of the OCI image spec. */
-export const OCI_MEDIA = {
-  index: 'application/vnd.oci.image.index.v1+json',
-  manifest: 'application/vnd.oci.image.manifest.v1+json',
-  config: 'application/vnd.oci.image.config.v1+json',
-  layer: 'application/vnd.oci.image.layer.v1.tar',
-} as const;
 
 /** LayoutImage is what goes into a layout: the manifest and config as bytes, the layers as files. */
 export interface LayoutImage {

@@ -4,11 +4,11 @@
  */
 import { join } from 'node:path';
 import { cacheRoot } from '../cache/cache-root.js';
-import { BlobStore } from '../registry/blob-store.js';
-import { credentialsFor, type Credentials } from '../registry/credentials.js';
-import { type PullProgress, pullImage } from '../registry/pull.js';
-import { parseReference, REGISTRY_PREFIX } from '../registry/reference.js';
-import type { ImageArchive, Platform } from './types.js';
+import { BlobStore } from './blob-store.js';
+import { chooseCredentials, type Credentials } from './credentials.js';
+import { type PullProgress, pullImage } from './pull.js';
+import { parseReference, REGISTRY_PREFIX } from './reference.js';
+import type { ImageArchive, Platform } from '../image/types.js';
 
 /** RegistryOptions say how to reach registries. */
 export interface RegistryOptions {
@@ -28,7 +28,7 @@ export function storeFor(root = cacheRoot()): BlobStore {
 /** imageArchiveFromRegistry pulls `input` (docker://REF) and returns it as a one-image archive. */
 export async function imageArchiveFromRegistry(input: string, options: RegistryOptions = {}): Promise<ImageArchive> {
   const reference = parseReference(input.slice(REGISTRY_PREFIX.length));
-  const credentials = options.credentials ?? credentialsFor(reference.registry, options.authFile);
+  const credentials = chooseCredentials(reference.registry, options);
   const { image } = await pullImage(reference, {
     store: storeFor(),
     ...(credentials ? { credentials } : {}),

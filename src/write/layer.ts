@@ -9,7 +9,13 @@ import { once } from 'node:events';
 import { UndockerError } from '../errors.js';
 import { toDisplay, type TarEntry } from '../tar/entry.js';
 import { dataPadding, encodeEntry, END_OF_ARCHIVE } from '../tar/writer.js';
-import type { RootfsItem } from './directory-entries.js';
+
+/** RootfsItem is one entry of a root file system being written as a layer, with its data. */
+export interface RootfsItem {
+  entry: TarEntry;
+  /** data yields a file's bytes; it is empty for other entries */
+  data: AsyncIterable<Buffer>;
+}
 
 /** Normalization changes what a layer records beyond the files' contents. */
 export interface Normalization {

@@ -14,7 +14,7 @@ import { hasherFor } from '../image/digest.js';
 import type { Layer } from '../image/types.js';
 import { decoderFor, detectCompression, MAGIC_BYTES } from '../stream/compression.js';
 import { peekStream } from '../stream/peek.js';
-import { writeLayerFile } from './write-layer.js';
+import { writeLayerFile } from '../write/layer.js';
 
 function hashing(hash: { update(chunk: Buffer): unknown }): Transform {
   return new Transform({ transform(chunk: Buffer, _encoding, callback) { hash.update(chunk); callback(null, chunk); } });

@@ -8,7 +8,7 @@ import { splitEntryPath } from '../flatten/paths.js';
 import { decoderFor, detectCompression, MAGIC_BYTES } from '../stream/compression.js';
 import { peekStream } from '../stream/peek.js';
 import { readTar } from '../tar/reader.js';
-import type { RootfsItem } from './directory-entries.js';
+import type { RootfsItem } from '../write/layer.js';
 
 /** tarRootfsEntries reads the entries of a rootfs tar; `where` names it in messages. */
 export async function* tarRootfsEntries(source: Readable, where: string): AsyncGenerator<RootfsItem> {

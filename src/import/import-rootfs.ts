@@ -13,12 +13,12 @@ import type { Readable, Writable } from 'node:stream';
 import { isErrno, UndockerError } from '../errors.js';
 import type { Image } from '../image/types.js';
 import { copyLayerTar } from './copy-layer.js';
-import { directoryEntries, type RootfsItem } from './directory-entries.js';
+import { directoryEntries } from './directory-entries.js';
 import { type ConfigChanges, toImportConfig } from './image-config.js';
 import { tarRootfsEntries } from './tar-rootfs.js';
-import { writeDockerArchive } from './write-docker-archive.js';
-import { type Normalization, writeLayerFile } from './write-layer.js';
-import { writeOciArchive } from './write-oci-archive.js';
+import { writeDockerArchive } from '../write/docker-archive.js';
+import { type Normalization, type RootfsItem, writeLayerFile } from '../write/layer.js';
+import { writeOciArchive } from '../write/oci-archive.js';
 
 /** ImportFormat is the kind of archive written: `docker save` or `oci-archive`. */
 export type ImportFormat = 'docker' | 'oci';

@@ -7,14 +7,8 @@
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { newEntry, type TarEntry, toDisplay } from '../tar/entry.js';
+import type { RootfsItem } from '../write/layer.js';
 import { readTreeXattrs } from './directory-xattrs.js';
-
-/** RootfsItem is one entry of a root file system being imported, with its data. */
-export interface RootfsItem {
-  entry: TarEntry;
-  /** data yields a file's bytes; it is empty for other entries */
-  data: AsyncIterable<Buffer>;
-}
 
 const NO_DATA: AsyncIterable<Buffer> = { async *[Symbol.asyncIterator]() {} };
 

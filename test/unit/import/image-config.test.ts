@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCommandForm, parseExpose, toCreated, toImportConfig, type ConfigChanges } from '../../../src/build/image-config.js';
-import { parseTag } from '../../../src/build/image-tag.js';
+import { parseCommandForm, parseExpose, toCreated, toImportConfig, type ConfigChanges } from '../../../src/import/image-config.js';
+import { parseTag } from '../../../src/import/image-tag.js';
 
 const NONE: ConfigChanges = { env: [], expose: [], volumes: [], labels: [], created: '2024-01-01T00:00:00Z' };
 

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { importRootfs, type ImportOptions } from '../../../src/build/import-rootfs.js';
+import { importRootfs, type ImportOptions } from '../../../src/import/import-rootfs.js';
 import { streamRootfsTar } from '../../../src/flatten/rootfs.js';
-import { openImageArchive } from '../../../src/image/open-archive.js';
+import { openLocalArchive } from '../../../src/image/open-archive.js';
 import { selectImage } from '../../../src/image/select.js';
 import type { Image } from '../../../src/image/types.js';
 import { tempDir, writeDockerSave } from '../../helpers/archives.js';
@@ -38,7 +38,7 @@ async function importTo(input: string, options: Partial<ImportOptions> = {}): Pr
 }
 
 async function withImported<T>(path: string, fn: (image: Image) => Promise<T>): Promise<T> {
-  const archive = await openImageArchive(path);
+  const archive = await openLocalArchive(path);
   try {
     return await fn(selectImage(archive));
   } finally {
@@ -96,7 +96,7 @@ test('--owner and SOURCE_DATE_EPOCH normalise owners and clamp mtimes', async ()
 test('on a base image, the base layers are kept byte for byte and the rootfs goes on top', async () => {
   const base = writeDockerSave([{ layers: [[{ path: 'base/' }, { path: 'base/file', content: 'from base' }, { path: 'shared', content: 'base' }]], tags: ['base:1'], config: { Entrypoint: ['/base'], Env: ['A=1'] } }]);
   const baseDiffIds = await withImported(base, async (image) => image.config.rootfs?.diff_ids ?? []);
-  const archive = await openImageArchive(base);
+  const archive = await openLocalArchive(base);
   try {
     const { path } = await importTo(writeInput(makeTar([{ path: 'shared', content: 'top' }, { path: 'new', content: 'new' }])), {
       base: selectImage(archive), changes: { ...OPTIONS.changes, cmd: undefined, env: ['B=2'] },
