@@ -9,7 +9,7 @@ import { UndockerError, type ErrorCode } from '../errors.js';
 import type { Warn } from './fs-ops.js';
 import { sparsePieces } from '../tar/sparse.js';
 import type { FileData, TreeSink } from './sink.js';
-import type { FsNode, FsTree, Meta } from './tree.js';
+import { type FsNode, type FsTree, type Meta, NO_XATTRS } from './tree.js';
 import { type Batch, OpEncoder, type OpMeta, type SpecialKind, type WriterReply } from './write-ops.js';
 
 const BATCH_BYTES = 1024 * 1024;
@@ -78,7 +78,7 @@ export class DirectorySink implements TreeSink {
     const where = this.where();
     if (where !== this.layerWhere) {
       this.layerWhere = where;
-      this.encoder.layer(where);
+      this.encoder.encode('layer', { where });
     }
     return this.encoder;
   }
@@ -99,28 +99,29 @@ export class DirectorySink implements TreeSink {
   }
 
   remove(node: FsNode): void {
-    this.begin().remove(this.relative(node), node.inode.kind === 'directory');
+    this.begin().encode('remove', { path: this.relative(node), directory: node.inode.kind === 'directory' });
     this.end();
   }
 
   makeDir(node: FsNode): void {
-    this.begin().mkdir(this.relative(node), opMeta(node.inode.meta));
+    this.begin().encode('mkdir', { path: this.relative(node), meta: opMeta(node.inode.meta) });
     this.end();
   }
 
   updateDir(node: FsNode, newXattrs: ReadonlyMap<string, Buffer>): void {
-    this.begin().updateDir(this.relative(node), opMeta(node.inode.meta), newXattrs);
+    // Only the owner and the added xattrs: mode and times wait for finishDir.
+    this.begin().encode('updateDir', { path: this.relative(node), meta: { ...opMeta(node.inode.meta), xattrs: newXattrs } });
     this.end();
   }
 
   async writeFile(node: FsNode, data: FileData): Promise<void> {
-    this.begin().open(this.relative(node), node.inode.meta.mode);
+    this.begin().encode('open', { path: this.relative(node), mode: node.inode.meta.mode });
     if (data.fill !== undefined) {
       // Read straight into the batch: no window in between, no copy.
       await data.fill({ room: () => this.encoder.dataRoom(), filled: (length) => { this.encoder.dataFilled(length); return this.paced(); } });
     } else if (data.sparse !== undefined) {
       for await (const piece of sparsePieces(data.sparse.data, data.sparse.layout)) {
-        if (typeof piece === 'number') this.encoder.hole(piece);
+        if (typeof piece === 'number') this.encoder.encode('hole', { length: piece });
         else this.encoder.data(piece);
         const behind = this.paced();
         if (behind !== undefined) await behind;
@@ -132,25 +133,26 @@ export class DirectorySink implements TreeSink {
         if (behind !== undefined) await behind;
       }
     }
-    this.begin().close(opMeta(node.inode.meta));
+    this.begin().encode('close', { meta: opMeta(node.inode.meta) });
     this.end();
     // Batches of small files flush on their operation count: bound those in flight too.
     await this.paced();
   }
 
   symlink(node: FsNode): void {
-    this.begin().symlink(this.relative(node), node.inode.meta.linkname, opMeta(node.inode.meta));
+    this.begin().encode('symlink', { path: this.relative(node), target: node.inode.meta.linkname, meta: opMeta(node.inode.meta) });
     this.end();
   }
 
   link(target: FsNode, node: FsNode): void {
-    this.begin().link(this.relative(target), this.relative(node), opMeta(node.inode.meta), node.inode.kind !== 'symlink');
+    const chmod = node.inode.kind !== 'symlink';
+    this.begin().encode('link', { target: this.relative(target), path: this.relative(node), meta: opMeta(node.inode.meta), chmod });
     this.end();
   }
 
   special(node: FsNode): void {
     const { kind, meta } = node.inode;
-    this.begin().special(this.relative(node), kind as SpecialKind, meta.devmajor, meta.devminor, opMeta(meta));
+    this.begin().encode('special', { path: this.relative(node), kind: kind as SpecialKind, major: meta.devmajor, minor: meta.devminor, meta: opMeta(meta) });
     this.end();
   }
 
@@ -158,7 +160,9 @@ export class DirectorySink implements TreeSink {
   async finish(): Promise<void> {
     const dirs = [this.tree.root, ...[...this.tree.nodes()].filter((n) => n.inode.kind === 'directory')].reverse();
     for (const node of dirs) {
-      this.begin().finishDir(node === this.tree.root ? '' : this.relative(node), opMeta(node.inode.meta));
+      // xattrs were set when the directory was made.
+      const meta = { ...opMeta(node.inode.meta), xattrs: NO_XATTRS };
+      this.begin().encode('finishDir', { path: node === this.tree.root ? '' : this.relative(node), meta });
       this.end();
       await this.paced();
     }

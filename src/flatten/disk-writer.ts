@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { outputError } from '../errors.js';
 import type { FsOps } from './fs-ops.js';
-import { OP, OpDecoder, type OpMeta } from './write-ops.js';
+import { type AnyOp, type Op, OpDecoder, type OpMeta, type OpName } from './write-ops.js';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 /** S_ISGID on a directory makes what is created in it take the directory's group (inode(7)). */
@@ -37,17 +37,15 @@ function keptMode(mode: number, owned: boolean): number {
   return owned ? mode : mode & ~SETID_BITS;
 }
 
-/** Creation is what a new inode gets without being asked: this process's owner, and its mode less the umask. */
+/** Creation is what a new inode gets without being asked: its owner (FsOps.createsAs) and its mode less the umask. */
 interface Creation {
-  uid: number;
-  gid: number;
   umask: number | undefined;
 }
 
 /** creationUnder tells what new inodes below `root` get; a setgid root gives its own group instead, so none is assumed. */
 function creationUnder(root: string): Creation | undefined {
   if ((statSync(root).mode & S_ISGID) !== 0) return undefined;
-  return { uid: process.geteuid?.() ?? -1, gid: process.getegid?.() ?? -1, umask: processUmask() };
+  return { umask: processUmask() };
 }
 
 /** OpenFile is the file being written; `modeSet` when creation gave it its mode; `position` where its next bytes go. */
@@ -79,7 +77,7 @@ export class DiskWriter {
 
   /** ownedAlready tells whether an inode this writer just made has `meta`'s owner already. */
   private ownedAlready(meta: OpMeta): boolean {
-    return this.creation !== undefined && meta.uid === this.creation.uid && meta.gid === this.creation.gid;
+    return this.creation !== undefined && this.ops.createsAs(meta.uid, meta.gid);
   }
 
   /** createMode is the mode to create a file with, and whether creation gives it whole (no setuid/setgid/sticky, umask-proof). */
@@ -110,89 +108,68 @@ export class DiskWriter {
     }
   }
 
-  private applyOne(op: OpDecoder): void {
-    switch (op.u8()) {
-      case OP.layer:
-        this.layerWhere = op.text();
-        return;
-      case OP.mkdir: {
-        // 0700 while children are written; the real mode comes with finishDir.
-        const path = op.path();
-        mkdirSync(path, 0o700);
-        return this.finishInode(path, op.meta(), { chmod: false, times: false, fresh: true });
-      }
-      case OP.updateDir: {
-        const path = op.path();
-        const meta = op.meta();
-        this.ops.chown(path, meta.uid, meta.gid, this.where(path));
-        return this.setXattrs(path, meta.xattrs);
-      }
-      case OP.remove: {
-        const path = op.path();
-        // The tree knows what is there: only directories need a recursive removal.
-        if (op.u8() === 1) rmSync(path, { recursive: true, force: true });
-        else unlinkSync(path);
-        return;
-      }
-      case OP.open: {
-        // The path outlives this batch, whose buffer goes back when it is done: a copy.
-        const path = Buffer.from(op.path());
-        const { mode, whole } = this.createMode(op.f64());
-        // A mode creation cannot give whole (setuid, or bits the umask takes) waits for close, from 0600.
-        this.file = { fd: openSync(path, CREATE_FLAGS, whole ? mode : 0o600), path, modeSet: whole, position: 0 };
-        return;
-      }
-      case OP.data: {
-        const file = this.file as OpenFile;
-        const data = op.bytes();
-        for (let done = 0; done < data.length;) done += writeSync(file.fd, data, done, data.length - done, file.position + done);
-        file.position += data.length;
-        return;
-      }
-      case OP.hole: {
-        // Growing the file past its end leaves the gap unallocated.
-        const file = this.file as OpenFile;
-        file.position += op.f64();
-        ftruncateSync(file.fd, file.position);
-        return;
-      }
-      case OP.close:
-        return this.closeFile(op.meta());
-      case OP.symlink: {
-        const path = op.path();
-        symlinkSync(op.bytes(), path);
-        return this.finishInode(path, op.meta(), { chmod: false, times: true, fresh: true });
-      }
-      case OP.link: {
-        const target = op.path();
-        const path = op.path();
-        linkSync(target, path);
-        const meta = op.meta();
-        return this.finishInode(path, meta, { chmod: op.u8() === 1, times: true, fresh: false });
-      }
-      case OP.special: {
-        const path = op.path();
-        const kind = op.specialKind();
-        const [major, minor, meta] = [op.f64(), op.f64(), op.meta()];
-        const where = this.where(path);
-        const made = kind === 'fifo'
-          ? this.ops.mkfifo(path, meta.mode, where)
-          : this.ops.mknod(path, kind, meta.mode, major, minor, where);
-        if (made) this.finishInode(path, meta, { chmod: true, times: true, fresh: true });
-        return;
-      }
-      case OP.finishDir: {
-        const path = op.path();
-        const meta = op.meta();
-        if (path.length === this.rootLength) this.ops.chown(path, meta.uid, meta.gid, this.layerWhere);
-        chmodSync(path, meta.mode);
-        lutimesSync(path, meta.time, meta.time);
-        return;
-      }
-      default:
-        throw new Error('directory writer: unknown operation in batch');
-    }
+  private applyOne(decoder: OpDecoder): void {
+    const op = decoder.next();
+    (this.handlers[op.op] as (op: AnyOp) => void)(op);
   }
+
+  /** handlers perform each operation; a byte string in an operation is valid only during its batch. */
+  private readonly handlers: { [K in OpName]: (op: Op<K>) => void } = {
+    layer: ({ where }) => {
+      this.layerWhere = where;
+    },
+    mkdir: ({ path, meta }) => {
+      // 0700 while children are written; the real mode comes with finishDir.
+      mkdirSync(path, 0o700);
+      this.finishInode(path, meta, { chmod: false, times: false, fresh: true });
+    },
+    updateDir: ({ path, meta }) => {
+      this.ops.chown(path, meta.uid, meta.gid, this.where(path));
+      this.setXattrs(path, meta.xattrs);
+    },
+    remove: ({ path, directory }) => {
+      // The tree knows what is there: only directories need a recursive removal.
+      if (directory) rmSync(path, { recursive: true, force: true });
+      else unlinkSync(path);
+    },
+    open: ({ path: view, mode: wanted }) => {
+      // The path outlives this batch, whose buffer goes back when it is done: a copy.
+      const path = Buffer.from(view);
+      const { mode, whole } = this.createMode(wanted);
+      // A mode creation cannot give whole (setuid, or bits the umask takes) waits for close, from 0600.
+      this.file = { fd: openSync(path, CREATE_FLAGS, whole ? mode : 0o600), path, modeSet: whole, position: 0 };
+    },
+    data: ({ bytes }) => {
+      const file = this.file as OpenFile;
+      for (let done = 0; done < bytes.length; ) done += writeSync(file.fd, bytes, done, bytes.length - done, file.position + done);
+      file.position += bytes.length;
+    },
+    hole: ({ length }) => {
+      // Growing the file past its end leaves the gap unallocated.
+      const file = this.file as OpenFile;
+      file.position += length;
+      ftruncateSync(file.fd, file.position);
+    },
+    close: ({ meta }) => this.closeFile(meta),
+    symlink: ({ path, target, meta }) => {
+      symlinkSync(target, path);
+      this.finishInode(path, meta, { chmod: false, times: true, fresh: true });
+    },
+    link: ({ target, path, meta, chmod }) => {
+      linkSync(target, path);
+      this.finishInode(path, meta, { chmod, times: true, fresh: false });
+    },
+    special: ({ path, kind, major, minor, meta }) => {
+      const where = this.where(path);
+      const made = kind === 'fifo' ? this.ops.mkfifo(path, meta.mode, where) : this.ops.mknod(path, kind, meta.mode, major, minor, where);
+      if (made) this.finishInode(path, meta, { chmod: true, times: true, fresh: true });
+    },
+    finishDir: ({ path, meta }) => {
+      if (path.length === this.rootLength) this.ops.chown(path, meta.uid, meta.gid, this.layerWhere);
+      chmodSync(path, meta.mode);
+      lutimesSync(path, meta.time, meta.time);
+    },
+  };
 
   private closeFile(meta: OpMeta): void {
     const { fd, path, modeSet } = this.file as OpenFile;

@@ -17,6 +17,8 @@ export type Warn = (message: string) => void;
 
 /** FsOps is the set of privileged operations the directory writer uses. Paths are bytes, passed on byte for byte. */
 export interface FsOps {
+  /** createsAs tells whether new inodes get owner `uid`:`gid` without a chown: those of this process. */
+  createsAs(uid: number, gid: number): boolean;
   /** chown gives ownership of `path`, or of the open `fd` for it when given; false when refused and only warned about. */
   chown(path: Buffer, uid: number, gid: number, where: string, fd?: number): boolean;
   /** mknod and mkfifo return false when the node was refused and only warned about. */
@@ -79,11 +81,13 @@ export function createFsOps(options: { ignoreErrors: boolean; warn: Warn; scratc
       return refuse(kind, where, detail, error);
     }
   };
-  const uid = process.getuid?.() ?? 0;
-  const gid = process.getgid?.() ?? 0;
+  const uid = process.geteuid?.() ?? 0;
+  const gid = process.getegid?.() ?? 0;
+  const createsAs = (owner: number, group: number): boolean => owner === uid && group === gid;
   return {
+    createsAs,
     chown(path, owner, group, where, fd) {
-      if (!root && owner === uid && group === gid) return true;
+      if (!root && createsAs(owner, group)) return true;
       if (!root) return refuse('ownership', where, `cannot give ownership ${owner}:${group} as uid ${uid}`);
       return guarded('ownership', where, `cannot give ownership ${owner}:${group}`, () => (fd === undefined ? lchownSync(path, owner, group) : fchownSync(fd, owner, group)));
     },
