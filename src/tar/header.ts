@@ -54,7 +54,7 @@ function readString(block: Buffer, offset: number, length: number): string {
 }
 
 /** readNumber decodes an octal or GNU base-256 numeric field; NaN when it is neither. */
-function readNumber(block: Buffer, offset: number, length: number): number {
+export function readNumber(block: Buffer, offset: number, length: number): number {
   const first = block[offset] ?? 0;
   if (first & 0x80) {
     // Base-256: big-endian two's complement with the top bit as marker.

@@ -5,7 +5,7 @@
  * and in extension blocks), PAX 0.0/0.1 (`GNU.sparse.offset`/`numbytes` records or
  * `GNU.sparse.map`) and PAX 1.0 (`GNU.sparse.major=1`, the map at the start of the data).
  */
-import { BLOCK } from './header.js';
+import { BLOCK, readNumber } from './header.js';
 
 /** SparseRegion is one stretch of stored data and where it lies in the file. */
 export interface SparseRegion {
@@ -22,24 +22,13 @@ export interface SparseLayout {
 /** MAX_SPARSE_REGIONS bounds a map, so a hostile one cannot make the reader hold gigabytes. */
 export const MAX_SPARSE_REGIONS = 1_000_000;
 
-function octalOrBase256(block: Buffer, offset: number, length: number): number {
-  const first = block[offset] ?? 0;
-  if (first & 0x80) {
-    let value = first & 0x7f;
-    for (let i = 1; i < length; i++) value = value * 256 + (block[offset + i] ?? 0);
-    return value;
-  }
-  const text = block.toString('latin1', offset, offset + length).replace(/[\0 ]+$/, '').trim();
-  return text === '' ? 0 : /^[0-7]+$/.test(text) ? parseInt(text, 8) : NaN;
-}
-
 /** readRegions reads `count` (offset, numbytes) pairs of 24 bytes each, stopping at an empty one. */
 function readRegions(block: Buffer, start: number, count: number, into: SparseRegion[]): string | undefined {
   for (let i = 0; i < count; i++) {
     const at = start + i * 24;
     if (block[at] === 0) break;
-    const offset = octalOrBase256(block, at, 12);
-    const length = octalOrBase256(block, at + 12, 12);
+    const offset = readNumber(block, at, 12);
+    const length = readNumber(block, at + 12, 12);
     if (!Number.isFinite(offset) || !Number.isFinite(length)) return 'bad sparse map in an old GNU header';
     into.push({ offset, length });
   }
@@ -55,7 +44,7 @@ const OLD_GNU = { regions: 386, count: 4, extended: 482, realSize: 483, extCount
  */
 export async function oldGnuSparse(header: Buffer, nextBlock: () => Promise<Buffer>): Promise<SparseLayout | string> {
   // Everything is taken from the header before the next block is read: it may reuse the header's memory.
-  const realSize = octalOrBase256(header, OLD_GNU.realSize, 12);
+  const realSize = readNumber(header, OLD_GNU.realSize, 12);
   const regions: SparseRegion[] = [];
   let problem = readRegions(header, OLD_GNU.regions, OLD_GNU.count, regions);
   let extended = header[OLD_GNU.extended] !== 0;
@@ -145,12 +134,12 @@ export async function mapFromData(realSize: number, nextBlock: () => Promise<Buf
 function checked(layout: SparseLayout): SparseLayout | string {
   let end = 0;
   for (const { offset, length } of layout.regions) {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < end || offset + length > layout.realSize) {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || length < 0 || offset < end || offset + length > layout.realSize) {
       return 'sparse map regions overlap or run past the file size';
     }
     end = offset + length;
   }
-  return Number.isSafeInteger(layout.realSize) ? layout : 'bad sparse file size';
+  return Number.isSafeInteger(layout.realSize) && layout.realSize >= 0 ? layout : 'bad sparse file size';
 }
 
 /** storedBytes is how much data a layout's regions hold. */
