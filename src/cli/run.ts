@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { cacheRoot } from '../cache/cache-root.js';
 import { parseEnvFile, toEnvEntry } from '../config/env-file.js';
 import { checkMachineName, toMachineName } from '../config/machine-name.js';
@@ -21,7 +21,7 @@ import { terminalProgress } from './progress.js';
 import { printWarning } from './output.js';
 
 interface RunOptions extends ImageOptions {
-  runtime: string;
+  runtime: Runtime;
   env: string[];
   envFile: string[];
   volume: string[];
@@ -31,7 +31,7 @@ interface RunOptions extends ImageOptions {
   name?: string;
   tty?: boolean;
   interactive?: boolean;
-  network: string;
+  network: Network;
   publish: string[];
   hostname?: string;
   readOnly?: boolean;
@@ -39,7 +39,7 @@ interface RunOptions extends ImageOptions {
   image?: string;
   rm?: boolean;
   keep?: boolean;
-  stopTimeout: string;
+  stopTimeout: number;
 }
 
 const collect = (value: string, all: string[]): string[] => [...all, value];
@@ -70,18 +70,23 @@ function overridesOf(options: RunOptions, command: string[]): RunOverrides {
   };
 }
 
-function requestOf(options: RunOptions, name: string): RunRequest {
-  if (options.runtime !== 'nspawn' && options.runtime !== 'lxc') throw new UsageError(`run: --runtime ${options.runtime}: use nspawn or lxc`);
-  if (!['host', 'none', 'veth'].includes(options.network)) throw new UsageError(`run: --network ${options.network}: use host, none or veth`);
+/** wholeSeconds parses --stop-timeout before anything is opened. */
+function wholeSeconds(text: string): number {
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isInteger(seconds) || seconds < 0) throw new InvalidArgumentError('Give whole seconds, like 10.');
+  return seconds;
+}
+
+/** requestOf checks the run flags, before any image is opened, and returns the request for a container name. */
+function requestOf(options: RunOptions): (name: string) => RunRequest {
   const publish = options.publish.map(parsePublish);
   if (publish.length > 0 && options.network !== 'veth') throw new UsageError('run: -p needs --network veth: with the host\'s network the container\'s ports are the host\'s');
-  const stopTimeout = Number(options.stopTimeout);
-  if (!Number.isInteger(stopTimeout) || stopTimeout < 0) throw new UsageError(`run: --stop-timeout ${options.stopTimeout}: give whole seconds`);
   if (options.tty && options.interactive && !process.stdin.isTTY) throw new UsageError('run: -t -i: the input device is not a TTY');
-  return {
-    runtime: options.runtime as Runtime, network: options.network as Network, volumes: options.volume.map(parseBindMount), publish,
-    tty: options.tty ?? false, interactive: options.interactive ?? false, readOnly: options.readOnly ?? false, name, stopTimeout,
-  };
+  const volumes = options.volume.map(parseBindMount);
+  return (name) => ({
+    runtime: options.runtime, network: options.network, volumes, publish,
+    tty: options.tty ?? false, interactive: options.interactive ?? false, readOnly: options.readOnly ?? false, name, stopTimeout: options.stopTimeout,
+  });
 }
 
 function defaultName(imageName: string): string {
@@ -90,14 +95,14 @@ function defaultName(imageName: string): string {
 }
 
 async function run(imageText: string, command: string[], options: RunOptions, signal: AbortSignal): Promise<number> {
-  if (options.keep && options.rm) throw new UsageError('run: --rm and --keep contradict each other');
   if (options.keep && options.name === undefined) throw new UsageError('run: --keep needs --name, the name the kept container is found by next time');
   const name = options.name !== undefined ? checkMachineName(options.name) : undefined;
   const { input, selector } = parseImageArgument(imageText, options.image);
   if (input === '-' && (options.tty || options.interactive)) throw new UsageError('run: standard input cannot be both the archive and the container\'s input');
   const overrides = overridesOf(options, command);
+  const requestFor = requestOf(options);
   return withImage(input, selector, options, signal, async (image) => {
-    const request = requestOf(options, name ?? defaultName(describeImage(image)));
+    const request = requestFor(name ?? defaultName(describeImage(image)));
     const progress = terminalProgress(`flattening ${describeImage(image)} into the cache`, options.quiet);
     return runImage(image, {
       request, overrides, keep: options.keep ?? false, cacheRoot: cacheRoot(), signal, warn: (message) => printWarning(`warning: ${message}`),
@@ -115,7 +120,7 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .argument('[command...]', 'command and arguments replacing the image\'s Cmd')
     .usage('[options] IMAGE [COMMAND [ARG...]]')
     .passThroughOptions()
-    .option('--runtime <nspawn|lxc>', 'the container runtime', 'nspawn')
+    .addOption(new Option('--runtime <runtime>', 'the container runtime').choices(['nspawn', 'lxc']).default('nspawn'))
     .option('-e, --env <name=value>', 'set an environment variable (NAME alone takes the host\'s value; repeatable)', collect, [])
     .option('--env-file <file>', 'read NAME=VALUE lines from a file (repeatable)', collect, [])
     .option('-v, --volume <host:container[:ro]>', 'bind a host folder into the container (repeatable)', collect, [])
@@ -125,15 +130,15 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .option('--name <name>', 'container name, also the hostname (default: the image name and a random suffix)')
     .option('-t, --tty', 'give the container a terminal')
     .option('-i, --interactive', 'pass standard input to the container')
-    .option('--network <host|none|veth>', 'the host\'s network, none, or a private veth pair', 'host')
+    .addOption(new Option('--network <network>', 'the host\'s network, none, or a private veth pair').choices(['host', 'none', 'veth']).default('host'))
     .option('-p, --publish <[host:]container[/proto]>', 'map a host port to a container port, with --network veth (repeatable)', collect, [])
     .option('--hostname <name>', 'the container\'s hostname')
     .option('--read-only', 'mount the container\'s root file system read-only')
     .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)')
     .option('--image <name[:tag]>', 'which image of a multi-image archive')
-    .option('--rm', 'discard the container\'s changes when it exits (the default)')
+    .addOption(new Option('--rm', 'discard the container\'s changes when it exits (the default)').conflicts('keep'))
     .option('--keep', 'keep the container\'s changes under --name for the next run of that name')
-    .option('--stop-timeout <seconds>', 'seconds between the stop signal and a kill', '10')
+    .option('--stop-timeout <seconds>', 'seconds between the stop signal and a kill', wholeSeconds, 10)
     .action(async (imageText: string, command: string[], options: RunOptions) => {
       let status: number;
       try {

@@ -23,6 +23,23 @@ test('run: wrong arguments exit 125, docker run\'s status for a run that never s
   assert.match(undocker(['run', '-p', '80', image], { env }).stderr, /-p needs --network veth/);
 });
 
+test('run: flags are checked before the image is opened or pulled', () => {
+  const missing = join(tempDir(), 'missing.tar');
+  for (const [args, message] of [
+    [['--runtime', 'foo'], /--runtime <runtime>' argument 'foo' is invalid\. Allowed choices are nspawn, lxc/],
+    [['--network', 'bridge'], /Allowed choices are host, none, veth/],
+    [['--stop-timeout', '1.5'], /--stop-timeout <seconds>' argument '1\.5' is invalid\. Give whole seconds/],
+    [['--rm', '--keep', '--name', 'n'], /option '--rm' cannot be used with option '--keep'/],
+    [['-p', '80'], /-p needs --network veth/],
+    [['-v', 'rel:/x'], /-v rel:\/x: use HOST:CONTAINER/],
+  ] as const) {
+    const result = undocker(['run', ...args, missing], { env });
+    assert.equal(result.status, 125, result.stderr);
+    assert.match(result.stderr, message);
+    assert.doesNotMatch(result.stderr, /no such file/, `${args.join(' ')}: the flag is refused first`);
+  }
+});
+
 test('images, rmi, rm and prune on an empty cache', () => {
   const images = undocker(['images'], { env });
   assert.equal(images.status, 0, images.stderr);
