@@ -49,6 +49,7 @@ export function registerRootfs(program: Command, signal: AbortSignal): void {
     .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)')
     .option('--ignore-errors', 'turn what the filesystem refuses (devices, ownership, xattrs as non-root) into warnings')
     .option('--force', 'replace a non-empty output directory')
+    .option('-q, --quiet', 'no progress display')
     .action(async (input: string, rest: string[], options: RootfsOptions) => {
       const { selector, target } = parseRootfsArguments(rest, options.directory);
       if (target.kind === 'stdout' && process.stdout.isTTY) {

@@ -139,6 +139,7 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .addOption(new Option('--rm', 'discard the container\'s changes when it exits (the default)').conflicts('keep'))
     .option('--keep', 'keep the container\'s changes under --name for the next run of that name')
     .option('--stop-timeout <seconds>', 'seconds between the stop signal and a kill', wholeSeconds, 10)
+    .option('-q, --quiet', 'no progress display while the image is flattened into the cache')
     .action(async (imageText: string, command: string[], options: RunOptions) => {
       let status: number;
       try {
