@@ -17,8 +17,9 @@ const LOCKED = 'locked\n';
 /** lockBlob waits until this process holds the lock on `path`. */
 export function lockBlob(path: string, signal?: AbortSignal): Promise<BlobLock> {
   return new Promise((resolve, reject) => {
-    // `cat` holds the lock until its stdin closes: when released, or when this process dies.
-    const child = spawn('flock', ['--exclusive', path, 'sh', '-c', `printf '${LOCKED.trim()}\\n'; exec cat`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // flock becomes `cat` (--no-fork), which holds the lock until its stdin closes: when
+    // released, or when this process dies.
+    const child = spawn('flock', ['--exclusive', '--no-fork', path, 'sh', '-c', `printf '${LOCKED.trim()}\\n'; exec cat`], { stdio: ['pipe', 'pipe', 'pipe'] });
     let said = '';
     let stderr = '';
     const exited = new Promise<void>((done) => child.once('close', () => done()));

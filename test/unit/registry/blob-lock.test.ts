@@ -16,10 +16,14 @@ test('regression: the blob lock is held by one process at a time, and a killed h
   await first.release();
   await (await second).release();
   // A holder killed with SIGKILL: the kernel drops its lock; nothing stale is left to remove.
-  const holder = spawn('flock', ['--exclusive', path, 'sleep', '30']);
+  // The holder is the locking process itself (--no-fork), which would hold it for ten minutes.
+  const holder = spawn('flock', ['--exclusive', '--no-fork', path, 'sleep', '600']);
   await new Promise((resolve) => setTimeout(resolve, 200));
+  const waiting = lockBlob(path);
+  const tooLate = new Promise<'still held'>((resolve) => setTimeout(() => resolve('still held'), 300).unref());
+  assert.equal(await Promise.race([waiting.then(() => 'taken'), tooLate]), 'still held', 'the live holder keeps it');
   holder.kill('SIGKILL');
-  const after = await lockBlob(path);
+  const after = await waiting;
   await after.release();
 });
 
