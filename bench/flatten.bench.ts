@@ -43,18 +43,36 @@ async function writeLayer(path: string, files: BenchFile[]): Promise<void> {
   const out = createWriteStream(path, { highWaterMark: 4 * MiB });
   const block = Buffer.alloc(4 * MiB);
   for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((i * 2654435761) >>> 0, i);
-  const write = async (data: Buffer): Promise<void> => { if (!out.write(data)) await once(out, 'drain'); };
+  const write = async (data: Buffer): Promise<void> => {
+    if (!out.write(data)) await once(out, 'drain');
+  };
   const dirs = new Set<string>();
   for (const file of files) {
     const parts = file.path.split('/');
     for (let i = 1; i < parts.length; i++) {
       const dir = parts.slice(0, i).join('/');
-      if (!dirs.has(dir)) { dirs.add(dir); await write(encodeEntry(newEntry({ path: `${dir}/`, type: 'directory', mtime: 1_700_000_000 }))); }
+      if (!dirs.has(dir)) {
+        dirs.add(dir);
+        await write(encodeEntry(newEntry({ path: `${dir}/`, type: 'directory', mtime: 1_700_000_000 })));
+      }
     }
     const size = file.content?.length ?? file.size;
-    await write(encodeEntry(newEntry({ path: file.path, type: file.type ?? 'file', size, mtime: 1_700_000_000, mode: file.mode ?? 0o644, ...(file.linkname ? { linkname: file.linkname } : {}) })));
+    await write(
+      encodeEntry(
+        newEntry({
+          path: file.path,
+          type: file.type ?? 'file',
+          size,
+          mtime: 1_700_000_000,
+          mode: file.mode ?? 0o644,
+          ...(file.linkname ? { linkname: file.linkname } : {}),
+        }),
+      ),
+    );
     if (file.content !== undefined) await write(file.content);
-    else for (let left = size; left > 0; left -= block.length) await write(left >= block.length ? block : block.subarray(0, left));
+    else
+      for (let left = size; left > 0; left -= block.length)
+        await write(left >= block.length ? block : block.subarray(0, left));
     await write(dataPadding(size));
   }
   await write(END_OF_ARCHIVE);
@@ -63,15 +81,27 @@ async function writeLayer(path: string, files: BenchFile[]): Promise<void> {
 }
 
 /** smallFiles lists `count` files spread over 200 folders. */
-export function smallFiles(prefix: string, count: number, size: (i: number) => number): Array<{ path: string; size: number }> {
+export function smallFiles(
+  prefix: string,
+  count: number,
+  size: (i: number) => number,
+): Array<{ path: string; size: number }> {
   return Array.from({ length: count }, (_, i) => ({ path: `${prefix}/d${i % 200}/f${i}`, size: size(i) }));
 }
 
-/** gibLayers are ~1 GiB in 4 layers: a distro-like base, an update that overwrites and deletes, app files, big assets. */
+/**
+ * gibLayers are ~1 GiB in 4 layers: a distro-like base, an update that overwrites and deletes, app files, big assets.
+ */
 export function gibLayers(): BenchFile[][] {
-  const base = smallFiles('usr/lib', 30_000, (i) => 1024 + (i * 7919) % 16_384); // ~260 MB
-  const update = [...smallFiles('usr/lib', 5_000, (i) => 2048 + (i * 104_729) % 8192), ...Array.from({ length: 500 }, (_, i) => ({ path: `usr/lib/d${i % 200}/.wh.f${10_000 + i}`, size: 0 }))];
-  const app = [...smallFiles('opt/app', 8_000, (i) => 4096 + (i * 31) % 32_768), { path: 'opt/app/bundle.bin', size: 200 * MiB }];
+  const base = smallFiles('usr/lib', 30_000, (i) => 1024 + ((i * 7919) % 16_384)); // ~260 MB
+  const update = [
+    ...smallFiles('usr/lib', 5_000, (i) => 2048 + ((i * 104_729) % 8192)),
+    ...Array.from({ length: 500 }, (_, i) => ({ path: `usr/lib/d${i % 200}/.wh.f${10_000 + i}`, size: 0 })),
+  ];
+  const app = [
+    ...smallFiles('opt/app', 8_000, (i) => 4096 + ((i * 31) % 32_768)),
+    { path: 'opt/app/bundle.bin', size: 200 * MiB },
+  ];
   const assets = Array.from({ length: 6 }, (_, i) => ({ path: `srv/assets/blob${i}.bin`, size: 64 * MiB }));
   return [base, update, app, assets];
 }
@@ -94,8 +124,20 @@ export async function makeImage(dir: string, name: string, layers: BenchFile[][]
     paths.push(gzip ? `${path}.gz` : path);
   }
   const archive = join(dir, `${name}.tar`);
-  const known = gzip ? { diffIds, config: { os: 'linux', architecture: 'amd64', config: {}, rootfs: { type: 'layers' as const, diff_ids: diffIds } } } : { config: { os: 'linux', architecture: 'amd64', config: {} } };
-  await writeFileAtomically(archive, (stream) => writeDockerArchive(stream, { repoTags: [`${name}:latest`], layerPaths: paths, ...known }).then(() => undefined));
+  const known = gzip
+    ? {
+        diffIds,
+        config: {
+          os: 'linux',
+          architecture: 'amd64',
+          config: {},
+          rootfs: { type: 'layers' as const, diff_ids: diffIds },
+        },
+      }
+    : { config: { os: 'linux', architecture: 'amd64', config: {} } };
+  await writeFileAtomically(archive, (stream) =>
+    writeDockerArchive(stream, { repoTags: [`${name}:latest`], layerPaths: paths, ...known }).then(() => undefined),
+  );
   for (const path of paths) rmSync(path);
   return archive;
 }
@@ -111,10 +153,12 @@ export async function run(command: string, args: string[], stdout: 'ignore' | st
     try {
       const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       if (match) peakKb = Math.max(peakKb, Number(match[1]));
-    } catch { /* exited */ }
+    } catch {
+      /* exited */
+    }
   };
   const timer = setInterval(sample, 10);
-  const [code] = await once(child, 'exit') as [number];
+  const [code] = (await once(child, 'exit')) as [number];
   clearInterval(timer);
   if (output !== 'ignore') output.close();
   if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${code}`);
@@ -153,7 +197,11 @@ async function main(): Promise<void> {
     process.stderr.write('making a ~1 GiB image of 4 layers...\n');
     const image = await makeImage(dir, 'bench', [base, update, app, assets]);
     const flatTar = join(dir, 'flat.tar');
-    const toNull = await best(3, () => run(UNDOCKER, ['rootfs', image, '-']), () => undefined);
+    const toNull = await best(
+      3,
+      () => run(UNDOCKER, ['rootfs', image, '-']),
+      () => undefined,
+    );
     await run(UNDOCKER, ['rootfs', image, flatTar]);
     const flatBytes = Number(execFileSync('stat', ['-c', '%s', flatTar], { encoding: 'utf8' }));
     // The 2 GiB just written would otherwise be flushed to disk during the timed runs, by kernel
@@ -179,7 +227,10 @@ async function main(): Promise<void> {
     rmSync(image);
 
     process.stderr.write('making a ~9 GiB image (one 9 GiB file)...\n');
-    const huge = await makeImage(dir, 'huge', [[{ path: 'data/huge.bin', size: 9 * GiB }], smallFiles('etc', 100, () => 100)]);
+    const huge = await makeImage(dir, 'huge', [
+      [{ path: 'data/huge.bin', size: 9 * GiB }],
+      smallFiles('etc', 100, () => 100),
+    ]);
     const hugeRun = await run(UNDOCKER, ['rootfs', huge, '-']);
     rmSync(huge);
 
@@ -188,20 +239,36 @@ async function main(): Promise<void> {
     const gzipToNull = await run(UNDOCKER, ['rootfs', gzipped, '-']);
     const gzipToDir = await onScratch(UNDOCKER, (into) => ['rootfs', gzipped, '-C', join(into, 'rootfs')]);
     rmSync(gzipped);
-    const peak = Math.max(hugeRun.peakRssMb, toNull.peakRssMb, toDir.peakRssMb, gzipToNull.peakRssMb, gzipToDir.peakRssMb);
+    const peak = Math.max(
+      hugeRun.peakRssMb,
+      toNull.peakRssMb,
+      toDir.peakRssMb,
+      gzipToNull.peakRssMb,
+      gzipToDir.peakRssMb,
+    );
 
     const ratio = toDir.seconds / floor.seconds;
     const lines = [
-      `image: ${(imageBytes / GiB).toFixed(2)} GiB archive, 4 layers, ${base.length + update.length + app.length + assets.length} entries; flattened tar ${(flatBytes / GiB).toFixed(2)} GiB`,
-      `undocker rootfs IMAGE - > /dev/null   ${toNull.seconds.toFixed(2)} s   ${(flatBytes / MiB / toNull.seconds).toFixed(0)} MiB/s   peak RSS ${toNull.peakRssMb.toFixed(0)} MB`,
-      `undocker rootfs IMAGE -C DIR          ${toDir.seconds.toFixed(2)} s   peak RSS ${toDir.peakRssMb.toFixed(0)} MB   (DIR on a ${SCRATCH_KIND} per run, as the floor's)`,
+      `image: ${(imageBytes / GiB).toFixed(2)} GiB archive, 4 layers, ` +
+        `${base.length + update.length + app.length + assets.length} entries; flattened tar ` +
+        `${(flatBytes / GiB).toFixed(2)} GiB`,
+      `undocker rootfs IMAGE - > /dev/null   ${toNull.seconds.toFixed(2)} s   ` +
+        `${(flatBytes / MiB / toNull.seconds).toFixed(0)} MiB/s   peak RSS ${toNull.peakRssMb.toFixed(0)} MB`,
+      `undocker rootfs IMAGE -C DIR          ${toDir.seconds.toFixed(2)} s   peak RSS ` +
+        `${toDir.peakRssMb.toFixed(0)} MB   (DIR on a ${SCRATCH_KIND} per run, as the floor's)`,
       `GNU tar -xf FLAT.tar -C DIR (floor)   ${floor.seconds.toFixed(2)} s`,
-      `directory / floor                     ${ratio.toFixed(2)}x   (target <= 1.5x: ${ratio <= 1.5 ? 'met' : 'NOT met'})`,
-      `9 GiB image: rootfs - > /dev/null     ${hugeRun.seconds.toFixed(2)} s   peak RSS ${hugeRun.peakRssMb.toFixed(0)} MB`,
-      `gzip layers: rootfs - > /dev/null     ${gzipToNull.seconds.toFixed(2)} s   peak RSS ${gzipToNull.peakRssMb.toFixed(0)} MB`,
-      `gzip layers: rootfs -C DIR            ${gzipToDir.seconds.toFixed(2)} s   peak RSS ${gzipToDir.peakRssMb.toFixed(0)} MB`,
-      `peak RSS of all runs                  ${peak.toFixed(0)} MB   (target < 150 MB: ${peak < 150 ? 'met' : 'NOT met'})`,
-      `(best of 3 runs each, the gzip ones once; page cache warm; ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores)`,
+      `directory / floor                     ${ratio.toFixed(2)}x   (target <= 1.5x: ` +
+        `${ratio <= 1.5 ? 'met' : 'NOT met'})`,
+      `9 GiB image: rootfs - > /dev/null     ${hugeRun.seconds.toFixed(2)} s   peak RSS ` +
+        `${hugeRun.peakRssMb.toFixed(0)} MB`,
+      `gzip layers: rootfs - > /dev/null     ${gzipToNull.seconds.toFixed(2)} s   peak RSS ` +
+        `${gzipToNull.peakRssMb.toFixed(0)} MB`,
+      `gzip layers: rootfs -C DIR            ${gzipToDir.seconds.toFixed(2)} s   peak RSS ` +
+        `${gzipToDir.peakRssMb.toFixed(0)} MB`,
+      `peak RSS of all runs                  ${peak.toFixed(0)} MB   (target < 150 MB: ` +
+        `${peak < 150 ? 'met' : 'NOT met'})`,
+      `(best of 3 runs each, the gzip ones once; page cache warm; ` +
+        `${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

@@ -34,7 +34,8 @@ async function times(count: number, command: string, args: string[], env: NodeJS
   for (let i = 0; i < count; i++) {
     const started = process.hrtime.bigint();
     const result = spawnSync(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.toString()}`);
+    if (result.status !== 0)
+      throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.toString()}`);
     seconds.push(Number(process.hrtime.bigint() - started) / 1e9);
   }
   return seconds;
@@ -52,7 +53,12 @@ async function main(): Promise<void> {
     await times(1, UNDOCKER, ['run', small, 'true'], env);
     const [hex] = readdirSync(join(dir, 'cache', 'images'));
     const rootfs = join(dir, 'cache', 'images', hex as string, 'rootfs');
-    const nspawn = await times(15, 'systemd-nspawn', ['--quiet', '--register=no', '--keep-unit', `--directory=${rootfs}`, 'true'], {});
+    const nspawn = await times(
+      15,
+      'systemd-nspawn',
+      ['--quiet', '--register=no', '--keep-unit', `--directory=${rootfs}`, 'true'],
+      {},
+    );
     const warm = await times(15, UNDOCKER, ['run', small, 'true'], env);
     const node = await times(15, process.execPath, ['-e', '0'], {});
 
@@ -64,7 +70,11 @@ async function main(): Promise<void> {
       spawnSync(UNDOCKER, ['prune'], { env: { ...process.env, ...env } });
       execFileSync('sync');
     };
-    const cold = await best(2, () => run('env', [`UNDOCKER_CACHE=${env.UNDOCKER_CACHE}`, UNDOCKER, 'run', big, 'true']), clean);
+    const cold = await best(
+      2,
+      () => run('env', [`UNDOCKER_CACHE=${env.UNDOCKER_CACHE}`, UNDOCKER, 'run', big, 'true']),
+      clean,
+    );
     const rootfsDir = await best(2, () => run(UNDOCKER, ['rootfs', big, '-C', target]), clean);
 
     const overhead = median(warm) - median(nspawn);
@@ -72,9 +82,12 @@ async function main(): Promise<void> {
     const lines = [
       `undocker run IMAGE true (warm cache)           median ${ms(median(warm))}   best ${ms(Math.min(...warm))}`,
       `systemd-nspawn -D ROOTFS true (same rootfs)    median ${ms(median(nspawn))}   best ${ms(Math.min(...nspawn))}`,
-      `overhead                                       ${ms(overhead)}   (target < 150 ms: ${overhead < 0.15 ? 'met' : 'NOT met'}; node -e 0 alone: median ${ms(median(node))})`,
-      `undocker run BIG true (cold, ~1 GiB)           ${cold.seconds.toFixed(2)} s   peak RSS ${cold.peakRssMb.toFixed(0)} MB`,
-      `undocker rootfs BIG -C DIR                     ${rootfsDir.seconds.toFixed(2)} s   peak RSS ${rootfsDir.peakRssMb.toFixed(0)} MB`,
+      `overhead                                       ${ms(overhead)}   (target < 150 ms: ` +
+        `${overhead < 0.15 ? 'met' : 'NOT met'}; node -e 0 alone: median ${ms(median(node))})`,
+      `undocker run BIG true (cold, ~1 GiB)           ${cold.seconds.toFixed(2)} s   peak RSS ` +
+        `${cold.peakRssMb.toFixed(0)} MB`,
+      `undocker rootfs BIG -C DIR                     ${rootfsDir.seconds.toFixed(2)} s   peak RSS ` +
+        `${rootfsDir.peakRssMb.toFixed(0)} MB`,
       `(warm: median of 15 runs; cold: best of 2; ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

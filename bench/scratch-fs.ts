@@ -31,7 +31,13 @@ export function scratchFs(dir: string, name: string, gib = 6): Scratch {
   const mount = join(dir, `${name}.mnt`);
   mkdirSync(mount);
   if (SCRATCH_KIND === 'folder') {
-    return { path: mount, dispose: () => { rmSync(mount, { recursive: true, force: true }); execFileSync('sync'); } };
+    return {
+      path: mount,
+      dispose: () => {
+        rmSync(mount, { recursive: true, force: true });
+        execFileSync('sync');
+      },
+    };
   }
   const image = join(dir, `${name}.ext4`);
   execFileSync('truncate', ['-s', `${gib}G`, image]);

@@ -19,8 +19,10 @@ const BUSYBOX = '/bin/busybox';
 
 async function* layerChunks(): AsyncGenerator<Buffer> {
   const mtime = Math.floor(statSync(BUSYBOX).mtimeMs / 1000);
-  const entry = (fields: Partial<TarEntry> & Pick<TarEntry, 'path' | 'type'>): Buffer => encodeEntry(newEntry({ mtime, ...fields }));
-  for (const dir of ['bin', 'etc', 'root', 'usr', 'usr/bin', 'usr/sbin', 'sbin', 'var', 'home']) yield entry({ path: `${dir}/`, type: 'directory' });
+  const entry = (fields: Partial<TarEntry> & Pick<TarEntry, 'path' | 'type'>): Buffer =>
+    encodeEntry(newEntry({ mtime, ...fields }));
+  for (const dir of ['bin', 'etc', 'root', 'usr', 'usr/bin', 'usr/sbin', 'sbin', 'var', 'home'])
+    yield entry({ path: `${dir}/`, type: 'directory' });
   yield entry({ path: 'tmp/', type: 'directory', mode: 0o1777 });
   const { size } = statSync(BUSYBOX);
   yield entry({ path: 'bin/busybox', type: 'file', mode: 0o755, size });
@@ -55,14 +57,23 @@ async function main(output: string | undefined): Promise<void> {
   try {
     const layer = join(work, 'layer.tar');
     await pipeline(Readable.from(layerChunks()), createWriteStream(layer));
-    await writeFileAtomically(output, (stream) => writeDockerArchive(stream, {
-      repoTags: ['busybox:latest'], layerPaths: [layer],
-      config: {
-        architecture: process.arch === 'x64' ? 'amd64' : process.arch, os: 'linux', created: '1970-01-01T00:00:00Z',
-        config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['sh'], WorkingDir: '/' },
-        history: [{ created: '1970-01-01T00:00:00Z', created_by: 'undocker sample: busybox-static' }],
-      },
-    }).then(() => undefined));
+    await writeFileAtomically(output, (stream) =>
+      writeDockerArchive(stream, {
+        repoTags: ['busybox:latest'],
+        layerPaths: [layer],
+        config: {
+          architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+          os: 'linux',
+          created: '1970-01-01T00:00:00Z',
+          config: {
+            Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+            Cmd: ['sh'],
+            WorkingDir: '/',
+          },
+          history: [{ created: '1970-01-01T00:00:00Z', created_by: 'undocker sample: busybox-static' }],
+        },
+      }).then(() => undefined),
+    );
     process.stdout.write(`wrote ${output}\n`);
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -67,8 +67,11 @@ export class UnsafePathError extends UndockerError {
 
 /** isErrno tells whether an unknown error is a Node system error with the given errno code. */
 export function isErrno(error: unknown, ...codes: string[]): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' &&
-    codes.includes((error as NodeJS.ErrnoException).code as string);
+  return (
+    error instanceof Error &&
+    typeof (error as NodeJS.ErrnoException).code === 'string' &&
+    codes.includes((error as NodeJS.ErrnoException).code as string)
+  );
 }
 
 /**
@@ -84,6 +87,13 @@ export function describeSystemError(error: unknown): string {
 export function outputError(what: string, error: unknown): unknown {
   const code = (error as { code?: unknown } | undefined)?.code;
   // EPIPE is a reader that stopped early (`| head`): the CLI ends quietly on it.
-  if (error instanceof UndockerError || !(error instanceof Error) || typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code) || code === 'EPIPE') return error;
+  if (
+    error instanceof UndockerError ||
+    !(error instanceof Error) ||
+    typeof code !== 'string' ||
+    !/^E[A-Z0-9]+$/.test(code) ||
+    code === 'EPIPE'
+  )
+    return error;
   return new UndockerError('UNDOCKER_IO', `writing ${what}: ${describeSystemError(error)}`, { cause: error });
 }

@@ -15,19 +15,48 @@ export { rootfsTarChunks, type FlattenOptions } from './flatten/rootfs-tar.js';
 export { readTar, type TarItem } from './tar/reader.js';
 export { encodeEntry, END_OF_ARCHIVE, dataPadding } from './tar/writer.js';
 export { newEntry, type TarEntry, type EntryType } from './tar/entry.js';
-export { toRunSpec, DEFAULT_PATH, type RunSpec, type RunOverrides, type RunSpecInput, type Port } from './config/run-spec.js';
-export { loadRunSpec, type ImageRunSpec, type LoadOptions } from './config/load-run-spec.js';
+export {
+  toRunSpec,
+  DEFAULT_PATH,
+  type RunSpec,
+  type RunOverrides,
+  type RunSpecInput,
+  type Port,
+} from './config/run-spec.js';
+export {
+  GETENT_PATHS,
+  loadRunSpec,
+  USER_DB_FILES,
+  type ImageRunSpec,
+  type LoadOptions,
+} from './config/load-run-spec.js';
 export { resolveUser, type ResolvedUser } from './config/resolve-user.js';
 export { probeRootfs } from './flatten/rootfs-probe.js';
+export { probeDirectory } from './flatten/directory-probe.js';
 export { renderNspawnUnit, type NspawnOptions, type NspawnNetwork } from './generate/nspawn-unit.js';
 export { renderLxcConfig, type LxcOptions } from './generate/lxc-config.js';
 export { writeLxcTemplate, lxcCreateArgs } from './install/lxc-template.js';
 export { runImage, type RunImageOptions } from './launch/run-image.js';
 export { toNspawnArgv } from './launch/nspawn-argv.js';
 export { toLxcRunConfig, toLxcExecuteArgv } from './launch/lxc-run-config.js';
-export { parseBindMount, parsePublish, type RunRequest, type Runtime, type Network, type BindMount, type Publish } from './launch/run-request.js';
+export {
+  parseBindMount,
+  parsePublish,
+  type RunRequest,
+  type Runtime,
+  type Network,
+  type BindMount,
+  type Publish,
+} from './launch/run-request.js';
 export { cacheRoot } from './cache/cache-root.js';
-export { cachedRootfs, listCachedImages, findCachedImage, removeCachedImage, pruneCache, type CachedImage } from './cache/image-cache.js';
+export {
+  cachedRootfs,
+  listCachedImages,
+  findCachedImage,
+  removeCachedImage,
+  pruneCache,
+  type CachedImage,
+} from './cache/image-cache.js';
 export { installNspawnMachine, uninstallNspawnMachine, MACHINES_DIR, NSPAWN_DIR } from './install/nspawn-machine.js';
 export { installLxcContainer, uninstallLxcContainer } from './install/lxc-container.js';
 export { importRootfs, type ImportOptions, type ImportFormat } from './import/import-rootfs.js';

@@ -59,7 +59,9 @@ function readRuns(root: string): Array<{ name: string; run: RunRecord }> {
 
 /** liveUsers names the containers that need image `id`: running ones and kept ones. */
 export function liveUsers(root: string, id: string): string[] {
-  return readRuns(root).filter(({ run }) => run.image === id && (run.keep || isRunning(run))).map(({ name }) => name);
+  return readRuns(root)
+    .filter(({ run }) => run.image === id && (run.keep || isRunning(run)))
+    .map(({ name }) => name);
 }
 
 /**
@@ -68,16 +70,32 @@ export function liveUsers(root: string, id: string): string[] {
  */
 export function openContainer(root: string, name: string, id: string, keep: boolean): ContainerDirs {
   const dir = join(root, 'containers', name);
-  const dirs: ContainerDirs = { name, dir, upper: join(dir, 'upper'), work: join(dir, 'work'), merged: join(dir, 'merged') };
+  const dirs: ContainerDirs = {
+    name,
+    dir,
+    upper: join(dir, 'upper'),
+    work: join(dir, 'work'),
+    merged: join(dir, 'merged'),
+  };
   const old = readRun(dir);
   if (old !== undefined && isRunning(old)) {
-    throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `a container named ${name} is running (pid ${old.runtimePid ?? old.pid}): choose another --name`);
+    throw new UndockerError(
+      'UNDOCKER_OUTPUT_EXISTS',
+      `a container named ${name} is running (pid ${old.runtimePid ?? old.pid}): choose another --name`,
+    );
   }
   if (old?.keep && old.image !== id) {
-    throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `container ${name} is kept from another image (${old.image.slice(0, 19)}): choose another --name`);
+    throw new UndockerError(
+      'UNDOCKER_OUTPUT_EXISTS',
+      `container ${name} is kept from another image (${old.image.slice(0, 19)}): choose another --name`,
+    );
   }
   if (old?.keep && !keep) {
-    throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `container ${name} holds changes kept with --keep: add --keep to run it again, or remove it with undocker rm ${name}`);
+    throw new UndockerError(
+      'UNDOCKER_OUTPUT_EXISTS',
+      `container ${name} holds changes kept with --keep: add --keep to run it again, or remove it with undocker rm ` +
+        `${name}`,
+    );
   }
   if (!(keep && old?.keep)) rmSync(dir, { recursive: true, force: true });
   for (const path of [dirs.upper, dirs.work, dirs.merged]) mkdirSync(path, { recursive: true, mode: 0o700 });
@@ -108,19 +126,30 @@ export function removeContainer(root: string, name: string): boolean {
   const dir = join(root, 'containers', name);
   const old = readRun(dir);
   if (old === undefined) return false;
-  if (isRunning(old)) throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `container ${name} is running (pid ${old.runtimePid ?? old.pid}): stop it first`);
+  if (isRunning(old))
+    throw new UndockerError(
+      'UNDOCKER_OUTPUT_EXISTS',
+      `container ${name} is running (pid ${old.runtimePid ?? old.pid}): stop it first`,
+    );
   rmSync(dir, { recursive: true, force: true });
   return true;
 }
 
 /** keptContainers lists the containers kept with --keep, with their images. */
 export function keptContainers(root: string): Array<{ name: string; image: string }> {
-  return readRuns(root).filter(({ run }) => run.keep).map(({ name, run }) => ({ name, image: run.image }));
+  return readRuns(root)
+    .filter(({ run }) => run.keep)
+    .map(({ name, run }) => ({ name, image: run.image }));
 }
 
-/** removeDeadContainers deletes what runs whose undocker was killed left behind, kept containers aside; it returns their names. */
+/**
+ * removeDeadContainers deletes what runs whose undocker was killed left behind, kept containers aside; it returns their
+ * names.
+ */
 export function removeDeadContainers(root: string): string[] {
-  const dead = readRuns(root).filter(({ run }) => !run.keep && !isRunning(run)).map(({ name }) => name);
+  const dead = readRuns(root)
+    .filter(({ run }) => !run.keep && !isRunning(run))
+    .map(({ name }) => name);
   for (const name of dead) rmSync(join(root, 'containers', name), { recursive: true, force: true });
   return dead;
 }

@@ -17,7 +17,10 @@ export function directoryBytes(root: string): number {
       if (entry.isDirectory()) stack.push(path);
       else if (entry.isFile()) {
         const info = lstatSync(path);
-        if (!seen.has(info.ino)) { seen.add(info.ino); total += info.size; }
+        if (!seen.has(info.ino)) {
+          seen.add(info.ino);
+          total += info.size;
+        }
       }
     }
   }

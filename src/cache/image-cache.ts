@@ -45,7 +45,9 @@ function writeRecord(dir: string, record: CachedImage): void {
 
 /** cachedRootfs returns the image's flattened rootfs, flattening it first if the cache lacks it. */
 export async function cachedRootfs(
-  root: string, image: Image, options: { signal?: AbortSignal; warn?: (message: string) => void; progress?: FlattenProgress } = {},
+  root: string,
+  image: Image,
+  options: { signal?: AbortSignal; warn?: (message: string) => void; progress?: FlattenProgress } = {},
 ): Promise<{ rootfs: string; fresh: boolean }> {
   const dir = imageDir(root, image.id);
   const rootfs = join(dir, 'rootfs');
@@ -55,19 +57,34 @@ export async function cachedRootfs(
     try {
       // Loaded only here: a warm run never needs the flattening engine.
       const { unpackRootfs } = await import('../flatten/rootfs.js');
-      await unpackRootfs(image, rootfs, { signal: options.signal, warn: options.warn ?? (() => undefined), ...(options.progress ? { progress: options.progress } : {}) });
+      await unpackRootfs(image, rootfs, {
+        signal: options.signal,
+        warn: options.warn ?? (() => undefined),
+        ...(options.progress ? { progress: options.progress } : {}),
+      });
       fresh = true;
     } catch (error) {
       // Another run finished the same image first: use its tree.
       // The rename into place fails with ENOTEMPTY or EEXIST, which the output layer wraps with the target's name.
-      const raced = isErrno(error, 'ENOTEMPTY', 'EEXIST') || isErrno((error as { cause?: unknown }).cause, 'ENOTEMPTY', 'EEXIST');
-      if (!(raced || (error instanceof UndockerError && error.code === 'UNDOCKER_OUTPUT_EXISTS')) || !existsSync(rootfs)) throw error;
+      const raced =
+        isErrno(error, 'ENOTEMPTY', 'EEXIST') || isErrno((error as { cause?: unknown }).cause, 'ENOTEMPTY', 'EEXIST');
+      if (
+        !(raced || (error instanceof UndockerError && error.code === 'UNDOCKER_OUTPUT_EXISTS')) ||
+        !existsSync(rootfs)
+      )
+        throw error;
     }
   }
   const now = new Date().toISOString();
   const old = readRecord(dir);
   const names = [...new Set([...(old?.names ?? []), describeImage(image)])];
-  writeRecord(dir, { id: image.id, names, bytes: old?.bytes ?? directoryBytes(rootfs), created: old?.created ?? now, lastUsed: now });
+  writeRecord(dir, {
+    id: image.id,
+    names,
+    bytes: old?.bytes ?? directoryBytes(rootfs),
+    created: old?.created ?? now,
+    lastUsed: now,
+  });
   return { rootfs, fresh };
 }
 
@@ -80,8 +97,11 @@ export function listCachedImages(root: string): CachedImage[] {
     if (isErrno(error, 'ENOENT')) return [];
     throw error;
   }
-  return hexes.map((hex) => readRecord(join(root, 'images', hex)))
-    .filter((record): record is CachedImage => record !== undefined && existsSync(join(imageDir(root, record.id), 'rootfs')))
+  return hexes
+    .map((hex) => readRecord(join(root, 'images', hex)))
+    .filter(
+      (record): record is CachedImage => record !== undefined && existsSync(join(imageDir(root, record.id), 'rootfs')),
+    )
     .sort((a, b) => b.lastUsed.localeCompare(a.lastUsed));
 }
 
@@ -90,22 +110,38 @@ export function findCachedImage(root: string, selector: string): CachedImage {
   const all = listCachedImages(root);
   const hex = selector.replace(/^sha256:/, '');
   const withTag = selector.includes(':') && !selector.startsWith('sha256:') ? selector : `${selector}:latest`;
-  const matches = all.filter((r) => r.names.includes(selector) || r.names.includes(withTag) || (/^[0-9a-f]{4,}$/.test(hex) && hexOf(r.id).startsWith(hex)));
+  const matches = all.filter(
+    (r) =>
+      r.names.includes(selector) ||
+      r.names.includes(withTag) ||
+      (/^[0-9a-f]{4,}$/.test(hex) && hexOf(r.id).startsWith(hex)),
+  );
   if (matches.length === 1) return matches[0] as CachedImage;
-  if (matches.length === 0) throw new UndockerError('UNDOCKER_NOT_FOUND', `no cached image ${selector}: undocker images lists them`);
-  throw new UndockerError('UNDOCKER_AMBIGUOUS', `${selector} names ${matches.length} cached images: give more of the digest`);
+  if (matches.length === 0)
+    throw new UndockerError('UNDOCKER_NOT_FOUND', `no cached image ${selector}: undocker images lists them`);
+  throw new UndockerError(
+    'UNDOCKER_AMBIGUOUS',
+    `${selector} names ${matches.length} cached images: give more of the digest`,
+  );
 }
 
 /** removeCachedImage deletes one image's rootfs, unless a container still uses it. */
 export function removeCachedImage(root: string, record: CachedImage): void {
   const users = liveUsers(root, record.id);
   if (users.length > 0) {
-    throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `${record.names[0] ?? record.id} is in use by container ${users.join(', ')}: stop ${users.length > 1 ? 'them' : 'it'} first`);
+    throw new UndockerError(
+      'UNDOCKER_OUTPUT_EXISTS',
+      `${record.names[0] ?? record.id} is in use by container ${users.join(', ')}: stop ` +
+        `${users.length > 1 ? 'them' : 'it'} first`,
+    );
   }
   rmSync(imageDir(root, record.id), { recursive: true, force: true });
 }
 
-/** pruneCache removes every image no container uses and every leftover of an interrupted or killed run; it returns what went. */
+/**
+ * pruneCache removes every image no container uses and every leftover of an interrupted or killed run; it returns what
+ * went.
+ */
 export function pruneCache(root: string): string[] {
   const removed = removeDeadContainers(root).map((name) => `container ${name}`);
   for (const record of listCachedImages(root)) {
@@ -115,7 +151,11 @@ export function pruneCache(root: string): string[] {
   }
   // Folders without a complete rootfs are what an interrupted first run left.
   let hexes: string[] = [];
-  try { hexes = readdirSync(join(root, 'images')); } catch { /* no cache yet */ }
+  try {
+    hexes = readdirSync(join(root, 'images'));
+  } catch {
+    /* no cache yet */
+  }
   for (const hex of hexes) {
     const dir = join(root, 'images', hex);
     if (!existsSync(join(dir, 'rootfs')) && liveUsers(root, `sha256:${hex}`).length === 0) {

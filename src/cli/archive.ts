@@ -23,7 +23,10 @@ export interface ImageOptions {
 
 /** warnPlainHttp says so when plain HTTP is asked for a registry that is not this machine. */
 export function warnPlainHttp(registry: string): void {
-  if (!isLoopback(registry)) printWarning(`warning: ${registry}: speaking plain HTTP, as asked; credentials and images cross the network unencrypted`);
+  if (!isLoopback(registry))
+    printWarning(
+      `warning: ${registry}: speaking plain HTTP, as asked; credentials and images cross the network unencrypted`,
+    );
 }
 
 /** registryOptionsOf turns the registry flags into what a docker://REF source needs. */
@@ -48,8 +51,16 @@ export function registryFlags(command: Command): Command {
 }
 
 /** withArchive opens an archive for `fn` and closes it afterwards. */
-export async function withArchive<T>(input: string, signal: AbortSignal, fn: (archive: ImageArchive) => Promise<T>, options: ImageOptions = {}): Promise<T> {
-  const archive = await openImageArchive(input, { signal, ...(input.startsWith(REGISTRY_PREFIX) ? { registry: registryOptionsOf(options, input) } : {}) });
+export async function withArchive<T>(
+  input: string,
+  signal: AbortSignal,
+  fn: (archive: ImageArchive) => Promise<T>,
+  options: ImageOptions = {},
+): Promise<T> {
+  const archive = await openImageArchive(input, {
+    signal,
+    ...(input.startsWith(REGISTRY_PREFIX) ? { registry: registryOptionsOf(options, input) } : {}),
+  });
   try {
     return await fn(archive);
   } finally {
@@ -59,7 +70,10 @@ export async function withArchive<T>(input: string, signal: AbortSignal, fn: (ar
 
 /** withImage opens an archive, selects one image, and hands it to `fn`. */
 export async function withImage<T>(
-  input: string, selector: string | undefined, options: ImageOptions, signal: AbortSignal,
+  input: string,
+  selector: string | undefined,
+  options: ImageOptions,
+  signal: AbortSignal,
   fn: (image: Image, archive: ImageArchive) => Promise<T>,
 ): Promise<T> {
   const platform = options.platform !== undefined ? parsePlatform(options.platform) : undefined;
@@ -71,10 +85,13 @@ export const ARCHIVE_HELP = 'image archive, OCI layout directory, docker://REF, 
 
 /** imageCommand adds a subcommand that reads one image: ARCHIVE [IMAGE], --platform and --json. */
 export function imageCommand(program: Command, name: string, description: string): Command {
-  return registryFlags(program.command(name)
-    .description(description)
-    .argument('<archive>', ARCHIVE_HELP)
-    .argument('[image]', 'IMAGE[:TAG], or an image id or digest prefix')
-    .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)')
-    .option('--json', 'print JSON for scripts'));
+  return registryFlags(
+    program
+      .command(name)
+      .description(description)
+      .argument('<archive>', ARCHIVE_HELP)
+      .argument('[image]', 'IMAGE[:TAG], or an image id or digest prefix')
+      .option('--platform <os/arch[/variant]>', "which platform of a multi-platform image (default: this machine's)")
+      .option('--json', 'print JSON for scripts'),
+  );
 }

@@ -32,13 +32,19 @@ export function splitImageAndOutput(command: string, rest: string[]): { selector
 
 /** generatorCommand adds a subcommand with the generators' shared arguments and options. */
 export function generatorCommand(program: Command, name: string, description: string, outputHelp: string): Command {
-  return registryFlags(program.command(name)
-    .description(description)
-    .argument('<archive>', 'image archive, OCI layout directory, or - for standard input')
-    .argument('[image-and-output...]', `[IMAGE[:TAG]] [${outputHelp}]`)
-    .option('--name <name>', 'container and machine name (default: from the output file or the image name)')
-    .option('--volume-dir <dir>', 'bind each of the image\'s volumes from a folder under DIR instead of a temporary file system')
-    .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)'));
+  return registryFlags(
+    program
+      .command(name)
+      .description(description)
+      .argument('<archive>', 'image archive, OCI layout directory, or - for standard input')
+      .argument('[image-and-output...]', `[IMAGE[:TAG]] [${outputHelp}]`)
+      .option('--name <name>', 'container and machine name (default: from the output file or the image name)')
+      .option(
+        '--volume-dir <dir>',
+        "bind each of the image's volumes from a folder under DIR instead of a temporary file system",
+      )
+      .option('--platform <os/arch[/variant]>', "which platform of a multi-platform image (default: this machine's)"),
+  );
 }
 
 /** headerOf is the first comment line of a generated file. */
@@ -47,7 +53,11 @@ export function headerOf(image: Image): string {
 }
 
 /** containerName picks the name: --name, else the output file's (NAME.nspawn), else the image's. */
-export function containerName(options: GeneratorOptions, image: Image, output?: { path: string | undefined; suffix: RegExp }): string {
+export function containerName(
+  options: GeneratorOptions,
+  image: Image,
+  output?: { path: string | undefined; suffix: RegExp },
+): string {
   if (options.name !== undefined) return checkMachineName(options.name);
   if (output?.path !== undefined && output.path !== '-') {
     const { path, suffix } = output;
@@ -58,9 +68,20 @@ export function containerName(options: GeneratorOptions, image: Image, output?: 
 }
 
 /** runSpecOf loads the run spec of `image`. */
-export async function runSpecOf(image: Image, input: string, name: string, warn: (message: string) => void, signal: AbortSignal): Promise<ImageRunSpec> {
+export async function runSpecOf(
+  image: Image,
+  input: string,
+  name: string,
+  warn: (message: string) => void,
+  signal: AbortSignal,
+): Promise<ImageRunSpec> {
   const probe = await probeRootfs(image, USER_DB_FILES, { signal });
-  return loadRunSpec(image, { where: `image ${describeImage(image)} of ${input === '-' ? 'standard input' : input}`, name, warn, probe });
+  return loadRunSpec(image, {
+    where: `image ${describeImage(image)} of ${input === '-' ? 'standard input' : input}`,
+    name,
+    warn,
+    probe,
+  });
 }
 
 /**
@@ -69,7 +90,9 @@ export async function runSpecOf(image: Image, input: string, name: string, warn:
  */
 export class Warnings {
   private readonly messages: string[] = [];
-  readonly add = (message: string): void => { this.messages.push(message); };
+  readonly add = (message: string): void => {
+    this.messages.push(message);
+  };
 
   /** print writes each warning once. */
   print(): void {
@@ -85,6 +108,8 @@ export async function emit(text: string, output: string | undefined): Promise<vo
     return;
   }
   await writeFileAtomically(output, async (stream) => {
-    await new Promise<void>((resolve, reject) => stream.end(data, (error?: Error | null) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      stream.end(data, (error?: Error | null) => (error ? reject(error) : resolve())),
+    );
   });
 }

@@ -12,7 +12,8 @@ import { formatAge, formatBytes, formatTable, printJson, printLine } from './out
 
 /** registerImages adds the images, rmi and prune commands. */
 export function registerImages(program: Command): void {
-  program.command('images')
+  program
+    .command('images')
     .description('list the images undocker run has flattened into its cache')
     .option('--json', 'print JSON for scripts')
     .action((options: { json?: boolean }) => {
@@ -22,16 +23,26 @@ export function registerImages(program: Command): void {
         return;
       }
       const now = Date.now();
-      const rows = images.map((image) => [image.names.join(' ') || '<none>', shortId(image.id), formatBytes(image.bytes), formatAge(now - Date.parse(image.lastUsed))]);
+      const rows = images.map((image) => [
+        image.names.join(' ') || '<none>',
+        shortId(image.id),
+        formatBytes(image.bytes),
+        formatAge(now - Date.parse(image.lastUsed)),
+      ]);
       for (const line of formatTable([['IMAGE', 'DIGEST', 'SIZE', 'LAST USED'], ...rows])) printLine(line);
       const kept = keptContainers(cacheRoot());
-      if (kept.length > 0) printLine(`kept containers (undocker rm NAME removes one): ${kept.map((k) => `${k.name} (${shortId(k.image)})`).join(', ')}`);
+      if (kept.length > 0)
+        printLine(
+          `kept containers (undocker rm NAME removes one): ` +
+            `${kept.map((k) => `${k.name} (${shortId(k.image)})`).join(', ')}`,
+        );
     });
 }
 
 /** registerRmi adds the rmi command. */
 export function registerRmi(program: Command): void {
-  program.command('rmi')
+  program
+    .command('rmi')
     .description('remove images from the run cache, by name or digest prefix')
     .argument('<image...>', 'NAME[:TAG], or a digest prefix as undocker images shows it')
     .action((selectors: string[]) => {
@@ -47,7 +58,8 @@ export function registerRmi(program: Command): void {
 
 /** registerPrune adds the prune command. */
 export function registerPrune(program: Command): void {
-  program.command('prune')
+  program
+    .command('prune')
     .description('remove every cached image no container uses, and what interrupted runs left')
     .action(() => {
       for (const removed of pruneCache(cacheRoot())) printLine(`removed ${removed}`);
@@ -56,7 +68,8 @@ export function registerPrune(program: Command): void {
 
 /** registerRm adds the rm command. */
 export function registerRm(program: Command): void {
-  program.command('rm')
+  program
+    .command('rm')
     .description('remove containers kept with undocker run --keep, and their changes')
     .argument('<name...>', 'the --name they were run with')
     .action((names: string[]) => {

@@ -33,25 +33,53 @@ function placeOptions(command: Command): Command {
   return command
     .option('--machines-dir <dir>', 'where machine images go', MACHINES_DIR)
     .option('--nspawn-dir <dir>', 'where .nspawn settings files go', NSPAWN_DIR)
-    .option('--lxcpath <dir>', 'where LXC containers go (default: LXC\'s lxc.lxcpath)');
+    .option('--lxcpath <dir>', "where LXC containers go (default: LXC's lxc.lxcpath)");
 }
 
-async function installNspawn(image: Image, input: string, name: string, options: InstallOptions, signal: AbortSignal, warnings: Warnings): Promise<void> {
+async function installNspawn(
+  image: Image,
+  input: string,
+  name: string,
+  options: InstallOptions,
+  signal: AbortSignal,
+  warnings: Warnings,
+): Promise<void> {
   const { spec, hasGetent } = await runSpecOf(image, input, name, warnings.add, signal);
   const unit = renderNspawnUnit(spec, {
-    name, network: options.network as NspawnNetwork, hasGetent, header: headerOf(image), warn: warnings.add,
+    name,
+    network: options.network as NspawnNetwork,
+    hasGetent,
+    header: headerOf(image),
+    warn: warnings.add,
     ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
   });
-  const paths = await installNspawnMachine(image, name, unit, { ...options, force: options.force ?? false, signal, warn: printWarning });
+  const paths = await installNspawnMachine(image, name, unit, {
+    ...options,
+    force: options.force ?? false,
+    signal,
+    warn: printWarning,
+  });
   warnings.print();
   printLine(`installed machine ${name}: ${paths.rootfs} and ${paths.unit}`);
   printLine(`run it with: systemd-nspawn -M ${name}   (or machinectl start ${name}, where systemd runs machines)`);
 }
 
-async function installLxc(image: Image, input: string, name: string, options: InstallOptions, signal: AbortSignal, warnings: Warnings): Promise<void> {
+async function installLxc(
+  image: Image,
+  input: string,
+  name: string,
+  options: InstallOptions,
+  signal: AbortSignal,
+  warnings: Warnings,
+): Promise<void> {
   const files = await lxcTemplateFiles(image, input, name, options, signal, warnings);
-  const lxcPath = options.lxcpath ?? await defaultLxcPath();
-  const dir = await installLxcContainer(image, name, files, { lxcPath, network: options.network as NspawnNetwork, force: options.force ?? false, signal });
+  const lxcPath = options.lxcpath ?? (await defaultLxcPath());
+  const dir = await installLxcContainer(image, name, files, {
+    lxcPath,
+    network: options.network as NspawnNetwork,
+    force: options.force ?? false,
+    signal,
+  });
   warnings.print();
   printLine(`installed LXC container ${name}: ${dir}`);
   printLine(`run it with: lxc-${options.executeOnly ? 'execute' : 'start'} -P ${lxcPath} -n ${name}`);
@@ -59,39 +87,54 @@ async function installLxc(image: Image, input: string, name: string, options: In
 
 /** registerInstall adds the install command. */
 export function registerInstall(program: Command, signal: AbortSignal): void {
-  placeOptions(registryFlags(program.command('install'))
-    .description('make a machinectl image (/var/lib/machines/NAME and its .nspawn), or an LXC container with --runtime lxc')
-    .argument('<archive>', ARCHIVE_HELP)
-    .argument('[image]', 'IMAGE[:TAG], or an image id or digest prefix')
-    .option('--name <name>', 'machine or container name (default: from the image name)')
-    .option('--runtime <nspawn|lxc>', 'systemd-nspawn machine or LXC container', 'nspawn')
-    .option('--network <host|none|veth>', 'the host\'s network (default), none, or a private veth pair', 'host')
-    .option('--volume-dir <dir>', 'bind each of the image\'s volumes from a folder under DIR instead of a temporary file system')
-    .option('--execute-only', 'LXC: leave lxc.init.cmd out, for a command only lxc-execute can run whole')
-    .option('--force', 'replace a machine or container of that name')
-    .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)'))
-    .action(async (input: string, selector: string | undefined, options: InstallOptions) => {
-      if (options.runtime !== 'nspawn' && options.runtime !== 'lxc') throw new UsageError(`install: --runtime ${options.runtime}: use nspawn or lxc`);
-      if (!['host', 'none', 'veth'].includes(options.network)) throw new UsageError(`install: --network ${options.network}: use host, none or veth`);
-      await withImage(input, selector, options, signal, async (image) => {
-        const name = containerName(options, image);
-        const install = options.runtime === 'lxc' ? installLxc : installNspawn;
-        await install(image, input, name, options, signal, new Warnings());
-      });
+  placeOptions(
+    registryFlags(program.command('install'))
+      .description(
+        'make a machinectl image (/var/lib/machines/NAME and its .nspawn), or an LXC container with --runtime lxc',
+      )
+      .argument('<archive>', ARCHIVE_HELP)
+      .argument('[image]', 'IMAGE[:TAG], or an image id or digest prefix')
+      .option('--name <name>', 'machine or container name (default: from the image name)')
+      .option('--runtime <nspawn|lxc>', 'systemd-nspawn machine or LXC container', 'nspawn')
+      .option('--network <host|none|veth>', "the host's network (default), none, or a private veth pair", 'host')
+      .option(
+        '--volume-dir <dir>',
+        "bind each of the image's volumes from a folder under DIR instead of a temporary file system",
+      )
+      .option('--execute-only', 'LXC: leave lxc.init.cmd out, for a command only lxc-execute can run whole')
+      .option('--force', 'replace a machine or container of that name')
+      .option('--platform <os/arch[/variant]>', "which platform of a multi-platform image (default: this machine's)"),
+  ).action(async (input: string, selector: string | undefined, options: InstallOptions) => {
+    if (options.runtime !== 'nspawn' && options.runtime !== 'lxc')
+      throw new UsageError(`install: --runtime ${options.runtime}: use nspawn or lxc`);
+    if (!['host', 'none', 'veth'].includes(options.network))
+      throw new UsageError(`install: --network ${options.network}: use host, none or veth`);
+    await withImage(input, selector, options, signal, async (image) => {
+      const name = containerName(options, image);
+      const install = options.runtime === 'lxc' ? installLxc : installNspawn;
+      await install(image, input, name, options, signal, new Warnings());
     });
+  });
 }
 
 /** registerUninstall adds the uninstall command. */
 export function registerUninstall(program: Command): void {
-  placeOptions(program.command('uninstall')
-    .description('remove a machine or LXC container that undocker install made, and nothing else')
-    .argument('<name>', 'the name given to install'))
-    .action(async (name: string, options: Places) => {
-      const machine = await uninstallNspawnMachine(name, options);
-      if (machine) printLine(`removed machine ${name}`);
-      const lxcPath = options.lxcpath ?? await defaultLxcPath().catch(() => undefined);
-      const container = lxcPath !== undefined && await uninstallLxcContainer(name, lxcPath);
-      if (container) printLine(`removed LXC container ${name}`);
-      if (!machine && !container) throw new UndockerError('UNDOCKER_NOT_FOUND', `uninstall: nothing named ${name} was installed in ${options.machinesDir}, ${options.nspawnDir}${lxcPath ? ` or ${lxcPath}` : ''}`);
-    });
+  placeOptions(
+    program
+      .command('uninstall')
+      .description('remove a machine or LXC container that undocker install made, and nothing else')
+      .argument('<name>', 'the name given to install'),
+  ).action(async (name: string, options: Places) => {
+    const machine = await uninstallNspawnMachine(name, options);
+    if (machine) printLine(`removed machine ${name}`);
+    const lxcPath = options.lxcpath ?? (await defaultLxcPath().catch(() => undefined));
+    const container = lxcPath !== undefined && (await uninstallLxcContainer(name, lxcPath));
+    if (container) printLine(`removed LXC container ${name}`);
+    if (!machine && !container)
+      throw new UndockerError(
+        'UNDOCKER_NOT_FOUND',
+        `uninstall: nothing named ${name} was installed in ${options.machinesDir}, ` +
+          `${options.nspawnDir}${lxcPath ? ` or ${lxcPath}` : ''}`,
+      );
+  });
 }

@@ -15,9 +15,10 @@ function describeLine(image: Image, showPlatform: boolean): string {
     const repository = name.repository ?? shortId(image.id);
     byRepository.set(repository, [...(byRepository.get(repository) ?? []), name.tag]);
   }
-  const groups = byRepository.size === 0
-    ? [`${shortId(image.id)}: <none>`]
-    : [...byRepository].map(([repository, tags]) => `${repository}: ${tags.join(' ')}`);
+  const groups =
+    byRepository.size === 0
+      ? [`${shortId(image.id)}: <none>`]
+      : [...byRepository].map(([repository, tags]) => `${repository}: ${tags.join(' ')}`);
   const platform = showPlatform && image.platform ? ` [${formatPlatform(image.platform)}]` : '';
   return groups.join('; ') + platform;
 }
@@ -29,16 +30,29 @@ export function registerList(program: Command, signal: AbortSignal): void {
     .argument('<archive>', ARCHIVE_HELP)
     .option('--json', 'print JSON for scripts')
     .action(async (input: string, options: { json?: boolean } & ImageOptions) => {
-      await withArchive(input, signal, async (archive) => {
-        if (options.json) {
-          printJson(archive.images.map((image) => ({
-            id: image.id, manifestDigest: image.manifestDigest ?? null, names: image.names.map(formatImageName),
-            platform: image.platform ? formatPlatform(image.platform) : null, layers: image.layers.length, format: archive.format,
-          })));
-          return;
-        }
-        const platforms = new Set(archive.images.map((image) => (image.platform ? formatPlatform(image.platform) : '')));
-        for (const image of archive.images) printLine(describeLine(image, platforms.size > 1));
-      }, options);
+      await withArchive(
+        input,
+        signal,
+        async (archive) => {
+          if (options.json) {
+            printJson(
+              archive.images.map((image) => ({
+                id: image.id,
+                manifestDigest: image.manifestDigest ?? null,
+                names: image.names.map(formatImageName),
+                platform: image.platform ? formatPlatform(image.platform) : null,
+                layers: image.layers.length,
+                format: archive.format,
+              })),
+            );
+            return;
+          }
+          const platforms = new Set(
+            archive.images.map((image) => (image.platform ? formatPlatform(image.platform) : '')),
+          );
+          for (const image of archive.images) printLine(describeLine(image, platforms.size > 1));
+        },
+        options,
+      );
     });
 }

@@ -19,27 +19,48 @@ function shellWord(word: string): string {
 }
 
 /** lxcTemplateFiles renders what goes into meta.tar.xz: the container config and the create message. */
-export async function lxcTemplateFiles(image: Image, input: string, name: string, options: LxcCommandOptions, signal: AbortSignal, warnings: Warnings): Promise<LxcTemplateFiles> {
+export async function lxcTemplateFiles(
+  image: Image,
+  input: string,
+  name: string,
+  options: LxcCommandOptions,
+  signal: AbortSignal,
+  warnings: Warnings,
+): Promise<LxcTemplateFiles> {
   const { spec } = await runSpecOf(image, input, name, warnings.add, signal);
   const config = renderLxcConfig(spec, {
-    templateConfig: TEMPLATE_CONFIG, executeOnly: options.executeOnly ?? false, header: headerOf(image), warn: warnings.add,
+    templateConfig: TEMPLATE_CONFIG,
+    executeOnly: options.executeOnly ?? false,
+    header: headerOf(image),
+    warn: warnings.add,
     ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
   });
   const createMessage = renderTemplate('lxc-create-message', {
     image: describeImage(image),
-    start_line: options.executeOnly ? 'lxc-start cannot run it: its command holds arguments lxc.init.cmd cannot.' : 'Start it as a service with lxc-start -n NAME.',
+    start_line: options.executeOnly
+      ? 'lxc-start cannot run it: its command holds arguments lxc.init.cmd cannot.'
+      : 'Start it as a service with lxc-start -n NAME.',
   });
   return { config, createMessage };
 }
 
 /** registerLxcTemplate adds the lxc-template command. */
 export function registerLxcTemplate(program: Command, signal: AbortSignal): void {
-  generatorCommand(program, 'lxc-template', 'write meta.tar.xz and rootfs.tar.xz for lxc-create -t local, and print the lxc-create line', 'DIR')
+  generatorCommand(
+    program,
+    'lxc-template',
+    'write meta.tar.xz and rootfs.tar.xz for lxc-create -t local, and print the lxc-create line',
+    'DIR',
+  )
     .usage('[options] <archive> [image] <dir>')
-    .option('--execute-only', 'leave lxc.init.cmd out, for a command that only lxc.execute.cmd can hold (arguments with spaces)')
+    .option(
+      '--execute-only',
+      'leave lxc.init.cmd out, for a command that only lxc.execute.cmd can hold (arguments with spaces)',
+    )
     .option('--force', 'replace meta.tar.xz and rootfs.tar.xz if DIR has them')
     .action(async (input: string, rest: string[], options: LxcCommandOptions & { force?: boolean }) => {
-      if (rest.length === 0) throw new UsageError('lxc-template: name the DIR to write meta.tar.xz and rootfs.tar.xz into');
+      if (rest.length === 0)
+        throw new UsageError('lxc-template: name the DIR to write meta.tar.xz and rootfs.tar.xz into');
       if (rest.length > 2) throw new UsageError(`lxc-template: too many arguments: ${rest.join(' ')}`);
       const dir = rest[rest.length - 1] as string;
       const selector = rest.length === 2 ? rest[0] : undefined;

@@ -4,7 +4,16 @@
 import type { Command } from 'commander';
 import { renderLxcConfig, TEMPLATE_CONFIG } from '../generate/lxc-config.js';
 import { withImage } from './archive.js';
-import { containerName, emit, generatorCommand, type GeneratorOptions, headerOf, runSpecOf, splitImageAndOutput, Warnings } from './generate.js';
+import {
+  containerName,
+  emit,
+  generatorCommand,
+  type GeneratorOptions,
+  headerOf,
+  runSpecOf,
+  splitImageAndOutput,
+  Warnings,
+} from './generate.js';
 
 /** LxcCommandOptions are the options of the LXC generators. */
 export interface LxcCommandOptions extends GeneratorOptions {
@@ -14,9 +23,15 @@ export interface LxcCommandOptions extends GeneratorOptions {
 
 /** registerLxcConfig adds the lxcconfig command. */
 export function registerLxcConfig(program: Command, signal: AbortSignal): void {
-  generatorCommand(program, 'lxcconfig', 'write an LXC container config that runs the image\'s command', 'FILE|-')
-    .option('--template-config <dir>', `LXC's config folder for lxc.include (default: ${TEMPLATE_CONFIG}, which lxc-create -t local fills in)`)
-    .option('--execute-only', 'leave lxc.init.cmd out, for a command that only lxc.execute.cmd can hold (arguments with spaces)')
+  generatorCommand(program, 'lxcconfig', "write an LXC container config that runs the image's command", 'FILE|-')
+    .option(
+      '--template-config <dir>',
+      `LXC's config folder for lxc.include (default: ${TEMPLATE_CONFIG}, which lxc-create -t local fills in)`,
+    )
+    .option(
+      '--execute-only',
+      'leave lxc.init.cmd out, for a command that only lxc.execute.cmd can hold (arguments with spaces)',
+    )
     .action(async (input: string, rest: string[], options: LxcCommandOptions) => {
       const { selector, output } = splitImageAndOutput('lxcconfig', rest);
       await withImage(input, selector, options, signal, async (image) => {
@@ -24,8 +39,10 @@ export function registerLxcConfig(program: Command, signal: AbortSignal): void {
         const warnings = new Warnings();
         const { spec } = await runSpecOf(image, input, name, warnings.add, signal);
         const text = renderLxcConfig(spec, {
-          templateConfig: options.templateConfig ?? TEMPLATE_CONFIG, executeOnly: options.executeOnly ?? false,
-          header: headerOf(image), warn: warnings.add,
+          templateConfig: options.templateConfig ?? TEMPLATE_CONFIG,
+          executeOnly: options.executeOnly ?? false,
+          header: headerOf(image),
+          warn: warnings.add,
           ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
         });
         await emit(text, output);

@@ -33,7 +33,9 @@ async function main(argv: string[]): Promise<number> {
     if (interrupted !== undefined) return interrupted;
     if (error instanceof ExitStatus) return error.status;
     if (error instanceof CommanderError) {
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : 2;
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0
+        ? 0
+        : 2;
     }
     if (error instanceof UndockerError) {
       printError(error.message);

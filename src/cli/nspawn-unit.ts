@@ -5,23 +5,46 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { type NspawnNetwork, renderNspawnUnit } from '../generate/nspawn-unit.js';
 import { withImage } from './archive.js';
-import { containerName, emit, generatorCommand, type GeneratorOptions, headerOf, runSpecOf, splitImageAndOutput, Warnings } from './generate.js';
+import {
+  containerName,
+  emit,
+  generatorCommand,
+  type GeneratorOptions,
+  headerOf,
+  runSpecOf,
+  splitImageAndOutput,
+  Warnings,
+} from './generate.js';
 
 const NETWORKS: NspawnNetwork[] = ['host', 'none', 'veth'];
 
 /** registerNspawnUnit adds the nspawn-unit command. */
 export function registerNspawnUnit(program: Command, signal: AbortSignal): void {
-  generatorCommand(program, 'nspawn-unit', 'write a systemd-nspawn settings file (NAME.nspawn) that runs the image\'s command', 'FILE.nspawn|-')
-    .option('--network <host|none|veth>', 'the host\'s network (default), none, or a veth pair with the image\'s ports mapped', 'host')
+  generatorCommand(
+    program,
+    'nspawn-unit',
+    "write a systemd-nspawn settings file (NAME.nspawn) that runs the image's command",
+    'FILE.nspawn|-',
+  )
+    .option(
+      '--network <host|none|veth>',
+      "the host's network (default), none, or a veth pair with the image's ports mapped",
+      'host',
+    )
     .action(async (input: string, rest: string[], options: GeneratorOptions & { network: string }) => {
       const { selector, output } = splitImageAndOutput('nspawn-unit', rest);
-      if (!NETWORKS.includes(options.network as NspawnNetwork)) throw new UsageError(`nspawn-unit: --network ${options.network}: use host, none or veth`);
+      if (!NETWORKS.includes(options.network as NspawnNetwork))
+        throw new UsageError(`nspawn-unit: --network ${options.network}: use host, none or veth`);
       await withImage(input, selector, options, signal, async (image) => {
         const name = containerName(options, image, { path: output, suffix: /\.nspawn$/ });
         const warnings = new Warnings();
         const { spec, hasGetent } = await runSpecOf(image, input, name, warnings.add, signal);
         const text = renderNspawnUnit(spec, {
-          name, network: options.network as NspawnNetwork, hasGetent, header: headerOf(image), warn: warnings.add,
+          name,
+          network: options.network as NspawnNetwork,
+          hasGetent,
+          header: headerOf(image),
+          warn: warnings.add,
           ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
         });
         await emit(text, output);

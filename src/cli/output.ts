@@ -4,7 +4,9 @@
  */
 import { Chalk } from 'chalk';
 
-const colour = new Chalk({ level: process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '' ? 0 : process.stderr.isTTY ? 1 : 0 });
+const colour = new Chalk({
+  level: process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '' ? 0 : process.stderr.isTTY ? 1 : 0,
+});
 
 /** printLine writes one line of results to standard output. */
 export function printLine(text: string): void {
@@ -29,8 +31,16 @@ export function printError(text: string): void {
 /** formatTable aligns rows of cells into columns, the last column left ragged. */
 export function formatTable(rows: string[][]): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+  for (const row of rows)
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** formatBytes renders a byte count the way `docker images` does (kB, MB, GB; powers of 1000). */
@@ -39,14 +49,23 @@ export function formatBytes(bytes: number | undefined): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let value = bytes;
   let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) { value /= 1000; unit++; }
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
   return unit === 0 ? `${bytes}B` : `${value.toFixed(value < 10 ? 2 : value < 100 ? 1 : 0)}${units[unit]}`;
 }
 
 /** formatAge renders a duration in milliseconds as `docker images` does: "5 minutes ago". */
 export function formatAge(milliseconds: number): string {
   const seconds = Math.max(0, Math.round(milliseconds / 1000));
-  const steps: Array<[number, string]> = [[60, 'second'], [60, 'minute'], [24, 'hour'], [7, 'day'], [Number.POSITIVE_INFINITY, 'week']];
+  const steps: Array<[number, string]> = [
+    [60, 'second'],
+    [60, 'minute'],
+    [24, 'hour'],
+    [7, 'day'],
+    [Number.POSITIVE_INFINITY, 'week'],
+  ];
   let value = seconds;
   for (const [size, unit] of steps) {
     if (value < size) return `${value} ${unit}${value === 1 ? '' : 's'} ago`;

@@ -51,11 +51,13 @@ export async function buildProgram(signal: AbortSignal, only?: string): Promise<
   const registers = await Promise.all(names.map((name) => (COMMANDS[name] as () => Promise<Register>)()));
   for (const register of registers) register(program, signal);
   for (const command of program.commands) {
-    command.exitOverride((error) => {
-      // docker run's convention: a run that never started exits 125, usage errors included.
-      if (command.name() === 'run' && error.exitCode !== 0) throw new ExitStatus(FAILED_TO_START);
-      throw error;
-    }).configureOutput({ outputError });
+    command
+      .exitOverride((error) => {
+        // docker run's convention: a run that never started exits 125, usage errors included.
+        if (command.name() === 'run' && error.exitCode !== 0) throw new ExitStatus(FAILED_TO_START);
+        throw error;
+      })
+      .configureOutput({ outputError });
   }
   return program;
 }

@@ -25,8 +25,18 @@ export function terminalProgress(label: string, quiet = false): PullProgress | u
     if (force && done === layers) process.stderr.write('\n');
   };
   return {
-    start(count, size) { layers = count; total = size; if (count > 0) draw(true); },
-    bytes(count) { bytes += count; draw(false); },
-    layerDone() { done++; draw(done === layers); },
+    start(count, size) {
+      layers = count;
+      total = size;
+      if (count > 0) draw(true);
+    },
+    bytes(count) {
+      bytes += count;
+      draw(false);
+    },
+    layerDone() {
+      done++;
+      draw(done === layers);
+    },
   };
 }

@@ -34,10 +34,18 @@ function referenceOf(text: string, options: ImageOptions): { reference: Referenc
 }
 
 function credentialsOf(reference: Reference, options: ImageOptions): Credentials | undefined {
-  return chooseCredentials(reference.registry, { credentials: options.creds === undefined ? undefined : parseCreds(options.creds), authFile: options.authfile });
+  return chooseCredentials(reference.registry, {
+    credentials: options.creds === undefined ? undefined : parseCreds(options.creds),
+    authFile: options.authfile,
+  });
 }
 
-async function writeStored(store: BlobStore, reference: Reference, digest: string, options: RegistryCliOptions): Promise<void> {
+async function writeStored(
+  store: BlobStore,
+  reference: Reference,
+  digest: string,
+  options: RegistryCliOptions,
+): Promise<void> {
   const image = await readStoredImage(store, digest);
   const tags = reference.tag !== undefined ? [familiarName(reference)] : [];
   if (options.output !== undefined) {
@@ -45,7 +53,8 @@ async function writeStored(store: BlobStore, reference: Reference, digest: strin
     if (options.output === '-') await write(process.stdout);
     else await writeFileAtomically(options.output, write);
   }
-  if (options.oci !== undefined) await fillDirectoryAtomically(options.oci, options.force ?? false, (dir) => saveOciLayout(store, image, tags, dir));
+  if (options.oci !== undefined)
+    await fillDirectoryAtomically(options.oci, options.force ?? false, (dir) => saveOciLayout(store, image, tags, dir));
 }
 
 function outputFlags(command: Command): Command {
@@ -57,47 +66,60 @@ function outputFlags(command: Command): Command {
 
 /** checkOutputs refuses outputs that cannot be written before anything is downloaded. */
 async function checkOutputs(options: RegistryCliOptions, command: string): Promise<void> {
-  if (options.output === '-' && process.stdout.isTTY) throw new UsageError(`${command}: refusing to write an image archive to a terminal; redirect it or name a file`);
+  if (options.output === '-' && process.stdout.isTTY)
+    throw new UsageError(`${command}: refusing to write an image archive to a terminal; redirect it or name a file`);
   if (options.output !== undefined && options.output !== '-') await checkParent(options.output);
   if (options.oci !== undefined) await checkDirectoryTarget(options.oci, options.force ?? false);
 }
 
 /** registerPull adds the pull command. */
 export function registerPull(program: Command, signal: AbortSignal): void {
-  outputFlags(registryFlags(program.command('pull'))
-    .description('pull an image from a registry into the local store, and write it as an archive or OCI layout')
-    .argument('<ref>', 'nginx, nginx:1.27, ghcr.io/org/app:v1, localhost:5000/app@sha256:...')
-    .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)')
-    .option('-q, --quiet', 'no progress display'))
-    .action(async (text: string, options: RegistryCliOptions) => {
-      await checkOutputs(options, 'pull');
-      const { reference, insecure } = referenceOf(text, options);
-      const store = storeFor();
-      const credentials = credentialsOf(reference, options);
-      const progress = terminalProgress(`pulling ${formatReference(reference)}`, options.quiet);
-      const { manifestDigest } = await pullImage(reference, {
-        store, insecure, signal, ...(credentials ? { credentials } : {}), ...(progress ? { progress } : {}),
-        ...(options.platform !== undefined ? { platform: parsePlatform(options.platform) } : {}),
-      });
-      await writeStored(store, reference, manifestDigest, options);
-      if (options.output !== '-') printLine(`${formatReference(reference)} ${manifestDigest}`);
+  outputFlags(
+    registryFlags(program.command('pull'))
+      .description('pull an image from a registry into the local store, and write it as an archive or OCI layout')
+      .argument('<ref>', 'nginx, nginx:1.27, ghcr.io/org/app:v1, localhost:5000/app@sha256:...')
+      .option('--platform <os/arch[/variant]>', "which platform of a multi-platform image (default: this machine's)")
+      .option('-q, --quiet', 'no progress display'),
+  ).action(async (text: string, options: RegistryCliOptions) => {
+    await checkOutputs(options, 'pull');
+    const { reference, insecure } = referenceOf(text, options);
+    const store = storeFor();
+    const credentials = credentialsOf(reference, options);
+    const progress = terminalProgress(`pulling ${formatReference(reference)}`, options.quiet);
+    const { manifestDigest } = await pullImage(reference, {
+      store,
+      insecure,
+      signal,
+      ...(credentials ? { credentials } : {}),
+      ...(progress ? { progress } : {}),
+      ...(options.platform !== undefined ? { platform: parsePlatform(options.platform) } : {}),
     });
+    await writeStored(store, reference, manifestDigest, options);
+    if (options.output !== '-') printLine(`${formatReference(reference)} ${manifestDigest}`);
+  });
 }
 
 /** registerSave adds the save command. */
 export function registerSave(program: Command): void {
-  outputFlags(program.command('save')
-    .description('write an image pulled earlier, from the local store, with no network')
-    .argument('<ref>', 'the reference it was pulled as'))
-    .action(async (text: string, options: RegistryCliOptions) => {
-      await checkOutputs(options, 'save');
-      if (options.output === undefined && options.oci === undefined) throw new UsageError('save: name the output with -o FILE.tar or --oci DIR');
-      const { reference } = referenceOf(text, options);
-      const store = storeFor();
-      const digest = await store.getRef(formatReference(reference));
-      if (digest === undefined || !store.has(digest)) throw new UndockerError('UNDOCKER_NOT_FOUND', `${formatReference(reference)} is not in the local store: undocker pull ${text} first`);
-      await writeStored(store, reference, digest, options);
-    });
+  outputFlags(
+    program
+      .command('save')
+      .description('write an image pulled earlier, from the local store, with no network')
+      .argument('<ref>', 'the reference it was pulled as'),
+  ).action(async (text: string, options: RegistryCliOptions) => {
+    await checkOutputs(options, 'save');
+    if (options.output === undefined && options.oci === undefined)
+      throw new UsageError('save: name the output with -o FILE.tar or --oci DIR');
+    const { reference } = referenceOf(text, options);
+    const store = storeFor();
+    const digest = await store.getRef(formatReference(reference));
+    if (digest === undefined || !store.has(digest))
+      throw new UndockerError(
+        'UNDOCKER_NOT_FOUND',
+        `${formatReference(reference)} is not in the local store: undocker pull ${text} first`,
+      );
+    await writeStored(store, reference, digest, options);
+  });
 }
 
 /** registerPush adds the push command. */
@@ -106,7 +128,7 @@ export function registerPush(program: Command, signal: AbortSignal): void {
     .description('push an image from any archive undocker reads to a registry')
     .argument('<archive>', 'image archive, OCI layout directory, docker://REF, or - for standard input')
     .argument('<image-and-ref...>', '[IMAGE[:TAG]] REF')
-    .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)')
+    .option('--platform <os/arch[/variant]>', "which platform of a multi-platform image (default: this machine's)")
     .action(async (input: string, rest: string[], options: RegistryCliOptions) => {
       if (rest.length > 2) throw new UsageError(`push: too many arguments: ${rest.join(' ')}`);
       const target = rest[rest.length - 1] as string;

@@ -73,19 +73,29 @@ function overridesOf(options: RunOptions, command: string[]): RunOverrides {
 /** wholeSeconds parses --stop-timeout before anything is opened. */
 function wholeSeconds(text: string): number {
   const seconds = Number(text);
-  if (text.trim() === '' || !Number.isInteger(seconds) || seconds < 0) throw new InvalidArgumentError('Give whole seconds, like 10.');
+  if (text.trim() === '' || !Number.isInteger(seconds) || seconds < 0)
+    throw new InvalidArgumentError('Give whole seconds, like 10.');
   return seconds;
 }
 
 /** requestOf checks the run flags, before any image is opened, and returns the request for a container name. */
 function requestOf(options: RunOptions): (name: string) => RunRequest {
   const publish = options.publish.map(parsePublish);
-  if (publish.length > 0 && options.network !== 'veth') throw new UsageError('run: -p needs --network veth: with the host\'s network the container\'s ports are the host\'s');
-  if (options.tty && options.interactive && !process.stdin.isTTY) throw new UsageError('run: -t -i: the input device is not a TTY');
+  if (publish.length > 0 && options.network !== 'veth')
+    throw new UsageError("run: -p needs --network veth: with the host's network the container's ports are the host's");
+  if (options.tty && options.interactive && !process.stdin.isTTY)
+    throw new UsageError('run: -t -i: the input device is not a TTY');
   const volumes = options.volume.map(parseBindMount);
   return (name) => ({
-    runtime: options.runtime, network: options.network, volumes, publish,
-    tty: options.tty ?? false, interactive: options.interactive ?? false, readOnly: options.readOnly ?? false, name, stopTimeout: options.stopTimeout,
+    runtime: options.runtime,
+    network: options.network,
+    volumes,
+    publish,
+    tty: options.tty ?? false,
+    interactive: options.interactive ?? false,
+    readOnly: options.readOnly ?? false,
+    name,
+    stopTimeout: options.stopTimeout,
   });
 }
 
@@ -95,17 +105,24 @@ function defaultName(imageName: string): string {
 }
 
 async function run(imageText: string, command: string[], options: RunOptions, signal: AbortSignal): Promise<number> {
-  if (options.keep && options.name === undefined) throw new UsageError('run: --keep needs --name, the name the kept container is found by next time');
+  if (options.keep && options.name === undefined)
+    throw new UsageError('run: --keep needs --name, the name the kept container is found by next time');
   const name = options.name !== undefined ? checkMachineName(options.name) : undefined;
   const { input, selector } = parseImageArgument(imageText, options.image);
-  if (input === '-' && (options.tty || options.interactive)) throw new UsageError('run: standard input cannot be both the archive and the container\'s input');
+  if (input === '-' && (options.tty || options.interactive))
+    throw new UsageError("run: standard input cannot be both the archive and the container's input");
   const overrides = overridesOf(options, command);
   const requestFor = requestOf(options);
   return withImage(input, selector, options, signal, async (image) => {
     const request = requestFor(name ?? defaultName(describeImage(image)));
     const progress = terminalProgress(`flattening ${describeImage(image)} into the cache`, options.quiet);
     return runImage(image, {
-      request, overrides, keep: options.keep ?? false, cacheRoot: cacheRoot(), signal, warn: (message) => printWarning(`warning: ${message}`),
+      request,
+      overrides,
+      keep: options.keep ?? false,
+      cacheRoot: cacheRoot(),
+      signal,
+      warn: (message) => printWarning(`warning: ${message}`),
       ...(progress ? { progress } : {}),
       where: `image ${describeImage(image)} of ${input === '-' ? 'standard input' : input}`,
     });
@@ -115,29 +132,45 @@ async function run(imageText: string, command: string[], options: RunOptions, si
 /** registerRun adds the run command. */
 export function registerRun(program: Command, signal: AbortSignal): void {
   registryFlags(program.command('run'))
-    .description('run an image under systemd-nspawn (or LXC) with docker run\'s options; exits with the container\'s status')
+    .description(
+      "run an image under systemd-nspawn (or LXC) with docker run's options; exits with the container's status",
+    )
     .argument('<image>', 'image archive or OCI layout directory, or ARCHIVE:NAME[:TAG]')
-    .argument('[command...]', 'command and arguments replacing the image\'s Cmd')
+    .argument('[command...]', "command and arguments replacing the image's Cmd")
     .usage('[options] IMAGE [COMMAND [ARG...]]')
     .passThroughOptions()
     .addOption(new Option('--runtime <runtime>', 'the container runtime').choices(['nspawn', 'lxc']).default('nspawn'))
-    .option('-e, --env <name=value>', 'set an environment variable (NAME alone takes the host\'s value; repeatable)', collect, [])
+    .option(
+      '-e, --env <name=value>',
+      "set an environment variable (NAME alone takes the host's value; repeatable)",
+      collect,
+      [],
+    )
     .option('--env-file <file>', 'read NAME=VALUE lines from a file (repeatable)', collect, [])
     .option('-v, --volume <host:container[:ro]>', 'bind a host folder into the container (repeatable)', collect, [])
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user[:group]>', 'user name or uid, and group, to run as')
-    .option('--entrypoint <program>', 'replace the image\'s Entrypoint (and discard its Cmd)')
+    .option('--entrypoint <program>', "replace the image's Entrypoint (and discard its Cmd)")
     .option('--name <name>', 'container name, also the hostname (default: the image name and a random suffix)')
     .option('-t, --tty', 'give the container a terminal')
     .option('-i, --interactive', 'pass standard input to the container')
-    .addOption(new Option('--network <network>', 'the host\'s network, none, or a private veth pair').choices(['host', 'none', 'veth']).default('host'))
-    .option('-p, --publish <[host:]container[/proto]>', 'map a host port to a container port, with --network veth (repeatable)', collect, [])
-    .option('--hostname <name>', 'the container\'s hostname')
-    .option('--read-only', 'mount the container\'s root file system read-only')
-    .option('--platform <os/arch[/variant]>', 'which platform of a multi-platform image (default: this machine\'s)')
+    .addOption(
+      new Option('--network <network>', "the host's network, none, or a private veth pair")
+        .choices(['host', 'none', 'veth'])
+        .default('host'),
+    )
+    .option(
+      '-p, --publish <[host:]container[/proto]>',
+      'map a host port to a container port, with --network veth (repeatable)',
+      collect,
+      [],
+    )
+    .option('--hostname <name>', "the container's hostname")
+    .option('--read-only', "mount the container's root file system read-only")
+    .option('--platform <os/arch[/variant]>', "which platform of a multi-platform image (default: this machine's)")
     .option('--image <name[:tag]>', 'which image of a multi-image archive')
-    .addOption(new Option('--rm', 'discard the container\'s changes when it exits (the default)').conflicts('keep'))
-    .option('--keep', 'keep the container\'s changes under --name for the next run of that name')
+    .addOption(new Option('--rm', "discard the container's changes when it exits (the default)").conflicts('keep'))
+    .option('--keep', "keep the container's changes under --name for the next run of that name")
     .option('--stop-timeout <seconds>', 'seconds between the stop signal and a kill', wholeSeconds, 10)
     .option('-q, --quiet', 'no progress display while the image is flattened into the cache')
     .action(async (imageText: string, command: string[], options: RunOptions) => {

@@ -9,7 +9,10 @@ import { UsageError } from '../errors.js';
 export function toEnvEntry(entry: string, where: string, hostEnv: NodeJS.ProcessEnv = process.env): string | undefined {
   const equals = entry.indexOf('=');
   const name = equals < 0 ? entry : entry.slice(0, equals);
-  if (name === '' || /\s/.test(name)) throw new UsageError(`${where}: ${JSON.stringify(entry)}: the variable name ${name === '' ? 'is empty' : 'holds whitespace'}`);
+  if (name === '' || /\s/.test(name))
+    throw new UsageError(
+      `${where}: ${JSON.stringify(entry)}: the variable name ${name === '' ? 'is empty' : 'holds whitespace'}`,
+    );
   if (equals >= 0) return entry;
   const value = hostEnv[name];
   return value === undefined ? undefined : `${name}=${value}`;

@@ -46,10 +46,15 @@ function userDbOf(probe: RootfsProbe): UserDb {
 export function loadRunSpec(image: Image, options: LoadOptions): ImageRunSpec {
   const view = toConfigView(image);
   const { probe } = options;
-  const spec = toRunSpec({
-    view, where: options.where, userDb: userDbOf(probe),
-    defaultHostname: options.name ?? toMachineName(view.names[0]),
-    ...(options.overrides !== undefined ? { overrides: options.overrides } : {}),
-  }, options.warn);
+  const spec = toRunSpec(
+    {
+      view,
+      where: options.where,
+      userDb: userDbOf(probe),
+      defaultHostname: options.name ?? toMachineName(view.names[0]),
+      ...(options.overrides !== undefined ? { overrides: options.overrides } : {}),
+    },
+    options.warn,
+  );
   return { spec, hasGetent: GETENT_PATHS.some((path) => probe.exists(path)) };
 }

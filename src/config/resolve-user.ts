@@ -40,10 +40,17 @@ export function resolveUser(spec: string, db: UserDb, where: string): ResolvedUs
   const entry = ID.test(wanted) ? passwd.find((e) => e.uid === Number(wanted)) : passwd.find((e) => e.name === wanted);
   if (entry === undefined && !ID.test(wanted)) {
     const file = db.passwd === undefined ? 'the image has no /etc/passwd' : 'no such user in its /etc/passwd';
-    throw new UndockerError('UNDOCKER_NOT_FOUND', `${where}: User ${JSON.stringify(spec)}: unable to find user ${wanted}: ${file}`);
+    throw new UndockerError(
+      'UNDOCKER_NOT_FOUND',
+      `${where}: User ${JSON.stringify(spec)}: unable to find user ${wanted}: ${file}`,
+    );
   }
   const user: ResolvedUser = {
-    spec, uid: entry?.uid ?? toId(wanted, 'uid', where), gid: entry?.gid ?? 0, additionalGids: [], home: entry?.home || '/',
+    spec,
+    uid: entry?.uid ?? toId(wanted, 'uid', where),
+    gid: entry?.gid ?? 0,
+    additionalGids: [],
+    home: entry?.home || '/',
   };
   if (entry !== undefined) user.name = entry.name;
   const groups = db.group ?? [];
@@ -52,12 +59,17 @@ export function resolveUser(spec: string, db: UserDb, where: string): ResolvedUs
     const group = ID.test(groupPart) ? undefined : groups.find((g) => g.name === groupPart);
     if (group === undefined && !ID.test(groupPart)) {
       const file = db.group === undefined ? 'the image has no /etc/group' : 'no such group in its /etc/group';
-      throw new UndockerError('UNDOCKER_NOT_FOUND', `${where}: User ${JSON.stringify(spec)}: unable to find group ${groupPart}: ${file}`);
+      throw new UndockerError(
+        'UNDOCKER_NOT_FOUND',
+        `${where}: User ${JSON.stringify(spec)}: unable to find group ${groupPart}: ${file}`,
+      );
     }
     user.gid = group?.gid ?? toId(groupPart, 'gid', where);
   } else if (user.name !== undefined) {
     const name = user.name;
-    user.additionalGids = [...new Set(groups.filter((g) => g.members.includes(name) && g.gid !== user.gid).map((g) => g.gid))];
+    user.additionalGids = [
+      ...new Set(groups.filter((g) => g.members.includes(name) && g.gid !== user.gid).map((g) => g.gid)),
+    ];
   }
   return user;
 }

@@ -63,8 +63,13 @@ function argvOf(view: ConfigView, overrides: RunOverrides, where: string): strin
   const entrypoint = overrides.entrypoint ?? view.Entrypoint;
   const cmd = overrides.cmd ?? (overrides.entrypoint !== undefined ? [] : view.Cmd);
   const argv = [...entrypoint, ...cmd];
-  if (argv.length === 0) throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where}: no Entrypoint and no Cmd: nothing to run; give a command`);
-  if (argv[0] === '') throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where}: the command to run is an empty string`);
+  if (argv.length === 0)
+    throw new UndockerError(
+      'UNDOCKER_BAD_ARCHIVE',
+      `${where}: no Entrypoint and no Cmd: nothing to run; give a command`,
+    );
+  if (argv[0] === '')
+    throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where}: the command to run is an empty string`);
   return argv;
 }
 
@@ -99,7 +104,10 @@ export function toRunSpec(input: RunSpecInput, warn: (message: string) => void =
   const argv = argvOf(view, overrides, where);
   const workingDir = overrides.workingDir ?? (view.WorkingDir || '/');
   if (!workingDir.startsWith('/')) {
-    throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where}: WorkingDir ${JSON.stringify(workingDir)} is not an absolute path`);
+    throw new UndockerError(
+      'UNDOCKER_BAD_ARCHIVE',
+      `${where}: WorkingDir ${JSON.stringify(workingDir)} is not an absolute path`,
+    );
   }
   const user = resolveUser(overrides.user ?? view.User, userDb, where);
   const hostname = overrides.hostname ?? input.defaultHostname;
@@ -111,7 +119,10 @@ export function toRunSpec(input: RunSpecInput, warn: (message: string) => void =
   if (!env.has('HOME')) env.set('HOME', user.home);
   const spec: RunSpec = {
     image: view.names[0] ?? view.id,
-    argv, env: [...env], workingDir, user,
+    argv,
+    env: [...env],
+    workingDir,
+    user,
     ports: view.ExposedPorts.map((key) => parsePort(key, where, warn)).filter((p): p is Port => p !== undefined),
     volumes: view.Volumes.filter((path) => {
       if (path.startsWith('/')) return true;

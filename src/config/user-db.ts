@@ -27,7 +27,8 @@ export interface UserDb {
 const ID = /^\d+$/;
 
 function fieldsOf(text: string, count: number): string[][] {
-  return text.split('\n')
+  return text
+    .split('\n')
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map((line) => line.split(':'))
     .filter((fields) => fields.length >= count);

@@ -22,9 +22,17 @@ export interface LayerContext {
 
 function metaOf(entry: TarEntry): Meta {
   return {
-    mode: entry.mode, uid: entry.uid, gid: entry.gid, uname: entry.uname, gname: entry.gname,
-    mtime: entry.mtime, ...(entry.paxMtime !== undefined ? { paxMtime: entry.paxMtime } : {}),
-    linkname: entry.linkname, devmajor: entry.devmajor, devminor: entry.devminor, xattrs: entry.xattrs.size > 0 ? new Map(entry.xattrs) : NO_XATTRS,
+    mode: entry.mode,
+    uid: entry.uid,
+    gid: entry.gid,
+    uname: entry.uname,
+    gname: entry.gname,
+    mtime: entry.mtime,
+    ...(entry.paxMtime !== undefined ? { paxMtime: entry.paxMtime } : {}),
+    linkname: entry.linkname,
+    devmajor: entry.devmajor,
+    devminor: entry.devminor,
+    xattrs: entry.xattrs.size > 0 ? new Map(entry.xattrs) : NO_XATTRS,
   };
 }
 
@@ -65,7 +73,13 @@ export async function applyEntry(context: LayerContext, item: TarItem): Promise<
 
 function parentOf(context: LayerContext, parts: string[], entry: TarEntry, where: () => string): FsNode {
   const makeDir = (parent: FsNode, name: string): FsNode => {
-    const inode: Inode = { kind: 'directory', meta: defaultDirMeta(entry.mtime), size: 0, layer: context.layer, ordinal: -1 };
+    const inode: Inode = {
+      kind: 'directory',
+      meta: defaultDirMeta(entry.mtime),
+      size: 0,
+      layer: context.layer,
+      ordinal: -1,
+    };
     const node = context.tree.attach(parent, name, inode, context.layer);
     context.sink.makeDir(node);
     return node;
@@ -85,7 +99,14 @@ function parentOf(context: LayerContext, parts: string[], entry: TarEntry, where
 function updateDirectory(context: LayerContext, node: FsNode, entry: TarEntry): void {
   const meta = node.inode.meta;
   // A merged directory takes the layer's owner, mode and times; xattrs are added (setxattr).
-  Object.assign(meta, { mode: entry.mode, uid: entry.uid, gid: entry.gid, uname: entry.uname, gname: entry.gname, mtime: entry.mtime });
+  Object.assign(meta, {
+    mode: entry.mode,
+    uid: entry.uid,
+    gid: entry.gid,
+    uname: entry.uname,
+    gname: entry.gname,
+    mtime: entry.mtime,
+  });
   if (entry.paxMtime !== undefined) meta.paxMtime = entry.paxMtime;
   else delete meta.paxMtime;
   addXattrs(meta, entry.xattrs);
@@ -110,7 +131,13 @@ function pruneLower(context: LayerContext, node: FsNode): void {
   for (const child of [...(node.children?.values() ?? [])]) pruneLower(context, child);
 }
 
-async function createNode(context: LayerContext, parent: FsNode, name: string, item: TarItem, where: () => string): Promise<void> {
+async function createNode(
+  context: LayerContext,
+  parent: FsNode,
+  name: string,
+  item: TarItem,
+  where: () => string,
+): Promise<void> {
   const { entry } = item;
   const { tree, sink, layer } = context;
   if (entry.type === 'hardlink') {
@@ -126,10 +153,17 @@ async function createNode(context: LayerContext, parent: FsNode, name: string, i
   const inode: Inode = { kind: entry.type, meta: metaOf(entry), size: entry.size, layer, ordinal: item.ordinal };
   const node = tree.attach(parent, name, inode, layer);
   switch (entry.type) {
-    case 'directory': sink.makeDir(node); return;
-    case 'file': await sink.writeFile(node, item); return;
-    case 'symlink': sink.symlink(node); return;
-    default: sink.special(node);
+    case 'directory':
+      sink.makeDir(node);
+      return;
+    case 'file':
+      await sink.writeFile(node, item);
+      return;
+    case 'symlink':
+      sink.symlink(node);
+      return;
+    default:
+      sink.special(node);
   }
 }
 
@@ -138,11 +172,21 @@ function linkTarget(context: LayerContext, entry: TarEntry, where: () => string)
   try {
     parts = splitEntryPath(entry.linkname, context.where);
   } catch {
-    throw new UnsafePathError(`${where()}: hardlink target ${toDisplay(entry.linkname)} is outside the root filesystem`);
+    throw new UnsafePathError(
+      `${where()}: hardlink target ${toDisplay(entry.linkname)} is outside the root filesystem`,
+    );
   }
   const dir = parts.length === 0 ? undefined : context.tree.walk(parts.slice(0, -1), { followLast: true });
   const target = dir?.children?.get(parts[parts.length - 1] as string);
-  if (target === undefined) throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where()}: hardlink target ${toDisplay(entry.linkname)} does not exist`);
-  if (target.inode.kind === 'directory') throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where()}: hardlink target ${toDisplay(entry.linkname)} is a directory`);
+  if (target === undefined)
+    throw new UndockerError(
+      'UNDOCKER_BAD_ARCHIVE',
+      `${where()}: hardlink target ${toDisplay(entry.linkname)} does not exist`,
+    );
+  if (target.inode.kind === 'directory')
+    throw new UndockerError(
+      'UNDOCKER_BAD_ARCHIVE',
+      `${where()}: hardlink target ${toDisplay(entry.linkname)} is a directory`,
+    );
   return target;
 }

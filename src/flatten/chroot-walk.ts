@@ -34,7 +34,11 @@ export interface WalkOptions<N> {
  * but the last (and the last too when `followLast`); it throws on a non-directory in the middle
  * of a path and on a symlink loop.
  */
-export function walkChroot<N>(tree: ChrootTree<N>, components: readonly string[], options: WalkOptions<N>): N | undefined {
+export function walkChroot<N>(
+  tree: ChrootTree<N>,
+  components: readonly string[],
+  options: WalkOptions<N>,
+): N | undefined {
   let current = tree.root;
   const queue = [...components];
   let hops = 0;
@@ -45,7 +49,8 @@ export function walkChroot<N>(tree: ChrootTree<N>, components: readonly string[]
       current = tree.parentOf(current) ?? current;
       continue;
     }
-    if (!tree.isDirectory(current)) throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${tree.pathOf(current)} is not a directory`);
+    if (!tree.isDirectory(current))
+      throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${tree.pathOf(current)} is not a directory`);
     let child = tree.childOf(current, part);
     if (child === undefined) {
       if (options.makeDir === undefined) return undefined;
@@ -53,7 +58,8 @@ export function walkChroot<N>(tree: ChrootTree<N>, components: readonly string[]
     }
     const target = tree.symlinkTarget(child);
     if (target !== undefined && (queue.length > 0 || options.followLast)) {
-      if (++hops > MAX_SYMLINK_HOPS) throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `too many levels of symbolic links at ${tree.pathOf(child)}`);
+      if (++hops > MAX_SYMLINK_HOPS)
+        throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `too many levels of symbolic links at ${tree.pathOf(child)}`);
       if (target.startsWith('/')) current = tree.root;
       queue.unshift(...target.split('/'));
       continue;

@@ -57,7 +57,9 @@ export function probeDirectory(root: string): RootfsProbe {
     exists: (path) => resolveInside(root, path) !== undefined,
     text: (path) => {
       const node = resolveInside(root, path);
-      return node?.info.isFile() && node.info.size <= MAX_BYTES ? readFileSync(join(root, node.path), 'utf8') : undefined;
+      return node?.info.isFile() && node.info.size <= MAX_BYTES
+        ? readFileSync(join(root, node.path), 'utf8')
+        : undefined;
     },
   };
 }

@@ -17,7 +17,13 @@ const BATCH_OPS = 512;
 const MAX_BATCHES_IN_FLIGHT = 8;
 
 function opMeta(meta: Meta): OpMeta {
-  return { uid: meta.uid, gid: meta.gid, mode: meta.mode, time: meta.paxMtime !== undefined ? Number(meta.paxMtime) : meta.mtime, xattrs: meta.xattrs };
+  return {
+    uid: meta.uid,
+    gid: meta.gid,
+    mode: meta.mode,
+    time: meta.paxMtime !== undefined ? Number(meta.paxMtime) : meta.mtime,
+    xattrs: meta.xattrs,
+  };
 }
 
 function toError(reply: Extract<WriterReply, { kind: 'error' }>): Error {
@@ -36,7 +42,10 @@ export class DirectorySink implements TreeSink {
   private layerWhere: string | undefined;
 
   constructor(
-    private readonly tree: FsTree, root: string, options: { ignoreErrors: boolean; warn: Warn; output?: string }, private readonly where: () => string,
+    private readonly tree: FsTree,
+    root: string,
+    options: { ignoreErrors: boolean; warn: Warn; output?: string },
+    private readonly where: () => string,
   ) {
     const workerData = { root, output: options.output ?? root, ignoreErrors: options.ignoreErrors };
     this.worker = new Worker(new URL('./disk-worker.js', import.meta.url), { workerData });
@@ -65,7 +74,9 @@ export class DirectorySink implements TreeSink {
       this.inFlight++;
     }
     // An operation larger than a batch (huge xattrs) gets a buffer of its own size, not kept after.
-    return Buffer.from(needed > BATCH_BYTES ? new ArrayBuffer(needed) : this.spare.pop() ?? new ArrayBuffer(BATCH_BYTES));
+    return Buffer.from(
+      needed > BATCH_BYTES ? new ArrayBuffer(needed) : (this.spare.pop() ?? new ArrayBuffer(BATCH_BYTES)),
+    );
   }
 
   private relative(node: FsNode): string {
@@ -89,13 +100,18 @@ export class DirectorySink implements TreeSink {
 
   /** room waits until few enough batches are in flight, and throws the writer's failure. */
   private async room(limit: number): Promise<void> {
-    while (this.inFlight > limit && this.failure === undefined) await new Promise<void>((resolve) => { this.wake = resolve; });
+    while (this.inFlight > limit && this.failure === undefined)
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
     if (this.failure !== undefined) throw this.failure;
   }
 
   /** paced is undefined while few enough batches are in flight, else it resolves when there are. */
   paced(): Promise<void> | undefined {
-    return this.inFlight > MAX_BATCHES_IN_FLIGHT || this.failure !== undefined ? this.room(MAX_BATCHES_IN_FLIGHT) : undefined;
+    return this.inFlight > MAX_BATCHES_IN_FLIGHT || this.failure !== undefined
+      ? this.room(MAX_BATCHES_IN_FLIGHT)
+      : undefined;
   }
 
   remove(node: FsNode): void {
@@ -110,7 +126,10 @@ export class DirectorySink implements TreeSink {
 
   updateDir(node: FsNode, newXattrs: ReadonlyMap<string, Buffer>): void {
     // Only the owner and the added xattrs: mode and times wait for finishDir.
-    this.begin().encode('updateDir', { path: this.relative(node), meta: { ...opMeta(node.inode.meta), xattrs: newXattrs } });
+    this.begin().encode('updateDir', {
+      path: this.relative(node),
+      meta: { ...opMeta(node.inode.meta), xattrs: newXattrs },
+    });
     this.end();
   }
 
@@ -118,7 +137,13 @@ export class DirectorySink implements TreeSink {
     this.begin().encode('open', { path: this.relative(node), mode: node.inode.meta.mode });
     if (data.fill !== undefined) {
       // Read straight into the batch: no window in between, no copy.
-      await data.fill({ room: () => this.encoder.dataRoom(), filled: (length) => { this.encoder.dataFilled(length); return this.paced(); } });
+      await data.fill({
+        room: () => this.encoder.dataRoom(),
+        filled: (length) => {
+          this.encoder.dataFilled(length);
+          return this.paced();
+        },
+      });
     } else if (data.sparse !== undefined) {
       for await (const piece of sparsePieces(data.sparse.data, data.sparse.layout)) {
         if (typeof piece === 'number') this.encoder.encode('hole', { length: piece });
@@ -140,19 +165,34 @@ export class DirectorySink implements TreeSink {
   }
 
   symlink(node: FsNode): void {
-    this.begin().encode('symlink', { path: this.relative(node), target: node.inode.meta.linkname, meta: opMeta(node.inode.meta) });
+    this.begin().encode('symlink', {
+      path: this.relative(node),
+      target: node.inode.meta.linkname,
+      meta: opMeta(node.inode.meta),
+    });
     this.end();
   }
 
   link(target: FsNode, node: FsNode): void {
     const chmod = node.inode.kind !== 'symlink';
-    this.begin().encode('link', { target: this.relative(target), path: this.relative(node), meta: opMeta(node.inode.meta), chmod });
+    this.begin().encode('link', {
+      target: this.relative(target),
+      path: this.relative(node),
+      meta: opMeta(node.inode.meta),
+      chmod,
+    });
     this.end();
   }
 
   special(node: FsNode): void {
     const { kind, meta } = node.inode;
-    this.begin().encode('special', { path: this.relative(node), kind: kind as SpecialKind, major: meta.devmajor, minor: meta.devminor, meta: opMeta(meta) });
+    this.begin().encode('special', {
+      path: this.relative(node),
+      kind: kind as SpecialKind,
+      major: meta.devmajor,
+      minor: meta.devminor,
+      meta: opMeta(meta),
+    });
     this.end();
   }
 

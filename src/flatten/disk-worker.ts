@@ -11,7 +11,11 @@ import type { Batch, WriterReply } from './write-ops.js';
 const { root, output, ignoreErrors } = workerData as { root: string; output: string; ignoreErrors: boolean };
 const port = parentPort as NonNullable<typeof parentPort>;
 const reply = (message: WriterReply): void => port.postMessage(message);
-const disk = new DiskWriter(root, createFsOps({ ignoreErrors, scratch: root, warn: (message) => reply({ kind: 'warn', message }) }), output);
+const disk = new DiskWriter(
+  root,
+  createFsOps({ ignoreErrors, scratch: root, warn: (message) => reply({ kind: 'warn', message }) }),
+  output,
+);
 let failed = false;
 
 port.on('message', (batch: Batch) => {

@@ -7,8 +7,22 @@
  * the umask leaves whole, and two system calls fewer per file is a tenth of the writer's time.
  */
 import {
-  chmodSync, closeSync, constants, fchmodSync, ftruncateSync, futimesSync, linkSync, lutimesSync, mkdirSync, openSync, readFileSync, rmSync,
-  statSync, symlinkSync, unlinkSync, writeSync,
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  ftruncateSync,
+  futimesSync,
+  linkSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
 } from 'node:fs';
 import { outputError } from '../errors.js';
 import type { FsOps } from './fs-ops.js';
@@ -42,7 +56,9 @@ interface Creation {
   umask: number | undefined;
 }
 
-/** creationUnder tells what new inodes below `root` get; a setgid root gives its own group instead, so none is assumed. */
+/**
+ * creationUnder tells what new inodes below `root` get; a setgid root gives its own group instead, so none is assumed.
+ */
 function creationUnder(root: string): Creation | undefined {
   if ((statSync(root).mode & S_ISGID) !== 0) return undefined;
   return { umask: processUmask() };
@@ -65,14 +81,20 @@ export class DiskWriter {
   private layerWhere = '';
 
   /** output names the target in messages: the directory the user asked for, not the temporary one written. */
-  constructor(root: string, private readonly ops: FsOps, private readonly output: string = root) {
+  constructor(
+    root: string,
+    private readonly ops: FsOps,
+    private readonly output: string = root,
+  ) {
     this.rootLength = Buffer.byteLength(root.endsWith('/') ? root : `${root}/`);
     this.creation = creationUnder(root);
   }
 
   /** where names the entry at `path` for messages: built only when one is needed. */
   private where(path: Buffer): string {
-    return path.length <= this.rootLength ? this.layerWhere : `${this.layerWhere}: ${path.toString('utf8', this.rootLength)}`;
+    return path.length <= this.rootLength
+      ? this.layerWhere
+      : `${this.layerWhere}: ${path.toString('utf8', this.rootLength)}`;
   }
 
   /** ownedAlready tells whether an inode this writer just made has `meta`'s owner already. */
@@ -80,7 +102,10 @@ export class DiskWriter {
     return this.creation !== undefined && this.ops.createsAs(meta.uid, meta.gid);
   }
 
-  /** createMode is the mode to create a file with, and whether creation gives it whole (no setuid/setgid/sticky, umask-proof). */
+  /**
+   * createMode is the mode to create a file with, and whether creation gives it whole (no setuid/setgid/sticky,
+   * umask-proof).
+   */
   private createMode(mode: number): { mode: number; whole: boolean } {
     const umask = this.creation?.umask;
     return { mode: mode & 0o777, whole: umask !== undefined && (mode & 0o7000) === 0 && (mode & umask & 0o777) === 0 };
@@ -91,20 +116,29 @@ export class DiskWriter {
   }
 
   private finishInode(path: Buffer, meta: OpMeta, options: { chmod: boolean; times: boolean; fresh: boolean }): void {
-    const owned = (options.fresh && this.ownedAlready(meta)) || this.ops.chown(path, meta.uid, meta.gid, this.where(path));
+    const owned =
+      (options.fresh && this.ownedAlready(meta)) || this.ops.chown(path, meta.uid, meta.gid, this.where(path));
     if (options.chmod) chmodSync(path, keptMode(meta.mode, owned));
     this.setXattrs(path, meta.xattrs);
     if (options.times) lutimesSync(path, meta.time, meta.time);
   }
 
-  /** apply performs the operations encoded in the first `length` bytes of `batch`; a system error names the output and the entry. */
+  /**
+   * apply performs the operations encoded in the first `length` bytes of `batch`; a system error names the output and
+   * the entry.
+   */
   apply(batch: Buffer, length: number): void {
     const op = new OpDecoder(batch, length);
     try {
       while (!op.done) this.applyOne(op);
     } catch (error) {
       const path = this.file?.path ?? op.lastPath;
-      throw outputError(path === undefined || path.length <= this.rootLength ? this.output : `${this.output}: ${path.toString('utf8', this.rootLength)}`, error);
+      throw outputError(
+        path === undefined || path.length <= this.rootLength
+          ? this.output
+          : `${this.output}: ${path.toString('utf8', this.rootLength)}`,
+        error,
+      );
     }
   }
 
@@ -141,7 +175,8 @@ export class DiskWriter {
     },
     data: ({ bytes }) => {
       const file = this.file as OpenFile;
-      for (let done = 0; done < bytes.length; ) done += writeSync(file.fd, bytes, done, bytes.length - done, file.position + done);
+      for (let done = 0; done < bytes.length;)
+        done += writeSync(file.fd, bytes, done, bytes.length - done, file.position + done);
       file.position += bytes.length;
     },
     hole: ({ length }) => {
@@ -161,7 +196,10 @@ export class DiskWriter {
     },
     special: ({ path, kind, major, minor, meta }) => {
       const where = this.where(path);
-      const made = kind === 'fifo' ? this.ops.mkfifo(path, meta.mode, where) : this.ops.mknod(path, kind, meta.mode, major, minor, where);
+      const made =
+        kind === 'fifo'
+          ? this.ops.mkfifo(path, meta.mode, where)
+          : this.ops.mknod(path, kind, meta.mode, major, minor, where);
       if (made) this.finishInode(path, meta, { chmod: true, times: true, fresh: true });
     },
     finishDir: ({ path, meta }) => {

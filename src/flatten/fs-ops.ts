@@ -19,7 +19,9 @@ export type Warn = (message: string) => void;
 export interface FsOps {
   /** createsAs tells whether new inodes get owner `uid`:`gid` without a chown: those of this process. */
   createsAs(uid: number, gid: number): boolean;
-  /** chown gives ownership of `path`, or of the open `fd` for it when given; false when refused and only warned about. */
+  /**
+   * chown gives ownership of `path`, or of the open `fd` for it when given; false when refused and only warned about.
+   */
   chown(path: Buffer, uid: number, gid: number, where: string, fd?: number): boolean;
   /** mknod and mkfifo return false when the node was refused and only warned about. */
   mknod(path: Buffer, kind: 'char' | 'block', mode: number, major: number, minor: number, where: string): boolean;
@@ -35,7 +37,10 @@ function isArgvSafe(path: Buffer): boolean {
 /** dumpQuoted writes a path as getfattr's dump format quotes it: octal escapes for all but plain characters. */
 function dumpQuoted(path: Buffer): string {
   let out = '';
-  for (const byte of path) out += /[A-Za-z0-9/._+,:@-]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `\\${byte.toString(8).padStart(3, '0')}`;
+  for (const byte of path)
+    out += /[A-Za-z0-9/._+,:@-]/.test(String.fromCharCode(byte))
+      ? String.fromCharCode(byte)
+      : `\\${byte.toString(8).padStart(3, '0')}`;
   return out;
 }
 
@@ -63,7 +68,11 @@ export function createFsOps(options: { ignoreErrors: boolean; warn: Warn; scratc
   const warned = new Set<RefusalKind>();
   const refuse = (kind: RefusalKind, where: string, detail: string, cause?: unknown): false => {
     if (!options.ignoreErrors) {
-      throw new UndockerError('UNDOCKER_FS_REFUSED', `${where}: ${detail}: run as root, or pass --ignore-errors to skip ${kind}`, { cause });
+      throw new UndockerError(
+        'UNDOCKER_FS_REFUSED',
+        `${where}: ${detail}: run as root, or pass --ignore-errors to skip ${kind}`,
+        { cause },
+      );
     }
     if (!warned.has(kind)) {
       warned.add(kind);
@@ -89,18 +98,31 @@ export function createFsOps(options: { ignoreErrors: boolean; warn: Warn; scratc
     chown(path, owner, group, where, fd) {
       if (!root && createsAs(owner, group)) return true;
       if (!root) return refuse('ownership', where, `cannot give ownership ${owner}:${group} as uid ${uid}`);
-      return guarded('ownership', where, `cannot give ownership ${owner}:${group}`, () => (fd === undefined ? lchownSync(path, owner, group) : fchownSync(fd, owner, group)));
+      return guarded('ownership', where, `cannot give ownership ${owner}:${group}`, () =>
+        fd === undefined ? lchownSync(path, owner, group) : fchownSync(fd, owner, group),
+      );
     },
     mknod(path, kind, mode, major, minor, where) {
       if (!root) return refuse('device nodes', where, `cannot create a ${kind} device as uid ${uid}`);
       return guarded('device nodes', where, `cannot create a ${kind} device`, () =>
-        makeNode('mknod', path, options.scratch, (name) => ['-m', (mode & 0o7777).toString(8), name, kind === 'char' ? 'c' : 'b', String(major), String(minor)]));
+        makeNode('mknod', path, options.scratch, (name) => [
+          '-m',
+          (mode & 0o7777).toString(8),
+          name,
+          kind === 'char' ? 'c' : 'b',
+          String(major),
+          String(minor),
+        ]),
+      );
     },
     mkfifo(path, mode, where) {
-      return guarded('device nodes', where, 'cannot create a fifo', () => makeNode('mkfifo', path, options.scratch, (name) => ['-m', (mode & 0o7777).toString(8), name]));
+      return guarded('device nodes', where, 'cannot create a fifo', () =>
+        makeNode('mkfifo', path, options.scratch, (name) => ['-m', (mode & 0o7777).toString(8), name]),
+      );
     },
     setXattr(path, name, value, where) {
-      if (!root && !name.startsWith('user.')) return void refuse('extended attributes', where, `cannot set ${name} as uid ${uid}`);
+      if (!root && !name.startsWith('user.'))
+        return void refuse('extended attributes', where, `cannot set ${name} as uid ${uid}`);
       void guarded('extended attributes', where, `cannot set ${name}`, () => setXattrOn(path, name, value));
     },
   };

@@ -30,7 +30,10 @@ async function* underPrefix(items: AsyncIterable<TarItem>, prefix: string | unde
   for await (const item of items) {
     const path = stripPrefix(item.entry.path, prefix);
     if (path === undefined) continue;
-    const linkname = item.entry.type === 'hardlink' ? stripPrefix(item.entry.linkname, prefix) ?? item.entry.linkname : item.entry.linkname;
+    const linkname =
+      item.entry.type === 'hardlink'
+        ? (stripPrefix(item.entry.linkname, prefix) ?? item.entry.linkname)
+        : item.entry.linkname;
     yield { ...item, entry: { ...item.entry, path, linkname } };
   }
 }
@@ -62,7 +65,10 @@ export async function* layerHeaders(layer: Layer, signal?: AbortSignal): AsyncGe
   if (file === undefined) return yield* layerEntries(layer, signal);
   try {
     try {
-      yield* underPrefix(readTar(new FileBytes(file.handle, file.start, file.start + file.size), { where: layer.where }), layer.pathPrefix);
+      yield* underPrefix(
+        readTar(new FileBytes(file.handle, file.start, file.start + file.size), { where: layer.where }),
+        layer.pathPrefix,
+      );
     } catch (error) {
       await verifyLayerDigests(layer); // a digest mismatch is the better answer, where there is one
       throw error;
@@ -120,7 +126,9 @@ async function streamSource(layer: Layer, digests: LayerDigests, signal?: AbortS
   const compression = detectCompression(head);
   const decoder = decoderFor(compression, layer.where);
   const tarBytes: Readable = decoder === undefined ? stored : pipeline(stored, decoder, () => undefined);
-  const abort = (): void => { tarBytes.destroy(signal?.reason as Error); };
+  const abort = (): void => {
+    tarBytes.destroy(signal?.reason as Error);
+  };
   signal?.addEventListener('abort', abort, { once: true });
   return {
     bytes: tap(tarBytes, digests.tarHash(compression)),
@@ -141,11 +149,21 @@ function lentSource(file: LayerFile, digests: LayerDigests, signal?: AbortSignal
 }
 
 /** fileSource decodes a compressed layer that is a range of a file, fed to the decoder through reused buffers. */
-function fileSource(file: LayerFile, compression: Compression, digests: LayerDigests, where: string, signal?: AbortSignal): TarSource {
+function fileSource(
+  file: LayerFile,
+  compression: Compression,
+  digests: LayerDigests,
+  where: string,
+  signal?: AbortSignal,
+): TarSource {
   const decoder = decoderFor(compression, where)!;
   const fed = feedFileRange(file.handle, file.start, file.size, decoder, digests.blob, signal);
-  fed.catch((error: Error) => { decoder.destroy(error); });
-  const abort = (): void => { decoder.destroy(signal?.reason as Error); };
+  fed.catch((error: Error) => {
+    decoder.destroy(error);
+  });
+  const abort = (): void => {
+    decoder.destroy(signal?.reason as Error);
+  };
   signal?.addEventListener('abort', abort, { once: true });
   return {
     bytes: tap(decoder, digests.tarHash(compression)),
@@ -161,21 +179,33 @@ function fileSource(file: LayerFile, compression: Compression, digests: LayerDig
 }
 
 /** openSource picks how to read a layer: through a lent window, fed from its file, or as a stream. */
-async function openSource(layer: Layer, digests: LayerDigests, signal: AbortSignal | undefined, options: LayerReadOptions): Promise<TarSource> {
+async function openSource(
+  layer: Layer,
+  digests: LayerDigests,
+  signal: AbortSignal | undefined,
+  options: LayerReadOptions,
+): Promise<TarSource> {
   const opened = await openLayerFile(layer);
-  if (opened !== undefined && opened.compression !== 'none') return fileSource(opened.file, opened.compression, digests, layer.where, signal);
+  if (opened !== undefined && opened.compression !== 'none')
+    return fileSource(opened.file, opened.compression, digests, layer.where, signal);
   if (opened !== undefined && options.lentChunks) return lentSource(opened.file, digests, signal);
   await opened?.file.close();
   return streamSource(layer, digests, signal);
 }
 
-/** LayerReadOptions: with `lentChunks`, a consumer that copies file data or drops it lets a plain layer be read faster. */
+/**
+ * LayerReadOptions: with `lentChunks`, a consumer that copies file data or drops it lets a plain layer be read faster.
+ */
 export interface LayerReadOptions {
   lentChunks?: boolean;
 }
 
 /** layerEntries yields a layer's entries; it throws at the end if a digest does not match. */
-export async function* layerEntries(layer: Layer, signal?: AbortSignal, options: LayerReadOptions = {}): AsyncGenerator<TarItem> {
+export async function* layerEntries(
+  layer: Layer,
+  signal?: AbortSignal,
+  options: LayerReadOptions = {},
+): AsyncGenerator<TarItem> {
   const digests = new LayerDigests(layer);
   const source = await openSource(layer, digests, signal, options);
   try {

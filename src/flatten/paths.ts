@@ -11,7 +11,8 @@ export function splitEntryPath(path: string, where: string): string[] {
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
-      if (parts.length === 0) throw new UnsafePathError(`${where}: entry ${toDisplay(path)} points outside the root filesystem`);
+      if (parts.length === 0)
+        throw new UnsafePathError(`${where}: entry ${toDisplay(path)} points outside the root filesystem`);
       parts.pop();
     } else parts.push(part);
   }

@@ -26,13 +26,21 @@ function lookup(tree: FsTree, path: string): FsNode | undefined {
   }
 }
 
-async function readData(layer: Layer, wanted: Map<number, Inode>, maxBytes: number, signal: AbortSignal | undefined): Promise<Map<Inode, Buffer>> {
+async function readData(
+  layer: Layer,
+  wanted: Map<number, Inode>,
+  maxBytes: number,
+  signal: AbortSignal | undefined,
+): Promise<Map<Inode, Buffer>> {
   const found = new Map<Inode, Buffer>();
   for await (const item of layerEntries(layer, signal)) {
     const inode = wanted.get(item.ordinal);
     if (inode === undefined) continue;
     if (item.entry.size > maxBytes) {
-      throw new UndockerError('UNDOCKER_UNSUPPORTED', `${layer.where}: ${toDisplay(item.entry.path)} is ${item.entry.size} bytes, over the ${maxBytes} this reads`);
+      throw new UndockerError(
+        'UNDOCKER_UNSUPPORTED',
+        `${layer.where}: ${toDisplay(item.entry.path)} is ${item.entry.size} bytes, over the ${maxBytes} this reads`,
+      );
     }
     const chunks: Buffer[] = [];
     for await (const chunk of item.body) chunks.push(chunk);

@@ -42,10 +42,19 @@ export async function replayLayers(layers: Layer[], signal?: AbortSignal): Promi
 function entryFor(path: string, inode: Inode, type: TarEntry['type']): TarEntry {
   const meta = inode.meta;
   return newEntry({
-    path, type, mode: meta.mode, uid: meta.uid, gid: meta.gid, uname: meta.uname, gname: meta.gname,
-    size: type === 'file' ? inode.size : 0, mtime: meta.mtime,
+    path,
+    type,
+    mode: meta.mode,
+    uid: meta.uid,
+    gid: meta.gid,
+    uname: meta.uname,
+    gname: meta.gname,
+    size: type === 'file' ? inode.size : 0,
+    mtime: meta.mtime,
     ...(meta.paxMtime !== undefined ? { paxMtime: meta.paxMtime } : {}),
-    linkname: type === 'symlink' ? meta.linkname : '', devmajor: meta.devmajor, devminor: meta.devminor,
+    linkname: type === 'symlink' ? meta.linkname : '',
+    devmajor: meta.devmajor,
+    devminor: meta.devminor,
     xattrs: new Map(meta.xattrs),
   });
 }
@@ -81,7 +90,10 @@ export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {
       next += names.length;
       const inode = (names[0] as FsNode).inode;
       if (item.entry.size !== inode.size || item.entry.type !== 'file') {
-        throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${layer.where}: entry ${item.ordinal} changed between two reads of the layer`);
+        throw new UndockerError(
+          'UNDOCKER_BAD_ARCHIVE',
+          `${layer.where}: entry ${item.ordinal} changed between two reads of the layer`,
+        );
       }
       const [first, ...others] = names.map((node) => tree.pathOf(node)) as [string, ...string[]];
       yield encodeEntry(entryFor(first, inode, 'file'));
@@ -92,7 +104,10 @@ export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {
     }
     options.progress?.layerDone();
     if (next < carriers.length) {
-      throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${layer.where}: entry ${carriers[next]!.inode.ordinal} changed between two reads of the layer`);
+      throw new UndockerError(
+        'UNDOCKER_BAD_ARCHIVE',
+        `${layer.where}: entry ${carriers[next]!.inode.ordinal} changed between two reads of the layer`,
+      );
     }
   }
   yield END_OF_ARCHIVE;

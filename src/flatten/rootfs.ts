@@ -30,14 +30,19 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
   await fillDirectoryAtomically(target, options.force ?? false, async (directory) => {
     const tree = new FsTree();
     let where = '';
-    const sinkOptions = { ignoreErrors: options.ignoreErrors ?? false, warn: options.warn ?? (() => undefined), output: target };
+    const sinkOptions = {
+      ignoreErrors: options.ignoreErrors ?? false,
+      warn: options.warn ?? (() => undefined),
+      output: target,
+    };
     const sink = new DirectorySink(tree, directory, sinkOptions, () => where);
     try {
       options.progress?.start(layers.length, 0);
       for (const [index, layer] of layers.entries()) {
         where = layer.where;
         const context = { tree, sink, layer: index, where: layer.where };
-        // The directory writer copies file data as it comes: plain layers lend it, or read it straight into its batches (LentFileBytes).
+        // The directory writer copies file data as it comes: plain layers lend it, or read it straight into its batches
+        // (LentFileBytes).
         for await (const item of layerEntries(layer, options.signal, { lentChunks: true })) {
           await applyEntry(context, item);
           if (item.entry.type === 'file') options.progress?.bytes(item.entry.size);
@@ -57,21 +62,34 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
   });
 }
 
-/** streamRootfsTar writes the flattened rootfs as a tar stream, compressed as asked; `where` names the output in errors. */
+/**
+ * streamRootfsTar writes the flattened rootfs as a tar stream, compressed as asked; `where` names the output in errors.
+ */
 export async function streamRootfsTar(
-  image: Image, output: Writable, compression: Compression, options: FlattenOptions = {}, where = 'standard output',
+  image: Image,
+  output: Writable,
+  compression: Compression,
+  options: FlattenOptions = {},
+  where = 'standard output',
 ): Promise<void> {
   const source = Readable.from(coalesce(rootfsTarChunks(image, options)), { objectMode: false });
   const encoder = encoderFor(compression, where);
   const signal = options.signal;
   try {
-    await (encoder === undefined ? pipeline(source, output, { signal }) : pipeline(source, encoder, output, { signal }));
+    await (encoder === undefined
+      ? pipeline(source, output, { signal })
+      : pipeline(source, encoder, output, { signal }));
   } catch (error) {
     throw outputError(where, error);
   }
 }
 
 /** writeRootfsTar writes the flattened rootfs to a tar file, renamed into place when complete. */
-export async function writeRootfsTar(image: Image, target: string, compression: Compression, options: FlattenOptions = {}): Promise<void> {
+export async function writeRootfsTar(
+  image: Image,
+  target: string,
+  compression: Compression,
+  options: FlattenOptions = {},
+): Promise<void> {
   await writeFileAtomically(target, (stream) => streamRootfsTar(image, stream, compression, options, target));
 }

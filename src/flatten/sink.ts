@@ -5,7 +5,10 @@
 import type { TarItem } from '../tar/reader.js';
 import type { FsNode } from './tree.js';
 
-/** FileData is a file entry's data: its body, `fill` for a consumer that gives memory to read it into, or a sparse file's pieces. */
+/**
+ * FileData is a file entry's data: its body, `fill` for a consumer that gives memory to read it into, or a sparse
+ * file's pieces.
+ */
 export type FileData = Pick<TarItem, 'body' | 'fill' | 'sparse'>;
 
 /** TreeSink mirrors tree changes; every path it is given is real (no symlink on the way). */
@@ -25,5 +28,11 @@ export interface TreeSink {
 
 /** PLANNING_SINK changes nothing outside the tree: file data is skipped by the reader. */
 export const PLANNING_SINK: TreeSink = {
-  remove() {}, makeDir() {}, updateDir() {}, async writeFile() {}, symlink() {}, link() {}, special() {},
+  remove() {},
+  makeDir() {},
+  updateDir() {},
+  async writeFile() {},
+  symlink() {},
+  link() {},
+  special() {},
 };

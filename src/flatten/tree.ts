@@ -47,7 +47,10 @@ export interface FsNode {
 /** FsTree holds the nodes and resolves paths among them. */
 export class FsTree implements ChrootTree<FsNode> {
   readonly root: FsNode = {
-    name: '', parent: undefined, layer: -1, children: new Map(),
+    name: '',
+    parent: undefined,
+    layer: -1,
+    children: new Map(),
     inode: { kind: 'directory', size: 0, layer: -1, ordinal: -1, meta: defaultDirMeta(0) },
   };
 
@@ -122,5 +125,16 @@ export function addXattrs(meta: Meta, added: ReadonlyMap<string, Buffer>): void 
 
 /** defaultDirMeta is the metadata of a directory Docker creates implicitly (MkdirAll 0755, root). */
 export function defaultDirMeta(mtime: number): Meta {
-  return { mode: 0o755, uid: 0, gid: 0, uname: '', gname: '', mtime, linkname: '', devmajor: 0, devminor: 0, xattrs: NO_XATTRS };
+  return {
+    mode: 0o755,
+    uid: 0,
+    gid: 0,
+    uname: '',
+    gname: '',
+    mtime,
+    linkname: '',
+    devmajor: 0,
+    devminor: 0,
+    xattrs: NO_XATTRS,
+  };
 }

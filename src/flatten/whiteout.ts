@@ -11,10 +11,7 @@ export const OPAQUE_WHITEOUT = '.wh..wh..opq';
 export const WHITEOUT_META_PREFIX = '.wh..wh.';
 
 /** Whiteout says what a path's last component means for the layers below. */
-export type Whiteout =
-  | { kind: 'opaque' }
-  | { kind: 'remove'; name: string }
-  | { kind: 'metadata' };
+export type Whiteout = { kind: 'opaque' } | { kind: 'remove'; name: string } | { kind: 'metadata' };
 
 /** classifyWhiteout tells whether an entry is a whiteout, from its cleaned path components. */
 export function classifyWhiteout(parts: readonly string[]): Whiteout | undefined {

@@ -51,28 +51,60 @@ export const OPS = {
   /** layer names the layer the following operations come from, for messages */
   layer: [['where', 'text']],
   /** mkdir makes a directory 0700; its mode and times come with finishDir */
-  mkdir: [['path', 'path'], ['meta', 'meta']],
+  mkdir: [
+    ['path', 'path'],
+    ['meta', 'meta'],
+  ],
   /** updateDir gives an existing directory meta's owner and adds meta's xattrs */
-  updateDir: [['path', 'path'], ['meta', 'meta']],
-  remove: [['path', 'path'], ['directory', 'flag']],
-  open: [['path', 'path'], ['mode', 'number']],
+  updateDir: [
+    ['path', 'path'],
+    ['meta', 'meta'],
+  ],
+  remove: [
+    ['path', 'path'],
+    ['directory', 'flag'],
+  ],
+  open: [
+    ['path', 'path'],
+    ['mode', 'number'],
+  ],
   /** data is the open file's next bytes */
   data: [['bytes', 'bytes']],
   /** hole leaves `length` bytes of the open file unwritten: a hole of a sparse file */
   hole: [['length', 'number']],
   close: [['meta', 'meta']],
-  symlink: [['path', 'path'], ['target', 'name'], ['meta', 'meta']],
+  symlink: [
+    ['path', 'path'],
+    ['target', 'name'],
+    ['meta', 'meta'],
+  ],
   /** link names `target`'s inode `path` too; `chmod` unless it is a symlink's */
-  link: [['target', 'path'], ['path', 'path'], ['meta', 'meta'], ['chmod', 'flag']],
-  special: [['path', 'path'], ['kind', 'special'], ['major', 'number'], ['minor', 'number'], ['meta', 'meta']],
+  link: [
+    ['target', 'path'],
+    ['path', 'path'],
+    ['meta', 'meta'],
+    ['chmod', 'flag'],
+  ],
+  special: [
+    ['path', 'path'],
+    ['kind', 'special'],
+    ['major', 'number'],
+    ['minor', 'number'],
+    ['meta', 'meta'],
+  ],
   /** finishDir sets a directory's final mode and times, and the root's owner; path '' is the root */
-  finishDir: [['path', 'path'], ['meta', 'meta']],
+  finishDir: [
+    ['path', 'path'],
+    ['meta', 'meta'],
+  ],
 } as const satisfies Record<string, ReadonlyArray<readonly [string, FieldType]>>;
 
 /** OpName names an operation. */
 export type OpName = keyof typeof OPS;
 type FieldsOf<K extends OpName> = (typeof OPS)[K][number];
-type ValuesOf<K extends OpName, V extends Record<FieldType, unknown>> = { -readonly [F in FieldsOf<K> as F[0]]: V[F[1]] };
+type ValuesOf<K extends OpName, V extends Record<FieldType, unknown>> = {
+  -readonly [F in FieldsOf<K> as F[0]]: V[F[1]];
+};
 
 /** OpInput is what encoding operation K takes. */
 export type OpInput<K extends OpName> = ValuesOf<K, EncodedValue>;
@@ -128,7 +160,7 @@ export class OpEncoder {
 
   /** data writes bytes of the open file, split into several data operations where they do not fit. */
   data(chunk: Uint8Array): void {
-    for (let taken = 0; taken < chunk.length; ) {
+    for (let taken = 0; taken < chunk.length;) {
       const room = this.dataRoom();
       const length = Math.min(chunk.length - taken, room.length);
       room.set(chunk.subarray(taken, taken + length));
@@ -137,7 +169,10 @@ export class OpEncoder {
     }
   }
 
-  /** dataRoom returns the buffer's room for the open file's next bytes, at least one byte: fill it, then call dataFilled. */
+  /**
+   * dataRoom returns the buffer's room for the open file's next bytes, at least one byte: fill it, then call
+   * dataFilled.
+   */
   dataRoom(): Buffer {
     if (this.buffer.length - this.used <= DATA_HEADER) this.next(DATA_HEADER + 1);
     return this.buffer.subarray(this.used + DATA_HEADER);
@@ -280,11 +315,17 @@ export class OpDecoder {
   }
 
   private meta(): OpMeta {
-    const [uid, gid, time, mode] = [this.read('number'), this.read('number'), this.read('number'), this.read('number')] as number[];
+    const [uid, gid, time, mode] = [
+      this.read('number'),
+      this.read('number'),
+      this.read('number'),
+      this.read('number'),
+    ] as number[];
     const count = this.buffer.readUInt32LE(this.position);
     this.position += LENGTH_BYTES;
     const xattrs = count === 0 ? NO_XATTRS : new Map<string, Uint8Array>();
-    for (let i = 0; i < count; i++) (xattrs as Map<string, Uint8Array>).set(this.read('text') as string, this.byteString());
+    for (let i = 0; i < count; i++)
+      (xattrs as Map<string, Uint8Array>).set(this.read('text') as string, this.byteString());
     return { uid: uid as number, gid: gid as number, time: time as number, mode: mode as number, xattrs };
   }
 }

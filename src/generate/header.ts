@@ -10,7 +10,9 @@ export function generatedHeader(version: string, image: string, id: string): str
   return `${MARK} ${version} from ${image} (${id})`;
 }
 
-/** isGeneratedByUndocker tells whether a config file holds undocker's header line (lxc-create puts its own lines first). */
+/**
+ * isGeneratedByUndocker tells whether a config file holds undocker's header line (lxc-create puts its own lines first).
+ */
 export function isGeneratedByUndocker(text: string): boolean {
   return new RegExp(`^# ${MARK} `, 'm').test(text);
 }

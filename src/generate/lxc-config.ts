@@ -12,7 +12,13 @@ import { toVolumeMounts } from './volumes.js';
 
 /** LXC_ARCH maps OCI architectures to lxc.arch names. */
 const LXC_ARCH: Record<string, string> = {
-  amd64: 'x86_64', '386': 'i686', arm64: 'aarch64', arm: 'armv7l', ppc64le: 'ppc64le', s390x: 's390x', riscv64: 'riscv64',
+  amd64: 'x86_64',
+  '386': 'i686',
+  arm64: 'aarch64',
+  arm: 'armv7l',
+  ppc64le: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
 };
 
 /** TEMPLATE_CONFIG is the placeholder lxc-create's local template replaces with LXC's config folder. */
@@ -34,30 +40,47 @@ export interface LxcOptions {
 
 function initCmd(spec: RunSpec, options: LxcOptions): string[] {
   if (options.executeOnly) {
-    options.warn('the config has no lxc.init.cmd (--execute-only): run it with lxc-execute; lxc-start would run the image\'s /sbin/init');
+    options.warn(
+      "the config has no lxc.init.cmd (--execute-only): run it with lxc-execute; lxc-start would run the image's " +
+        '/sbin/init',
+    );
     return [];
   }
   try {
     return [`lxc.init.cmd = ${spec.argv.map((word, i) => toInitWord(word, `argument ${i} of the command`)).join(' ')}`];
   } catch (error) {
     if (!(error instanceof UndockerError)) throw error;
-    throw new UndockerError(error.code, `${error.message}; pass --execute-only for a config that only lxc-execute runs, which keeps every argument whole`);
+    throw new UndockerError(
+      error.code,
+      `${error.message}; pass --execute-only for a config that only lxc-execute runs, which keeps every argument whole`,
+    );
   }
 }
 
 function mountLines(spec: RunSpec, options: LxcOptions): string[] {
   const mounts = toVolumeMounts(spec.volumes, options.volumeDir);
-  if (mounts.length > 0 && options.volumeDir === undefined) options.warn(`volumes ${spec.volumes.join(' ')} are temporary file systems, emptied at every start: give --volume-dir DIR to keep them`);
+  if (mounts.length > 0 && options.volumeDir === undefined)
+    options.warn(
+      `volumes ${spec.volumes.join(' ')} are temporary file systems, emptied at every start: give --volume-dir DIR ` +
+        `to keep them`,
+    );
   // lxc.mount.entry paths are relative to the rootfs; create=dir makes a missing mount point.
-  return mounts.map((m) => (m.hostPath === undefined
-    ? `lxc.mount.entry = tmpfs ${m.path.slice(1)} tmpfs defaults,create=dir 0 0`
-    : `lxc.mount.entry = ${m.hostPath} ${m.path.slice(1)} none bind,create=dir 0 0`));
+  return mounts.map((m) =>
+    m.hostPath === undefined
+      ? `lxc.mount.entry = tmpfs ${m.path.slice(1)} tmpfs defaults,create=dir 0 0`
+      : `lxc.mount.entry = ${m.hostPath} ${m.path.slice(1)} none bind,create=dir 0 0`,
+  );
 }
 
 /** renderLxcConfig returns the text of an LXC config for `spec`. */
 export function renderLxcConfig(spec: RunSpec, options: LxcOptions): string {
-  if (spec.healthcheck !== undefined) options.warn(`the image's Healthcheck (${JSON.stringify(spec.healthcheck.Test)}) has no LXC equivalent: left out`);
-  if (spec.ports.length > 0) options.warn(`ports ${spec.ports.map((p) => `${p.port}/${p.protocol}`).join(' ')}: LXC has no port mapping; the container's network decides how they are reached`);
+  if (spec.healthcheck !== undefined)
+    options.warn(`the image's Healthcheck (${JSON.stringify(spec.healthcheck.Test)}) has no LXC equivalent: left out`);
+  if (spec.ports.length > 0)
+    options.warn(
+      `ports ${spec.ports.map((p) => `${p.port}/${p.protocol}`).join(' ')}: LXC has no port mapping; the ` +
+        `container's network decides how they are reached`,
+    );
   const arch = LXC_ARCH[spec.architecture];
   if (arch === undefined) options.warn(`architecture ${spec.architecture} has no lxc.arch name: left out`);
   return renderTemplate('lxc.conf', {
@@ -66,7 +89,9 @@ export function renderLxcConfig(spec: RunSpec, options: LxcOptions): string {
     arch: arch === undefined ? [] : [`lxc.arch = ${arch}`],
     init_cmd: initCmd(spec, options),
     execute_cmd: spec.argv.map((word, i) => quoteExecuteWord(word, `argument ${i} of the command`)).join(' '),
-    environment: spec.env.map(([name, value]) => `lxc.environment = ${toLxcValue(`${name}=${value}`, `environment variable ${name}`)}`),
+    environment: spec.env.map(
+      ([name, value]) => `lxc.environment = ${toLxcValue(`${name}=${value}`, `environment variable ${name}`)}`,
+    ),
     cwd: toLxcValue(spec.workingDir, 'WorkingDir'),
     uid: String(spec.user.uid),
     gid: String(spec.user.gid),

@@ -13,7 +13,10 @@ import { UndockerError } from '../errors.js';
 export const TEMPLATE_WORDS = ['LXC_NAME', 'LXC_PATH', 'LXC_ROOTFS', 'LXC_TEMPLATE_CONFIG', 'LXC_HOOK_DIR'];
 
 function refuse(what: string, value: string, why: string): never {
-  throw new UndockerError('UNDOCKER_UNSUPPORTED', `${what} ${JSON.stringify(value)} cannot be written in an LXC config: ${why}`);
+  throw new UndockerError(
+    'UNDOCKER_UNSUPPORTED',
+    `${what} ${JSON.stringify(value)} cannot be written in an LXC config: ${why}`,
+  );
 }
 
 function checkValue(value: string, what: string): void {
@@ -35,7 +38,8 @@ export function quoteExecuteWord(word: string, what: string): string {
 export function toInitWord(word: string, what: string): string {
   checkValue(word, what);
   if (word === '') refuse(what, word, 'lxc.init.cmd, which lxc-start runs, cannot hold an empty word');
-  if (word.includes(' ')) refuse(what, word, 'lxc.init.cmd, which lxc-start runs, splits on every space, quotes or not');
+  if (word.includes(' '))
+    refuse(what, word, 'lxc.init.cmd, which lxc-start runs, splits on every space, quotes or not');
   return word;
 }
 

@@ -14,17 +14,30 @@ const UNWRITABLE = /[\n\r\0]/;
 /** quoteNspawnWord writes one word so systemd reads it back exactly; `what` names it in errors. */
 export function quoteNspawnWord(word: string, what: string): string {
   if (UNWRITABLE.test(word)) {
-    throw new UndockerError('UNDOCKER_UNSUPPORTED', `${what} ${JSON.stringify(word)} holds a newline or carriage return, which a .nspawn file cannot express; run it with undocker run or systemd-nspawn directly`);
+    throw new UndockerError(
+      'UNDOCKER_UNSUPPORTED',
+      `${what} ${JSON.stringify(word)} holds a newline or carriage return, which a .nspawn file cannot express; ` +
+        `run it with undocker run or systemd-nspawn directly`,
+    );
   }
   if (BARE.test(word)) return word;
   // Double-quote runs without `"`; a `"` itself goes in single quotes; the pieces join.
-  return word.split(/(")/).filter((piece) => piece !== '').map((piece) => (piece === '"' ? `'"'` : `"${piece}"`)).join('') || '""';
+  return (
+    word
+      .split(/(")/)
+      .filter((piece) => piece !== '')
+      .map((piece) => (piece === '"' ? `'"'` : `"${piece}"`))
+      .join('') || '""'
+  );
 }
 
 /** toNspawnPath checks a path for settings that take the rest of the line unquoted (WorkingDirectory=). */
 export function toNspawnPath(path: string, what: string): string {
   if (UNWRITABLE.test(path) || path.trim() !== path) {
-    throw new UndockerError('UNDOCKER_UNSUPPORTED', `${what} ${JSON.stringify(path)} has a newline or surrounding whitespace, which a .nspawn file cannot express`);
+    throw new UndockerError(
+      'UNDOCKER_UNSUPPORTED',
+      `${what} ${JSON.stringify(path)} has a newline or surrounding whitespace, which a .nspawn file cannot express`,
+    );
   }
   return path;
 }

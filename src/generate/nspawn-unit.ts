@@ -27,16 +27,31 @@ export interface NspawnOptions {
 function userLines(spec: RunSpec, options: NspawnOptions): string[] {
   const { user } = spec;
   if (user.uid === 0 && user.gid === 0) return [];
-  if (!options.hasGetent) options.warn(`systemd-nspawn switches to User= with the image's getent, and ${spec.image} has none: the container will fail to start as ${user.spec}`);
-  if (user.group !== undefined) options.warn(`User= cannot set a group: systemd-nspawn runs ${user.name ?? user.uid} with its own groups from the image's passwd and group, not ${user.group}`);
-  else if (user.uid !== 0 && user.gid === 0 && user.name === undefined) options.warn(`uid ${user.uid} is not in the image's /etc/passwd: systemd-nspawn cannot switch to it`);
+  if (!options.hasGetent)
+    options.warn(
+      `systemd-nspawn switches to User= with the image's getent, and ${spec.image} has none: the container will ` +
+        `fail to start as ${user.spec}`,
+    );
+  if (user.group !== undefined)
+    options.warn(
+      `User= cannot set a group: systemd-nspawn runs ${user.name ?? user.uid} with its own groups from the image's ` +
+        `passwd and group, not ${user.group}`,
+    );
+  else if (user.uid !== 0 && user.gid === 0 && user.name === undefined)
+    options.warn(`uid ${user.uid} is not in the image's /etc/passwd: systemd-nspawn cannot switch to it`);
   return [`User=${quoteNspawnWord(user.name ?? String(user.uid), 'User')}`];
 }
 
 function networkLines(spec: RunSpec, options: NspawnOptions): string[] {
-  const ports = spec.ports.map((p) => (p.end === p.port ? `${p.port}/${p.protocol}` : `${p.port}-${p.end}/${p.protocol}`));
+  const ports = spec.ports.map((p) =>
+    p.end === p.port ? `${p.port}/${p.protocol}` : `${p.port}-${p.end}/${p.protocol}`,
+  );
   if (options.network === 'host') {
-    if (ports.length > 0) options.warn(`ports ${ports.join(' ')} are not mapped: with the host's network the container's ports are the host's (use --network veth to map them)`);
+    if (ports.length > 0)
+      options.warn(
+        `ports ${ports.join(' ')} are not mapped: with the host's network the container's ports are the host's ` +
+          `(use --network veth to map them)`,
+      );
     // Said outright: systemd-nspawn@.service passes --network-veth, which a trusted unit overrides.
     return ['', '[Network]', 'VirtualEthernet=no'];
   }
@@ -52,19 +67,32 @@ function networkLines(spec: RunSpec, options: NspawnOptions): string[] {
 function fileLines(spec: RunSpec, options: NspawnOptions): string[] {
   const mounts = toVolumeMounts(spec.volumes, options.volumeDir);
   if (mounts.length === 0) return [];
-  if (options.volumeDir === undefined) options.warn(`volumes ${spec.volumes.join(' ')} are temporary file systems, emptied at every start: give --volume-dir DIR to keep them`);
-  return ['', '[Files]', ...mounts.map((m) => (m.hostPath === undefined ? `TemporaryFileSystem=${m.path}` : `Bind=${m.hostPath}:${m.path}`))];
+  if (options.volumeDir === undefined)
+    options.warn(
+      `volumes ${spec.volumes.join(' ')} are temporary file systems, emptied at every start: give --volume-dir DIR ` +
+        `to keep them`,
+    );
+  return [
+    '',
+    '[Files]',
+    ...mounts.map((m) => (m.hostPath === undefined ? `TemporaryFileSystem=${m.path}` : `Bind=${m.hostPath}:${m.path}`)),
+  ];
 }
 
 /** renderNspawnUnit returns the text of NAME.nspawn for `spec`. */
 export function renderNspawnUnit(spec: RunSpec, options: NspawnOptions): string {
-  if (spec.healthcheck !== undefined) options.warn(`the image's Healthcheck (${JSON.stringify(spec.healthcheck.Test)}) has no systemd-nspawn equivalent: left out`);
+  if (spec.healthcheck !== undefined)
+    options.warn(
+      `the image's Healthcheck (${JSON.stringify(spec.healthcheck.Test)}) has no systemd-nspawn equivalent: left out`,
+    );
   const personality = spec.architecture === '386' ? ['Personality=x86'] : [];
   return renderTemplate('nspawn.nspawn', {
     header: options.header,
     name: options.name,
     parameters: spec.argv.map((word, i) => quoteNspawnWord(word, `argument ${i} of the command`)).join(' '),
-    environment: spec.env.map(([name, value]) => `Environment=${quoteNspawnWord(`${name}=${value}`, `environment variable ${name}`)}`),
+    environment: spec.env.map(
+      ([name, value]) => `Environment=${quoteNspawnWord(`${name}=${value}`, `environment variable ${name}`)}`,
+    ),
     working_directory: toNspawnPath(spec.workingDir, 'WorkingDir'),
     user: userLines(spec, options),
     kill_signal: spec.stopSignal,

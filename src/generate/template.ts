@@ -25,16 +25,27 @@ export function renderText(name: string, template: string, slots: Record<string,
       lines.push(...value);
       continue;
     }
-    lines.push(line.replace(SLOT, (_, slot: string) => {
-      const text = slots[slot];
-      if (text === undefined) throw new UndockerError('UNDOCKER_UNSUPPORTED', `template ${name}: slot {{${slot}}} has no value`);
-      if (Array.isArray(text)) throw new UndockerError('UNDOCKER_UNSUPPORTED', `template ${name}: slot {{${slot}}} takes lines, so it must stand alone on its line`);
-      used.add(slot);
-      return text;
-    }));
+    lines.push(
+      line.replace(SLOT, (_, slot: string) => {
+        const text = slots[slot];
+        if (text === undefined)
+          throw new UndockerError('UNDOCKER_UNSUPPORTED', `template ${name}: slot {{${slot}}} has no value`);
+        if (Array.isArray(text))
+          throw new UndockerError(
+            'UNDOCKER_UNSUPPORTED',
+            `template ${name}: slot {{${slot}}} takes lines, so it must stand alone on its line`,
+          );
+        used.add(slot);
+        return text;
+      }),
+    );
   }
   const leftover = Object.keys(slots).filter((slot) => !used.has(slot));
-  if (leftover.length > 0) throw new UndockerError('UNDOCKER_UNSUPPORTED', `template ${name}: no slot for ${leftover.map((s) => `{{${s}}}`).join(', ')}`);
+  if (leftover.length > 0)
+    throw new UndockerError(
+      'UNDOCKER_UNSUPPORTED',
+      `template ${name}: no slot for ${leftover.map((s) => `{{${s}}}`).join(', ')}`,
+    );
   return lines.join('\n');
 }
 

@@ -18,12 +18,19 @@ const PLAIN_PATH = /^\/[A-Za-z0-9_@%+=,./-]*$/;
 export function toVolumeMounts(volumes: string[], volumeDir: string | undefined): VolumeMount[] {
   return volumes.map((path) => {
     if (!PLAIN_PATH.test(path) || path.split('/').includes('..')) {
-      throw new UndockerError('UNDOCKER_UNSUPPORTED', `volume ${JSON.stringify(path)}: only plain paths (letters, digits and _@%+=,.-) can be mounted`);
+      throw new UndockerError(
+        'UNDOCKER_UNSUPPORTED',
+        `volume ${JSON.stringify(path)}: only plain paths (letters, digits and _@%+=,.-) can be mounted`,
+      );
     }
     if (volumeDir === undefined) return { path };
     const name = path.replace(/^\/+|\/+$/g, '').replace(/\//g, '-') || 'root';
     const hostPath = join(resolve(volumeDir), name);
-    if (!PLAIN_PATH.test(hostPath)) throw new UndockerError('UNDOCKER_UNSUPPORTED', `--volume-dir ${JSON.stringify(volumeDir)}: only plain paths (letters, digits and _@%+=,.-) can be mounted`);
+    if (!PLAIN_PATH.test(hostPath))
+      throw new UndockerError(
+        'UNDOCKER_UNSUPPORTED',
+        `--volume-dir ${JSON.stringify(volumeDir)}: only plain paths (letters, digits and _@%+=,.-) can be mounted`,
+      );
     return { path, hostPath };
   });
 }

@@ -11,12 +11,20 @@ import { UndockerError } from '../errors.js';
 
 /** PACKAGE_OF names the Debian package that ships each helper program. */
 const PACKAGE_OF: Record<string, string> = {
-  xz: 'xz-utils', zstd: 'zstd', bzip2: 'bzip2', mknod: 'coreutils', mkfifo: 'coreutils', setfattr: 'attr',
+  xz: 'xz-utils',
+  zstd: 'zstd',
+  bzip2: 'bzip2',
+  mknod: 'coreutils',
+  mkfifo: 'coreutils',
+  setfattr: 'attr',
 };
 
 function missingTool(program: string, cause: unknown): UndockerError {
-  return new UndockerError('UNDOCKER_MISSING_TOOL',
-    `${program} not found: install the ${PACKAGE_OF[program] ?? program} package`, { cause });
+  return new UndockerError(
+    'UNDOCKER_MISSING_TOOL',
+    `${program} not found: install the ${PACKAGE_OF[program] ?? program} package`,
+    { cause },
+  );
 }
 
 function isMissing(error: unknown): boolean {
@@ -54,7 +62,9 @@ export function filterThrough(program: string, args: string[], failure: (said: s
   child.stdout.on('data', (chunk: Buffer) => {
     if (!duplex.push(chunk)) child.stdout.pause();
   });
-  child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-2000); });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2000);
+  });
   // The program may exit before reading all its input (bad data): its status says why, not EPIPE.
   child.stdin.on('error', () => undefined);
   child.on('error', (error) => duplex.destroy(isMissing(error) ? missingTool(program, error) : error));
@@ -71,12 +81,23 @@ export function filterThrough(program: string, args: string[], failure: (said: s
 /** runTool runs a helper program to completion, with `input` on its stdin, throwing a one-line error on failure. */
 export function runTool(program: string, args: string[], input?: Buffer): void {
   try {
-    execFileSync(program, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'], env: C_LOCALE, ...(input ? { input } : {}) });
+    execFileSync(program, args, {
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
+      env: C_LOCALE,
+      ...(input ? { input } : {}),
+    });
   } catch (error) {
     if (isMissing(error)) throw missingTool(program, error);
-    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim().split('\n')[0] ?? '';
+    const stderr =
+      String((error as { stderr?: unknown }).stderr ?? '')
+        .trim()
+        .split('\n')[0] ?? '';
     // Refusals come back as a message; keep EPERM so callers can treat them as refusals.
-    const code = /not permitted|permission denied/i.test(stderr) ? 'EPERM' : /not supported/i.test(stderr) ? 'ENOTSUP' : 'EIO';
+    const code = /not permitted|permission denied/i.test(stderr)
+      ? 'EPERM'
+      : /not supported/i.test(stderr)
+        ? 'ENOTSUP'
+        : 'EIO';
     throw Object.assign(new Error(`${program} failed: ${stderr}`), { cause: error, code });
   }
 }

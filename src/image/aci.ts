@@ -9,7 +9,10 @@ import type { MemberSet } from './members.js';
 import { parseContainerConfig } from './parse-config.js';
 import type { ContainerConfig, Image, ImageConfigFile } from './types.js';
 
-interface NameValue { name: string; value: string }
+interface NameValue {
+  name: string;
+  value: string;
+}
 interface AciManifest {
   acKind?: string;
   name?: string;
@@ -29,8 +32,14 @@ interface AciManifest {
 
 /** ACI_ARCHITECTURES maps appc arch labels to OCI architecture and variant. */
 const ACI_ARCHITECTURES: Record<string, [string, string?]> = {
-  amd64: ['amd64'], i386: ['386'], aarch64: ['arm64'], armv7l: ['arm', 'v7'], armv7b: ['arm', 'v7'],
-  armv6l: ['arm', 'v6'], ppc64le: ['ppc64le'], s390x: ['s390x'],
+  amd64: ['amd64'],
+  i386: ['386'],
+  aarch64: ['arm64'],
+  armv7l: ['arm', 'v7'],
+  armv7b: ['arm', 'v7'],
+  armv6l: ['arm', 'v6'],
+  ppc64le: ['ppc64le'],
+  s390x: ['s390x'],
 };
 
 /** isAciArchive tells whether members hold an ACI manifest. */
@@ -42,28 +51,45 @@ export function isAciArchive(members: MemberSet): boolean {
 export async function imagesFromAci(members: MemberSet): Promise<Image[]> {
   const { value, digest } = await readMemberJson<AciManifest>(members, 'manifest');
   const manifest = expectObject(value, `${members.where}: manifest`) as AciManifest;
-  if (manifest.acKind !== 'ImageManifest') throw new BadArchiveError(`${members.where}: manifest: acKind is ${JSON.stringify(manifest.acKind)}, not "ImageManifest"`);
+  if (manifest.acKind !== 'ImageManifest')
+    throw new BadArchiveError(
+      `${members.where}: manifest: acKind is ${JSON.stringify(manifest.acKind)}, not "ImageManifest"`,
+    );
   if ((manifest.dependencies ?? []).length > 0) {
     const names = (manifest.dependencies ?? []).map((d) => d.imageName).join(', ');
-    throw new UndockerError('UNDOCKER_UNSUPPORTED', `${members.where}: the ACI depends on other images (${names}); undocker reads only self-contained ACIs`);
+    throw new UndockerError(
+      'UNDOCKER_UNSUPPORTED',
+      `${members.where}: the ACI depends on other images (${names}); undocker reads only self-contained ACIs`,
+    );
   }
   const labels = new Map((manifest.labels ?? []).map((l) => [l.name, l.value]));
   const [architecture, variant] = ACI_ARCHITECTURES[labels.get('arch') ?? 'amd64'] ?? [labels.get('arch') ?? 'amd64'];
   const config: ImageConfigFile = {
-    os: labels.get('os') ?? 'linux', architecture, ...(variant ? { variant } : {}),
-    config: parseContainerConfig(containerConfigOf(manifest), `${members.where}: manifest`), rootfs: { type: 'layers', diff_ids: [] },
+    os: labels.get('os') ?? 'linux',
+    architecture,
+    ...(variant ? { variant } : {}),
+    config: parseContainerConfig(containerConfigOf(manifest), `${members.where}: manifest`),
+    rootfs: { type: 'layers', diff_ids: [] },
   };
   const openWhole = members.openWhole?.bind(members) as () => import('node:stream').Readable;
-  return [{
-    id: digest,
-    names: manifest.name ? [{ repository: manifest.name, tag: labels.get('version') ?? 'latest' }] : [],
-    platform: { os: config.os as string, architecture, ...(variant ? { variant } : {}) },
-    config,
-    layers: [{
-      id: 'rootfs', size: 0, mediaType: 'application/vnd.appc.image.rootfs', pathPrefix: 'rootfs/',
-      where: `rootfs of ${members.where}`, open: openWhole,
-    }],
-  }];
+  return [
+    {
+      id: digest,
+      names: manifest.name ? [{ repository: manifest.name, tag: labels.get('version') ?? 'latest' }] : [],
+      platform: { os: config.os as string, architecture, ...(variant ? { variant } : {}) },
+      config,
+      layers: [
+        {
+          id: 'rootfs',
+          size: 0,
+          mediaType: 'application/vnd.appc.image.rootfs',
+          pathPrefix: 'rootfs/',
+          where: `rootfs of ${members.where}`,
+          open: openWhole,
+        },
+      ],
+    },
+  ];
 }
 
 function containerConfigOf(manifest: AciManifest): ContainerConfig {

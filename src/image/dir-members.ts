@@ -14,7 +14,10 @@ import type { LayerFile } from './types.js';
 export class DirMembers implements MemberSet {
   private readonly root: string;
 
-  constructor(readonly where: string, root: string) {
+  constructor(
+    readonly where: string,
+    root: string,
+  ) {
     this.root = realpathSync(root);
   }
 

@@ -39,7 +39,15 @@ export async function imagesFromDockerArchive(members: MemberSet): Promise<Image
   if (!Array.isArray(value) || value.length === 0) {
     throw new BadArchiveError(`${members.where}: manifest.json lists no images`);
   }
-  return Promise.all(value.map((entry, index) => imageFromEntry(members, expectObject(entry, `${members.where}: manifest.json entry ${index}`) as ManifestEntry, index)));
+  return Promise.all(
+    value.map((entry, index) =>
+      imageFromEntry(
+        members,
+        expectObject(entry, `${members.where}: manifest.json entry ${index}`) as ManifestEntry,
+        index,
+      ),
+    ),
+  );
 }
 
 async function imageFromEntry(members: MemberSet, entry: ManifestEntry, index: number): Promise<Image> {
@@ -49,25 +57,35 @@ async function imageFromEntry(members: MemberSet, entry: ManifestEntry, index: n
     throw new BadArchiveError(`${where}: Layers is not a list of paths`);
   }
   const configPath = entry.Config;
-  const { value, digest, bytes: configBytes } = await readMemberJson<unknown>(members, configPath, digestFromPath(configPath));
+  const {
+    value,
+    digest,
+    bytes: configBytes,
+  } = await readMemberJson<unknown>(members, configPath, digestFromPath(configPath));
   const config = parseImageConfig(value, `${members.where}: config ${configPath}`);
   const diffIds = config.rootfs?.diff_ids ?? [];
   const layerPaths = entry.Layers as string[];
   if (diffIds.length !== layerPaths.length) {
-    throw new BadArchiveError(`${members.where}: ${configPath} names ${diffIds.length} layers (rootfs.diff_ids) but manifest.json lists ${layerPaths.length}`);
+    throw new BadArchiveError(
+      `${members.where}: ${configPath} names ${diffIds.length} layers (rootfs.diff_ids) but manifest.json lists ` +
+        `${layerPaths.length}`,
+    );
   }
   const history = layerHistory(config, layerPaths.length);
   const layers = layerPaths.map((path, i): Layer => {
     const size = members.size(path);
-    if (size === undefined) throw new BadArchiveError(`${members.where}: missing layer ${path} (layer ${i + 1} of ${where})`);
+    if (size === undefined)
+      throw new BadArchiveError(`${members.where}: missing layer ${path} (layer ${i + 1} of ${where})`);
     const digest = digestFromPath(path);
     const diffId = diffIds[i];
     const id = digest ?? path.replace(/\/layer\.tar$/, '');
     return {
-      id, size,
+      id,
+      size,
       ...(digest !== undefined ? { digest } : {}),
       ...(isDigest(diffId) ? { diffId } : {}),
-      mediaType: (diffId !== undefined ? entry.LayerSources?.[diffId]?.mediaType : undefined) ?? DOCKER_LAYER_MEDIA_TYPE,
+      mediaType:
+        (diffId !== undefined ? entry.LayerSources?.[diffId]?.mediaType : undefined) ?? DOCKER_LAYER_MEDIA_TYPE,
       ...(history[i] !== undefined ? { createdBy: history[i] } : {}),
       where: `layer ${i + 1} (${shortId(id)}) of ${members.where}`,
       open: () => members.open(path),
@@ -76,5 +94,12 @@ async function imageFromEntry(members: MemberSet, entry: ManifestEntry, index: n
   });
   const tags = Array.isArray(entry.RepoTags) ? entry.RepoTags.filter((t): t is string => typeof t === 'string') : [];
   const platform = platformOf(config);
-  return { id: digest, names: tags.map(parseImageName), config, configBytes, layers, ...(platform ? { platform } : {}) };
+  return {
+    id: digest,
+    names: tags.map(parseImageName),
+    config,
+    configBytes,
+    layers,
+    ...(platform ? { platform } : {}),
+  };
 }

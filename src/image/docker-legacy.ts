@@ -28,7 +28,10 @@ export function isLegacyArchive(members: MemberSet): boolean {
 
 /** imagesFromLegacyArchive reads every tagged chain (or every untagged head) of a legacy save. */
 export async function imagesFromLegacyArchive(members: MemberSet): Promise<Image[]> {
-  const ids = members.paths().filter((p) => /^[0-9a-f]{64}\/json$/.test(p)).map((p) => p.slice(0, 64));
+  const ids = members
+    .paths()
+    .filter((p) => /^[0-9a-f]{64}\/json$/.test(p))
+    .map((p) => p.slice(0, 64));
   const jsons = new Map<string, LegacyJson>();
   for (const id of ids) {
     const { value } = await readMemberJson<LegacyJson>(members, `${id}/json`);
@@ -48,7 +51,8 @@ async function readRepositories(members: MemberSet): Promise<Map<string, ImageNa
   const byId = new Map<string, ImageName[]>();
   for (const [repository, tags] of Object.entries(expectObject(value, `${members.where}: repositories`))) {
     for (const [tag, id] of Object.entries(expectObject(tags, `${members.where}: repositories: ${repository}`))) {
-      if (typeof id !== 'string') throw new BadArchiveError(`${members.where}: repositories: ${repository}:${tag} is not an id`);
+      if (typeof id !== 'string')
+        throw new BadArchiveError(`${members.where}: repositories: ${repository}:${tag} is not an id`);
       byId.set(id, [...(byId.get(id) ?? []), { repository, tag }]);
     }
   }
@@ -59,7 +63,8 @@ function imageFromChain(members: MemberSet, jsons: Map<string, LegacyJson>, head
   const chain: string[] = [];
   for (let id: string | undefined = head; id !== undefined && id !== ''; id = jsons.get(id)?.parent) {
     if (chain.includes(id)) throw new BadArchiveError(`${members.where}: layer ${id} is its own ancestor`);
-    if (!jsons.has(id)) throw new BadArchiveError(`${members.where}: missing ${id}/json (an ancestor of ${shortId(head)})`);
+    if (!jsons.has(id))
+      throw new BadArchiveError(`${members.where}: missing ${id}/json (an ancestor of ${shortId(head)})`);
     chain.unshift(id);
   }
   const top = jsons.get(head) as LegacyJson;
@@ -69,7 +74,9 @@ function imageFromChain(members: MemberSet, jsons: Map<string, LegacyJson>, head
     if (size === undefined) throw new BadArchiveError(`${members.where}: missing ${path}`);
     const cmd = jsons.get(id)?.container_config?.Cmd;
     return {
-      id, size, mediaType: DOCKER_LAYER_MEDIA_TYPE,
+      id,
+      size,
+      mediaType: DOCKER_LAYER_MEDIA_TYPE,
       ...(Array.isArray(cmd) ? { createdBy: cmd.join(' ') } : {}),
       where: `layer ${i + 1} (${shortId(id)}) of ${members.where}`,
       open: () => members.open(path),

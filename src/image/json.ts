@@ -13,14 +13,21 @@ export const MAX_JSON_BYTES = 64 * 1024 * 1024;
 export async function readMemberBytes(members: MemberSet, path: string): Promise<Buffer> {
   const size = members.size(path);
   if (size === undefined) throw new BadArchiveError(`${members.where}: missing ${path}`);
-  if (size > MAX_JSON_BYTES) throw new BadArchiveError(`${members.where}: ${path} is ${size} bytes, over the ${MAX_JSON_BYTES}-byte limit for a JSON document`);
+  if (size > MAX_JSON_BYTES)
+    throw new BadArchiveError(
+      `${members.where}: ${path} is ${size} bytes, over the ${MAX_JSON_BYTES}-byte limit for a JSON document`,
+    );
   const chunks: Buffer[] = [];
   for await (const chunk of members.open(path)) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
 
 /** readMemberJson reads and parses a JSON member; with `digest`, its bytes must match it. */
-export async function readMemberJson<T>(members: MemberSet, path: string, digest?: string): Promise<{ value: T; digest: string; bytes: Buffer }> {
+export async function readMemberJson<T>(
+  members: MemberSet,
+  path: string,
+  digest?: string,
+): Promise<{ value: T; digest: string; bytes: Buffer }> {
   const bytes = await readMemberBytes(members, path);
   const actual = sha256Of(bytes);
   if (digest !== undefined && digest.startsWith('sha256:') && digest !== actual) {
@@ -38,7 +45,8 @@ function jsonDepth(text: string): number {
   let deepest = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x22) { // a string: skip to its closing quote
+    if (c === 0x22) {
+      // a string: skip to its closing quote
       for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
     } else if (c === 0x5b || c === 0x7b) {
       if (++depth > deepest) deepest = depth;
@@ -50,7 +58,8 @@ function jsonDepth(text: string): number {
 /** parseJsonDocument parses a JSON document from an archive or registry; `where` names it in errors. */
 export function parseJsonDocument(bytes: Buffer, where: string): unknown {
   const text = bytes.toString('utf8');
-  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new BadArchiveError(`${where}: JSON nested more than ${MAX_JSON_DEPTH} deep`);
+  if (jsonDepth(text) > MAX_JSON_DEPTH)
+    throw new BadArchiveError(`${where}: JSON nested more than ${MAX_JSON_DEPTH} deep`);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

@@ -11,7 +11,9 @@ export function layerHistory(config: ImageConfigFile, layerCount: number): Array
 }
 
 /** platformOf reads the platform a config declares, if it declares one. */
-export function platformOf(config: ImageConfigFile): { os: string; architecture: string; variant?: string } | undefined {
+export function platformOf(
+  config: ImageConfigFile,
+): { os: string; architecture: string; variant?: string } | undefined {
   if (typeof config.os !== 'string' || typeof config.architecture !== 'string') return undefined;
   return { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
 }

@@ -24,7 +24,5 @@ export function formatImageName(name: ImageName): string {
 
 /** nameFromReference reads an OCI ref-name annotation: a full reference, or a bare tag. */
 export function nameFromReference(reference: string): ImageName {
-  return reference.includes('/') || reference.includes(':')
-    ? parseImageName(reference)
-    : { tag: reference };
+  return reference.includes('/') || reference.includes(':') ? parseImageName(reference) : { tag: reference };
 }

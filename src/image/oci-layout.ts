@@ -67,16 +67,28 @@ export async function imagesFromOciLayout(members: MemberSet): Promise<Image[]> 
   return [...byManifest.values()];
 }
 
-async function collect(members: MemberSet, descriptor: Descriptor, names: ImageName[], out: Image[], depth: number): Promise<void> {
+async function collect(
+  members: MemberSet,
+  descriptor: Descriptor,
+  names: ImageName[],
+  out: Image[],
+  depth: number,
+): Promise<void> {
   const where = `${members.where}: descriptor ${descriptor.digest ?? '(no digest)'}`;
   if (depth > MAX_INDEX_DEPTH) throw new BadArchiveError(`${where}: indexes nested more than ${MAX_INDEX_DEPTH} deep`);
   const digest = descriptor.digest as string;
   const path = blobPath(digest, where);
-  if (!members.has(path)) throw new BadArchiveError(`${members.where}: missing blob ${digest} (${descriptor.mediaType ?? 'unknown media type'})`);
+  if (!members.has(path))
+    throw new BadArchiveError(
+      `${members.where}: missing blob ${digest} (${descriptor.mediaType ?? 'unknown media type'})`,
+    );
   const { value } = await readMemberJson<Record<string, unknown>>(members, path, digest);
   const document = expectObject(value, `${members.where}: ${path}`);
   const mediaType = descriptor.mediaType ?? (document.mediaType as string | undefined);
-  if (mediaType !== undefined && INDEX_TYPES.has(mediaType) || (mediaType === undefined && Array.isArray(document.manifests))) {
+  if (
+    (mediaType !== undefined && INDEX_TYPES.has(mediaType)) ||
+    (mediaType === undefined && Array.isArray(document.manifests))
+  ) {
     for (const child of (document.manifests as Descriptor[] | undefined) ?? []) {
       await collect(members, child, [...names, ...namesOf(child)], out, depth + 1);
     }
@@ -90,19 +102,26 @@ async function collect(members: MemberSet, descriptor: Descriptor, names: ImageN
 
 /** imageFromManifest makes the image of a manifest whose config and layers are blobs of `members`. */
 export async function imageFromManifest(
-  members: MemberSet, manifest: Record<string, unknown>, manifestDigest: string, names: ImageName[], platform?: Platform,
+  members: MemberSet,
+  manifest: Record<string, unknown>,
+  manifestDigest: string,
+  names: ImageName[],
+  platform?: Platform,
 ): Promise<Image> {
   const where = `${members.where}: manifest ${shortId(manifestDigest)}`;
   const configDescriptor = manifest.config as Descriptor | undefined;
   if (configDescriptor?.digest === undefined) throw new BadArchiveError(`${where}: no config descriptor`);
   const configPath = blobPath(configDescriptor.digest, where);
-  if (!members.has(configPath)) throw new BadArchiveError(`${members.where}: missing config blob ${configDescriptor.digest}`);
+  if (!members.has(configPath))
+    throw new BadArchiveError(`${members.where}: missing config blob ${configDescriptor.digest}`);
   const { value, bytes: configBytes } = await readMemberJson<unknown>(members, configPath, configDescriptor.digest);
   const config = parseImageConfig(value, `${members.where}: config ${shortId(configDescriptor.digest)}`);
   const descriptors = (manifest.layers as Descriptor[] | undefined) ?? [];
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length !== descriptors.length) {
-    throw new BadArchiveError(`${where}: config names ${diffIds.length} layers (rootfs.diff_ids) but the manifest lists ${descriptors.length}`);
+    throw new BadArchiveError(
+      `${where}: config names ${diffIds.length} layers (rootfs.diff_ids) but the manifest lists ${descriptors.length}`,
+    );
   }
   const history = layerHistory(config, descriptors.length);
   const layers = descriptors.map((descriptor, i): Layer => {
@@ -111,13 +130,21 @@ export async function imageFromManifest(
     const size = members.size(path);
     if (size === undefined) {
       const foreign = descriptor.urls?.length ? ' (a foreign layer: it lives at its URL, not in the archive)' : '';
-      throw new BadArchiveError(`${members.where}: missing layer blob ${digest} (layer ${i + 1} of manifest ${shortId(manifestDigest)})${foreign}`);
+      throw new BadArchiveError(
+        `${members.where}: missing layer blob ${digest} (layer ${i + 1} of manifest ` +
+          `${shortId(manifestDigest)})${foreign}`,
+      );
     }
     if (typeof descriptor.size === 'number' && descriptor.size !== size) {
-      throw new BadArchiveError(`${members.where}: layer blob ${digest} is ${size} bytes, its descriptor says ${descriptor.size}`);
+      throw new BadArchiveError(
+        `${members.where}: layer blob ${digest} is ${size} bytes, its descriptor says ${descriptor.size}`,
+      );
     }
     return {
-      id: digest, digest, size, diffId: diffIds[i] as string,
+      id: digest,
+      digest,
+      size,
+      diffId: diffIds[i] as string,
       mediaType: descriptor.mediaType ?? 'application/vnd.oci.image.layer.v1.tar',
       ...(history[i] !== undefined ? { createdBy: history[i] } : {}),
       where: `layer ${i + 1} (${shortId(digest)}) of ${members.where}`,
@@ -127,7 +154,12 @@ export async function imageFromManifest(
   });
   const declared = platform ?? platformOf(config);
   return {
-    id: configDescriptor.digest, manifestDigest, names: [...names], config, configBytes, layers,
+    id: configDescriptor.digest,
+    manifestDigest,
+    names: [...names],
+    config,
+    configBytes,
+    layers,
     ...(declared ? { platform: declared } : {}),
   };
 }

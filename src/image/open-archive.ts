@@ -52,7 +52,8 @@ async function openMembers(input: string, options: LocalOpenOptions): Promise<Me
   try {
     info = await stat(input);
   } catch (error) {
-    if (isErrno(error, 'ENOENT', 'ENOTDIR')) throw new UndockerError('UNDOCKER_NOT_FOUND', `${input}: no such file or directory`, { cause: error });
+    if (isErrno(error, 'ENOENT', 'ENOTDIR'))
+      throw new UndockerError('UNDOCKER_NOT_FOUND', `${input}: no such file or directory`, { cause: error });
     throw new UndockerError('UNDOCKER_IO', `${input}: ${(error as Error).message}`, { cause: error });
   }
   if (info.isDirectory()) return new DirMembers(where, input);
@@ -63,7 +64,12 @@ async function openMembers(input: string, options: LocalOpenOptions): Promise<Me
     const compression = detectCompression(head);
     if (compression === 'none') return await TarMembers.index(where, handle);
     await handle.close();
-    const spooled = await spoolToTempFile(createReadStream(input, { highWaterMark: 1024 * 1024 }), compression, where, options.signal);
+    const spooled = await spoolToTempFile(
+      createReadStream(input, { highWaterMark: 1024 * 1024 }),
+      compression,
+      where,
+      options.signal,
+    );
     return await TarMembers.index(where, spooled);
   } catch (error) {
     await handle.close().catch(() => undefined);
@@ -74,8 +80,12 @@ async function openMembers(input: string, options: LocalOpenOptions): Promise<Me
 async function readImages(members: MemberSet): Promise<{ format: ArchiveFormat; images: Image[] }> {
   // Docker 25+ saves hold both manifest.json and an OCI layout; manifest.json carries the tags.
   if (members.has('manifest.json')) return { format: 'docker-archive', images: await imagesFromDockerArchive(members) };
-  if (members.has('index.json') && members.has('oci-layout')) return { format: 'oci-layout', images: await imagesFromOciLayout(members) };
+  if (members.has('index.json') && members.has('oci-layout'))
+    return { format: 'oci-layout', images: await imagesFromOciLayout(members) };
   if (isLegacyArchive(members)) return { format: 'docker-legacy', images: await imagesFromLegacyArchive(members) };
   if (isAciArchive(members)) return { format: 'aci', images: await imagesFromAci(members) };
-  throw new BadArchiveError(`${members.where}: not an image archive: found no manifest.json, no index.json with oci-layout, no repositories or <id>/json, and no ACI manifest`);
+  throw new BadArchiveError(
+    `${members.where}: not an image archive: found no manifest.json, no index.json with oci-layout, no ` +
+      `repositories or <id>/json, and no ACI manifest`,
+  );
 }

@@ -38,7 +38,8 @@ const strings: Check = (value, field) => {
 const strSlice: Check = (value, field) => (typeof value === 'string' ? [value] : strings(value, field));
 
 const number: Check = (value, field) => {
-  if (!absent(value) && !(typeof value === 'number' && Number.isFinite(value))) throw new FieldError(`${field}: expected a number`);
+  if (!absent(value) && !(typeof value === 'number' && Number.isFinite(value)))
+    throw new FieldError(`${field}: expected a number`);
   return value;
 };
 
@@ -49,7 +50,8 @@ const object: Check = (value, field) => {
 
 const stringMap: Check = (value, field) => {
   if (isObject(object(value, field))) {
-    for (const [key, item] of Object.entries(value as Json)) if (typeof item !== 'string') throw new FieldError(`${field}.${key}: expected a string`);
+    for (const [key, item] of Object.entries(value as Json))
+      if (typeof item !== 'string') throw new FieldError(`${field}.${key}: expected a string`);
   }
   return value;
 };
@@ -63,27 +65,44 @@ function checked(value: Json, checks: Record<string, Check>, prefix = ''): Json 
   return out;
 }
 
-const healthcheck: Check = (value, field) => (isObject(object(value, field))
-  ? checked(value as Json, { Test: strSlice, Interval: number, Timeout: number, StartPeriod: number, Retries: number }, `${field}.`)
-  : value);
+const healthcheck: Check = (value, field) =>
+  isObject(object(value, field))
+    ? checked(
+        value as Json,
+        { Test: strSlice, Interval: number, Timeout: number, StartPeriod: number, Retries: number },
+        `${field}.`,
+      )
+    : value;
 
 /** CONTAINER_CHECKS are the checks of the fields of a config's `config` that undocker reads. */
 const CONTAINER_CHECKS: Record<string, Check> = {
-  User: string, ExposedPorts: object, Env: strings, Entrypoint: strSlice, Cmd: strSlice, Volumes: object,
-  WorkingDir: string, Labels: stringMap, StopSignal: string, Healthcheck: healthcheck,
+  User: string,
+  ExposedPorts: object,
+  Env: strings,
+  Entrypoint: strSlice,
+  Cmd: strSlice,
+  Volumes: object,
+  WorkingDir: string,
+  Labels: stringMap,
+  StopSignal: string,
+  Healthcheck: healthcheck,
 };
 
 const history: Check = (value, field) => {
   if (absent(value)) return value;
   if (!Array.isArray(value)) throw new FieldError(`${field}: expected an array`);
-  return value.map((entry: unknown, i) => (isObject(object(entry, `${field}[${i}]`))
-    ? checked(entry as Json, { created: string, created_by: string, comment: string }, `${field}[${i}].`)
-    : entry));
+  return value.map((entry: unknown, i) =>
+    isObject(object(entry, `${field}[${i}]`))
+      ? checked(entry as Json, { created: string, created_by: string, comment: string }, `${field}[${i}].`)
+      : entry,
+  );
 };
 
-const rootfs: Check = (value, field) => (isObject(object(value, field)) ? checked(value as Json, { type: string, diff_ids: strings }, `${field}.`) : value);
+const rootfs: Check = (value, field) =>
+  isObject(object(value, field)) ? checked(value as Json, { type: string, diff_ids: strings }, `${field}.`) : value;
 
-const containerConfig: Check = (value, field) => (isObject(object(value, field)) ? checked(value as Json, CONTAINER_CHECKS) : value);
+const containerConfig: Check = (value, field) =>
+  isObject(object(value, field)) ? checked(value as Json, CONTAINER_CHECKS) : value;
 
 /** withWhere turns a field error into the one-line error that names the document. */
 function withWhere<T>(where: string, check: () => T): T {
@@ -100,8 +119,14 @@ export function parseImageConfig(value: unknown, where: string): ImageConfigFile
   return withWhere(where, () => {
     if (!isObject(value)) throw new FieldError('expected a JSON object');
     return checked(value, {
-      architecture: string, os: string, variant: string, created: string, author: string,
-      config: containerConfig, rootfs, history,
+      architecture: string,
+      os: string,
+      variant: string,
+      created: string,
+      author: string,
+      config: containerConfig,
+      rootfs,
+      history,
     }) as ImageConfigFile;
   });
 }

@@ -5,7 +5,13 @@ import { UsageError } from '../errors.js';
 import type { Platform } from './types.js';
 
 const NODE_TO_OCI_ARCH: Record<string, Platform['architecture']> = {
-  x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64',
+  x64: 'amd64',
+  arm64: 'arm64',
+  arm: 'arm',
+  ia32: '386',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
 };
 
 /** hostPlatform is the platform of the machine undocker runs on. */
@@ -33,6 +39,7 @@ export function formatPlatform(platform: Platform): string {
 export function platformMatches(have: Platform | undefined, want: Platform): boolean {
   if (have === undefined) return true;
   if (have.os !== want.os || have.architecture !== want.architecture) return false;
-  const variant = (p: Platform): string | undefined => (p.architecture === 'arm64' && p.variant === undefined ? 'v8' : p.variant);
+  const variant = (p: Platform): string | undefined =>
+    p.architecture === 'arm64' && p.variant === undefined ? 'v8' : p.variant;
   return want.variant === undefined || variant(have) === undefined || variant(have) === variant(want);
 }

@@ -18,7 +18,9 @@ export function describeImage(image: Image): string {
 function matchesName(name: ImageName, selector: string): boolean {
   const wanted = parseImageName(selector);
   if (name.repository === undefined) return selector === name.tag || selector === `:${name.tag}`;
-  return normalizeRepository(name.repository) === normalizeRepository(wanted.repository ?? '') && name.tag === wanted.tag;
+  return (
+    normalizeRepository(name.repository) === normalizeRepository(wanted.repository ?? '') && name.tag === wanted.tag
+  );
 }
 
 function matchesId(image: Image, selector: string): boolean {
@@ -30,15 +32,19 @@ function matchesId(image: Image, selector: string): boolean {
 function listChoices(images: Image[]): string {
   // Platforms only tell images apart when they differ.
   const platforms = new Set(images.map((image) => (image.platform ? formatPlatform(image.platform) : '')));
-  return images.map((image) => describeImage(image) + (platforms.size > 1 && image.platform ? ` (${formatPlatform(image.platform)})` : '')).join(', ');
+  return images
+    .map(
+      (image) =>
+        describeImage(image) + (platforms.size > 1 && image.platform ? ` (${formatPlatform(image.platform)})` : ''),
+    )
+    .join(', ');
 }
 
 /** selectImage picks one image, or throws a one-line error naming the choices. */
 export function selectImage(archive: ImageArchive, selector?: string, platform?: Platform): Image {
   const all = archive.images;
-  let candidates = selector === undefined
-    ? all
-    : all.filter((image) => image.names.some((name) => matchesName(name, selector)));
+  let candidates =
+    selector === undefined ? all : all.filter((image) => image.names.some((name) => matchesName(name, selector)));
   if (selector !== undefined && candidates.length === 0) candidates = all.filter((image) => matchesId(image, selector));
   if (candidates.length === 0) throw notFound(archive, selector as string);
   if (candidates.length === 1 && platform === undefined) return candidates[0] as Image;
@@ -46,19 +52,38 @@ export function selectImage(archive: ImageArchive, selector?: string, platform?:
   const fitting = candidates.filter((image) => platformMatches(image.platform, wanted));
   if (fitting.length === 1) return fitting[0] as Image;
   if (fitting.length === 0) {
-    const have = [...new Set(candidates.map((image) => (image.platform ? formatPlatform(image.platform) : 'unknown')))].join(', ');
-    throw new UndockerError('UNDOCKER_NOT_FOUND', `${archive.where}: no image for platform ${formatPlatform(wanted)}; it has ${have} (use --platform)`);
+    const have = [
+      ...new Set(candidates.map((image) => (image.platform ? formatPlatform(image.platform) : 'unknown'))),
+    ].join(', ');
+    throw new UndockerError(
+      'UNDOCKER_NOT_FOUND',
+      `${archive.where}: no image for platform ${formatPlatform(wanted)}; it has ${have} (use --platform)`,
+    );
   }
-  throw new UndockerError('UNDOCKER_AMBIGUOUS', `${archive.where}: archive holds ${fitting.length} images: ${listChoices(fitting)}; name one`);
+  throw new UndockerError(
+    'UNDOCKER_AMBIGUOUS',
+    `${archive.where}: archive holds ${fitting.length} images: ${listChoices(fitting)}; name one`,
+  );
 }
 
 function notFound(archive: ImageArchive, selector: string): UndockerError {
   const wanted = parseImageName(selector);
-  const sameRepository = archive.images.flatMap((image) => image.names)
-    .filter((name) => name.repository !== undefined && normalizeRepository(name.repository) === normalizeRepository(wanted.repository ?? ''));
+  const sameRepository = archive.images
+    .flatMap((image) => image.names)
+    .filter(
+      (name) =>
+        name.repository !== undefined &&
+        normalizeRepository(name.repository) === normalizeRepository(wanted.repository ?? ''),
+    );
   if (sameRepository.length > 0) {
     const tags = [...new Set(sameRepository.map((name) => name.tag))].join(', ');
-    return new UndockerError('UNDOCKER_NOT_FOUND', `${archive.where}: ${wanted.repository} has no tag ${wanted.tag}; tags: ${tags}`);
+    return new UndockerError(
+      'UNDOCKER_NOT_FOUND',
+      `${archive.where}: ${wanted.repository} has no tag ${wanted.tag}; tags: ${tags}`,
+    );
   }
-  return new UndockerError('UNDOCKER_NOT_FOUND', `${archive.where}: no image ${selector}; it holds: ${listChoices(archive.images)}`);
+  return new UndockerError(
+    'UNDOCKER_NOT_FOUND',
+    `${archive.where}: no image ${selector}; it holds: ${listChoices(archive.images)}`,
+  );
 }

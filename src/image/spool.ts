@@ -10,8 +10,16 @@ import { join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { decoderFor, type Compression } from '../stream/compression.js';
 
-/** spoolToTempFile writes `source`, decompressed, to an anonymous temporary file and returns it open; `where` names the input. */
-export async function spoolToTempFile(source: Readable, compression: Compression, where: string, signal?: AbortSignal): Promise<FileHandle> {
+/**
+ * spoolToTempFile writes `source`, decompressed, to an anonymous temporary file and returns it open; `where` names the
+ * input.
+ */
+export async function spoolToTempFile(
+  source: Readable,
+  compression: Compression,
+  where: string,
+  signal?: AbortSignal,
+): Promise<FileHandle> {
   const path = join(process.env.TMPDIR ?? tmpdir(), `undocker-spool-${randomBytes(6).toString('hex')}`);
   const handle = await open(path, 'w+', 0o600);
   await unlink(path);

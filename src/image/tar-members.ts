@@ -84,10 +84,19 @@ export class TarMembers implements MemberSet {
     return this.range(0, this.length);
   }
 
-  /** range reads part of the file by position through its descriptor: a FileHandle stream would add a listener to the handle per member. */
+  /**
+   * range reads part of the file by position through its descriptor: a FileHandle stream would add a listener to the
+   * handle per member.
+   */
   private range(start: number, size: number): Readable {
     if (size === 0) return Readable.from([]);
-    return createReadStream('', { fd: this.handle.fd, start, end: start + size - 1, autoClose: false, highWaterMark: READ_CHUNK });
+    return createReadStream('', {
+      fd: this.handle.fd,
+      start,
+      end: start + size - 1,
+      autoClose: false,
+      highWaterMark: READ_CHUNK,
+    });
   }
 
   async close(): Promise<void> {

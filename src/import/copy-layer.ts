@@ -17,11 +17,17 @@ import { peekStream } from '../stream/peek.js';
 import { writeLayerFile } from '../write/layer.js';
 
 function hashing(hash: { update(chunk: Buffer): unknown }): Transform {
-  return new Transform({ transform(chunk: Buffer, _encoding, callback) { hash.update(chunk); callback(null, chunk); } });
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
 }
 
 function check(where: string, what: string, expected: string | undefined, actual: string): void {
-  if (expected !== undefined && expected !== actual) throw new DigestMismatchError(`${where}: ${what} content`, expected, actual);
+  if (expected !== undefined && expected !== actual)
+    throw new DigestMismatchError(`${where}: ${what} content`, expected, actual);
 }
 
 /** copyLayerTar writes `layer`'s uncompressed tar to `path` and returns its diff_id. */

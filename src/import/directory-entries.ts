@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
-import { newEntry, type TarEntry, toDisplay } from '../tar/entry.js';
+import { newEntry, toDisplay } from '../tar/entry.js';
 import type { RootfsItem } from '../write/layer.js';
 import { readTreeXattrs } from './directory-xattrs.js';
 
@@ -25,13 +25,24 @@ function fileData(path: Buffer): AsyncIterable<Buffer> {
 }
 
 /** walk yields the entries below `dir` (whose entry path is `prefix`), each folder followed by its contents. */
-async function* walk(dir: Buffer, prefix: string, context: { xattrs: Map<string, Map<string, Buffer>>; linked: Map<string, string>; warn: (message: string) => void }): AsyncGenerator<RootfsItem> {
+async function* walk(
+  dir: Buffer,
+  prefix: string,
+  context: { xattrs: Map<string, Map<string, Buffer>>; linked: Map<string, string>; warn: (message: string) => void },
+): AsyncGenerator<RootfsItem> {
   const names = (await readdir(dir, { encoding: 'buffer' })).sort(Buffer.compare);
   for (const name of names) {
     const full = Buffer.concat([dir, Buffer.from('/'), name]);
     const path = prefix + name.toString('latin1');
     const info = await lstat(full, { bigint: true });
-    const base = { path, mode: Number(info.mode & 0o7777n), uid: Number(info.uid), gid: Number(info.gid), mtime: Number(info.mtimeMs / 1000n), xattrs: context.xattrs.get(path) ?? new Map<string, Buffer>() };
+    const base = {
+      path,
+      mode: Number(info.mode & 0o7777n),
+      uid: Number(info.uid),
+      gid: Number(info.gid),
+      mtime: Number(info.mtimeMs / 1000n),
+      xattrs: context.xattrs.get(path) ?? new Map<string, Buffer>(),
+    };
     const inode = `${info.dev}:${info.ino}`;
     const linkTarget = info.nlink > 1n && !info.isDirectory() ? context.linked.get(inode) : undefined;
     if (linkTarget !== undefined) {
@@ -45,9 +56,19 @@ async function* walk(dir: Buffer, prefix: string, context: { xattrs: Map<string,
     } else if (info.isFile()) {
       yield { entry: newEntry({ ...base, type: 'file', size: Number(info.size) }), data: fileData(full) };
     } else if (info.isSymbolicLink()) {
-      yield { entry: newEntry({ ...base, type: 'symlink', linkname: (await readlink(full, { encoding: 'buffer' })).toString('latin1') }), data: NO_DATA };
+      yield {
+        entry: newEntry({
+          ...base,
+          type: 'symlink',
+          linkname: (await readlink(full, { encoding: 'buffer' })).toString('latin1'),
+        }),
+        data: NO_DATA,
+      };
     } else if (info.isCharacterDevice() || info.isBlockDevice()) {
-      yield { entry: newEntry({ ...base, type: info.isCharacterDevice() ? 'char' : 'block', ...deviceNumbers(info.rdev) }), data: NO_DATA };
+      yield {
+        entry: newEntry({ ...base, type: info.isCharacterDevice() ? 'char' : 'block', ...deviceNumbers(info.rdev) }),
+        data: NO_DATA,
+      };
     } else if (info.isFIFO()) {
       yield { entry: newEntry({ ...base, type: 'fifo' }), data: NO_DATA };
     } else {

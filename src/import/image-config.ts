@@ -26,7 +26,10 @@ export interface ConfigChanges {
   created: string;
 }
 
-/** parseCommandForm reads --cmd or --entrypoint: a JSON array of strings (exec form), or text run by /bin/sh -c (shell form). */
+/**
+ * parseCommandForm reads --cmd or --entrypoint: a JSON array of strings (exec form), or text run by /bin/sh -c (shell
+ * form).
+ */
 export function parseCommandForm(text: string, flag: string): string[] {
   if (!text.trimStart().startsWith('[')) return ['/bin/sh', '-c', text];
   let value: unknown;
@@ -46,7 +49,8 @@ export function parseExpose(text: string): string {
   const match = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/(tcp|udp|sctp))?$/i.exec(text);
   const start = Number(match?.[1]);
   const end = match?.[2] !== undefined ? Number(match[2]) : start;
-  if (match === null || start < 1 || end > 65535 || end < start) throw new UsageError(`--expose ${text}: use PORT[/tcp|udp|sctp] or START-END[/PROTOCOL], ports 1 to 65535`);
+  if (match === null || start < 1 || end > 65535 || end < start)
+    throw new UsageError(`--expose ${text}: use PORT[/tcp|udp|sctp] or START-END[/PROTOCOL], ports 1 to 65535`);
   return `${match[2] !== undefined ? `${start}-${end}` : start}/${(match[3] ?? 'tcp').toLowerCase()}`;
 }
 
@@ -71,9 +75,15 @@ function mergeEnv(base: string[], changes: string[]): string[] {
 }
 
 function commandsOf(changes: ConfigChanges, base: ContainerConfig): Pick<ContainerConfig, 'Entrypoint' | 'Cmd'> {
-  const entrypoint = changes.entrypoint !== undefined ? parseCommandForm(changes.entrypoint, '--entrypoint') : base.Entrypoint ?? null;
+  const entrypoint =
+    changes.entrypoint !== undefined ? parseCommandForm(changes.entrypoint, '--entrypoint') : (base.Entrypoint ?? null);
   // A Dockerfile's ENTRYPOINT resets the CMD it inherited.
-  const cmd = changes.cmd !== undefined ? parseCommandForm(changes.cmd, '--cmd') : changes.entrypoint !== undefined ? null : base.Cmd ?? null;
+  const cmd =
+    changes.cmd !== undefined
+      ? parseCommandForm(changes.cmd, '--cmd')
+      : changes.entrypoint !== undefined
+        ? null
+        : (base.Cmd ?? null);
   return { Entrypoint: entrypoint, Cmd: cmd };
 }
 
@@ -84,34 +94,64 @@ export function toImportConfig(changes: ConfigChanges, diffIds: string[], base?:
   const env = mergeEnv(inherited.Env ?? [], changes.env);
   if (env.length > 0) config.Env = env;
   if (changes.workingDir !== undefined) {
-    if (!changes.workingDir.startsWith('/')) throw new UsageError(`-w ${changes.workingDir}: the working directory must be an absolute path`);
+    if (!changes.workingDir.startsWith('/'))
+      throw new UsageError(`-w ${changes.workingDir}: the working directory must be an absolute path`);
     config.WorkingDir = changes.workingDir;
   }
   if (changes.user !== undefined) config.User = changes.user;
-  if (changes.expose.length > 0) config.ExposedPorts = { ...inherited.ExposedPorts, ...Object.fromEntries(changes.expose.map((port) => [parseExpose(port), {}])) };
-  for (const volume of changes.volumes) if (!volume.startsWith('/')) throw new UsageError(`--volume ${volume}: a volume must be an absolute path`);
-  if (changes.volumes.length > 0) config.Volumes = { ...inherited.Volumes, ...Object.fromEntries(changes.volumes.map((path) => [path, {}])) };
-  if (changes.labels.length > 0) config.Labels = { ...inherited.Labels, ...Object.fromEntries(changes.labels.map((label) => keyValue(label, '--label'))) };
+  if (changes.expose.length > 0)
+    config.ExposedPorts = {
+      ...inherited.ExposedPorts,
+      ...Object.fromEntries(changes.expose.map((port) => [parseExpose(port), {}])),
+    };
+  for (const volume of changes.volumes)
+    if (!volume.startsWith('/')) throw new UsageError(`--volume ${volume}: a volume must be an absolute path`);
+  if (changes.volumes.length > 0)
+    config.Volumes = { ...inherited.Volumes, ...Object.fromEntries(changes.volumes.map((path) => [path, {}])) };
+  if (changes.labels.length > 0)
+    config.Labels = {
+      ...inherited.Labels,
+      ...Object.fromEntries(changes.labels.map((label) => keyValue(label, '--label'))),
+    };
   if (changes.stopSignal !== undefined) config.StopSignal = stopSignalOf(changes.stopSignal);
-  const platform = changes.platform ?? { os: base?.os ?? 'linux', architecture: base?.architecture ?? 'amd64', ...(base?.variant ? { variant: base.variant } : {}) };
+  const platform = changes.platform ?? {
+    os: base?.os ?? 'linux',
+    architecture: base?.architecture ?? 'amd64',
+    ...(base?.variant ? { variant: base.variant } : {}),
+  };
   const author = changes.author ?? base?.author;
   return {
-    architecture: platform.architecture, os: platform.os, ...(platform.variant ? { variant: platform.variant } : {}),
-    created: changes.created, ...(author !== undefined ? { author } : {}),
+    architecture: platform.architecture,
+    os: platform.os,
+    ...(platform.variant ? { variant: platform.variant } : {}),
+    created: changes.created,
+    ...(author !== undefined ? { author } : {}),
     config,
     rootfs: { type: 'layers', diff_ids: diffIds },
-    history: [...(base?.history ?? []), { created: changes.created, created_by: 'undocker import', comment: 'imported from a root file system' }],
+    history: [
+      ...(base?.history ?? []),
+      { created: changes.created, created_by: 'undocker import', comment: 'imported from a root file system' },
+    ],
   };
 }
 
-/** toCreated picks the creation time: --created, else SOURCE_DATE_EPOCH, else now; it returns RFC 3339 and epoch seconds. */
-export function toCreated(created: string | undefined, sourceDateEpoch: string | undefined, now = new Date()): { iso: string; seconds: number } {
+/**
+ * toCreated picks the creation time: --created, else SOURCE_DATE_EPOCH, else now; it returns RFC 3339 and epoch
+ * seconds.
+ */
+export function toCreated(
+  created: string | undefined,
+  sourceDateEpoch: string | undefined,
+  now = new Date(),
+): { iso: string; seconds: number } {
   let date = now;
   if (created !== undefined) {
     date = /^\d+$/.test(created) ? new Date(Number(created) * 1000) : new Date(created);
-    if (Number.isNaN(date.getTime())) throw new UsageError(`--created ${created}: use an RFC 3339 time (2024-05-01T12:00:00Z) or seconds since 1970`);
+    if (Number.isNaN(date.getTime()))
+      throw new UsageError(`--created ${created}: use an RFC 3339 time (2024-05-01T12:00:00Z) or seconds since 1970`);
   } else if (sourceDateEpoch !== undefined && sourceDateEpoch !== '') {
-    if (!/^\d+$/.test(sourceDateEpoch)) throw new UsageError(`SOURCE_DATE_EPOCH=${sourceDateEpoch}: must be seconds since 1970`);
+    if (!/^\d+$/.test(sourceDateEpoch))
+      throw new UsageError(`SOURCE_DATE_EPOCH=${sourceDateEpoch}: must be seconds since 1970`);
     date = new Date(Number(sourceDateEpoch) * 1000);
   }
   return { iso: date.toISOString().replace(/\.000Z$/, 'Z'), seconds: Math.floor(date.getTime() / 1000) };

@@ -13,7 +13,10 @@ export function parseTag(text: string): string {
   const match = REFERENCE.exec(text);
   // A first component with a dot or port is a registry host only when more components follow.
   if (match === null || (match[1] as string).length > 255) {
-    throw new UsageError(`-t ${text}: not a valid image name: use [REGISTRY/]NAME[:TAG], the name in lowercase letters, digits, ., _ and -`);
+    throw new UsageError(
+      `-t ${text}: not a valid image name: use [REGISTRY/]NAME[:TAG], the name in lowercase letters, digits, ., _ ` +
+        `and -`,
+    );
   }
   return `${match[1]}:${match[2] ?? 'latest'}`;
 }

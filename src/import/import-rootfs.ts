@@ -40,14 +40,19 @@ export interface ImportOptions {
 async function rootfsItems(input: string, options: ImportOptions): Promise<AsyncIterable<RootfsItem>> {
   if (input === '-') return tarRootfsEntries(options.stdin ?? process.stdin, 'standard input');
   const info = await stat(input).catch((error: unknown) => {
-    if (isErrno(error, 'ENOENT', 'ENOTDIR')) throw new UndockerError('UNDOCKER_NOT_FOUND', `${input}: no such file or directory`);
+    if (isErrno(error, 'ENOENT', 'ENOTDIR'))
+      throw new UndockerError('UNDOCKER_NOT_FOUND', `${input}: no such file or directory`);
     throw error;
   });
   return info.isDirectory() ? directoryEntries(input, options.warn) : tarRootfsEntries(createReadStream(input), input);
 }
 
 /** importRootfs writes the image archive made from `input` to `output`; it returns the config digest. */
-export async function importRootfs(input: string, output: Writable, options: ImportOptions): Promise<{ configDigest: string }> {
+export async function importRootfs(
+  input: string,
+  output: Writable,
+  options: ImportOptions,
+): Promise<{ configDigest: string }> {
   toImportConfig(options.changes, [], options.base?.config); // bad options fail before any work
   const work = await mkdtemp(join(process.env.TMPDIR ?? tmpdir(), 'undocker-import-'));
   try {
@@ -65,9 +70,13 @@ export async function importRootfs(input: string, output: Writable, options: Imp
     diffIds.push(diffId);
     const config = toImportConfig(options.changes, diffIds, options.base?.config);
     if (options.format === 'oci') {
-      return { configDigest: (await writeOciArchive(output, { config, tags: options.tags, layerPaths, diffIds })).configDigest };
+      return {
+        configDigest: (await writeOciArchive(output, { config, tags: options.tags, layerPaths, diffIds })).configDigest,
+      };
     }
-    return { configDigest: (await writeDockerArchive(output, { config, repoTags: options.tags, layerPaths, diffIds })).imageId };
+    return {
+      configDigest: (await writeDockerArchive(output, { config, repoTags: options.tags, layerPaths, diffIds })).imageId,
+    };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -42,16 +42,31 @@ async function createConfig(network: LxcInstall['network']): Promise<string | un
 async function lxc(program: string, args: string[]): Promise<void> {
   const result = await execa(program, args, { reject: false, all: true });
   if (result.exitCode !== 0) {
-    if (result.failed && result.exitCode === undefined) throw new UndockerError('UNDOCKER_MISSING_TOOL', `${program} not found: install the lxc package`, { cause: result });
+    if (result.failed && result.exitCode === undefined)
+      throw new UndockerError('UNDOCKER_MISSING_TOOL', `${program} not found: install the lxc package`, {
+        cause: result,
+      });
     throw new UndockerError('UNDOCKER_IO', `${program} failed: ${String(result.all).trim().split('\n').pop() ?? ''}`);
   }
 }
 
 /** installLxcContainer creates container `name` from `image` and the generated config. */
-export async function installLxcContainer(image: Image, name: string, files: LxcTemplateFiles, install: LxcInstall): Promise<string> {
+export async function installLxcContainer(
+  image: Image,
+  name: string,
+  files: LxcTemplateFiles,
+  install: LxcInstall,
+): Promise<string> {
   const dir = join(install.lxcPath, name);
-  const had = await stat(dir).then(() => true, (error: unknown) => (isErrno(error, 'ENOENT') ? false : Promise.reject(error)));
-  if (had && !install.force) throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `LXC container ${name} exists (${dir}): pass --force to replace it, or undocker uninstall ${name} first`);
+  const had = await stat(dir).then(
+    () => true,
+    (error: unknown) => (isErrno(error, 'ENOENT') ? false : Promise.reject(error)),
+  );
+  if (had && !install.force)
+    throw new UndockerError(
+      'UNDOCKER_OUTPUT_EXISTS',
+      `LXC container ${name} exists (${dir}): pass --force to replace it, or undocker uninstall ${name} first`,
+    );
   const work = await mkdtemp(join(tmpdir(), 'undocker-lxc-'));
   try {
     await writeLxcTemplate(image, work, files, install.signal ? { signal: install.signal } : {});
@@ -63,7 +78,20 @@ export async function installLxcContainer(image: Image, name: string, files: Lxc
     }
     // The old container goes only once the new one's files are ready.
     if (had) await lxc('lxc-destroy', ['-P', install.lxcPath, '-n', name]);
-    await lxc('lxc-create', ['-P', install.lxcPath, '-n', name, ...configArgs, '-t', 'local', '--', '-m', join(work, 'meta.tar.xz'), '-f', join(work, 'rootfs.tar.xz')]);
+    await lxc('lxc-create', [
+      '-P',
+      install.lxcPath,
+      '-n',
+      name,
+      ...configArgs,
+      '-t',
+      'local',
+      '--',
+      '-m',
+      join(work, 'meta.tar.xz'),
+      '-f',
+      join(work, 'rootfs.tar.xz'),
+    ]);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -79,7 +107,11 @@ export async function uninstallLxcContainer(name: string, lxcPath: string): Prom
     if (isErrno(error, 'ENOENT')) return false;
     throw error;
   }
-  if (!isGeneratedByUndocker(config)) throw new UndockerError('UNDOCKER_NOT_FOUND', `LXC container ${name} (${join(lxcPath, name)}) was not made by undocker: leaving it alone`);
+  if (!isGeneratedByUndocker(config))
+    throw new UndockerError(
+      'UNDOCKER_NOT_FOUND',
+      `LXC container ${name} (${join(lxcPath, name)}) was not made by undocker: leaving it alone`,
+    );
   await lxc('lxc-destroy', ['-P', lxcPath, '-n', name]);
   return true;
 }

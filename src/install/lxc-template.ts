@@ -23,7 +23,10 @@ export interface LxcTemplateFiles {
 
 function* metaTar(files: LxcTemplateFiles): Generator<Buffer> {
   const mtime = Math.floor(Date.now() / 1000);
-  for (const [path, text] of [['config', files.config], ['create-message', files.createMessage]] as const) {
+  for (const [path, text] of [
+    ['config', files.config],
+    ['create-message', files.createMessage],
+  ] as const) {
     const data = Buffer.from(text.endsWith('\n') ? text : `${text}\n`);
     yield encodeEntry(newEntry({ path, type: 'file', mode: 0o644, size: data.length, mtime }));
     yield data;
@@ -39,21 +42,50 @@ async function writeMeta(files: LxcTemplateFiles, output: Writable): Promise<voi
 /** lxcCreateArgs is the lxc-create command line that imports the two files in `dir`. */
 export function lxcCreateArgs(name: string, dir: string): string[] {
   const where = resolve(dir);
-  return ['lxc-create', '-n', name, '-t', 'local', '--', '-m', join(where, 'meta.tar.xz'), '-f', join(where, 'rootfs.tar.xz')];
+  return [
+    'lxc-create',
+    '-n',
+    name,
+    '-t',
+    'local',
+    '--',
+    '-m',
+    join(where, 'meta.tar.xz'),
+    '-f',
+    join(where, 'rootfs.tar.xz'),
+  ];
 }
 
 /** writeLxcTemplate writes DIR/meta.tar.xz and DIR/rootfs.tar.xz; DIR is made if missing. */
-export async function writeLxcTemplate(image: Image, dir: string, files: LxcTemplateFiles, options: FlattenOptions & { force?: boolean } = {}): Promise<void> {
-  const made = await mkdir(dir).then(() => true, (error: unknown) => {
-    if (isErrno(error, 'EEXIST')) return false;
-    if (isErrno(error, 'ENOENT', 'ENOTDIR')) throw new UndockerError('UNDOCKER_NOT_FOUND', `cannot create ${dir}: ${dirname(resolve(dir))} is not an existing directory`);
-    throw error;
-  });
+export async function writeLxcTemplate(
+  image: Image,
+  dir: string,
+  files: LxcTemplateFiles,
+  options: FlattenOptions & { force?: boolean } = {},
+): Promise<void> {
+  const made = await mkdir(dir).then(
+    () => true,
+    (error: unknown) => {
+      if (isErrno(error, 'EEXIST')) return false;
+      if (isErrno(error, 'ENOENT', 'ENOTDIR'))
+        throw new UndockerError(
+          'UNDOCKER_NOT_FOUND',
+          `cannot create ${dir}: ${dirname(resolve(dir))} is not an existing directory`,
+        );
+      throw error;
+    },
+  );
   try {
-    await writeFilesTogether([
-      { target: join(dir, 'meta.tar.xz'), write: (stream) => writeMeta(files, stream) },
-      { target: join(dir, 'rootfs.tar.xz'), write: (stream) => streamRootfsTar(image, stream, 'xz', options, join(dir, 'rootfs.tar.xz')) },
-    ], options.force ?? false);
+    await writeFilesTogether(
+      [
+        { target: join(dir, 'meta.tar.xz'), write: (stream) => writeMeta(files, stream) },
+        {
+          target: join(dir, 'rootfs.tar.xz'),
+          write: (stream) => streamRootfsTar(image, stream, 'xz', options, join(dir, 'rootfs.tar.xz')),
+        },
+      ],
+      options.force ?? false,
+    );
   } catch (error) {
     if (made) await rmdir(dir).catch(() => undefined);
     throw error;

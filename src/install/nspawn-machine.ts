@@ -26,26 +26,50 @@ export function machinePaths(name: string, places: NspawnPlaces): { rootfs: stri
   return { rootfs: join(places.machinesDir, name), unit: join(places.nspawnDir, `${name}.nspawn`) };
 }
 
-const exists = (path: string): Promise<boolean> => stat(path).then(() => true, (error: unknown) => (isErrno(error, 'ENOENT') ? false : Promise.reject(error)));
+const exists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    (error: unknown) => (isErrno(error, 'ENOENT') ? false : Promise.reject(error)),
+  );
 
-/** installNspawnMachine writes the rootfs, then the settings file `unit`; it refuses an existing machine unless `force`. */
-export async function installNspawnMachine(image: Image, name: string, unit: string, places: NspawnPlaces & { force: boolean; signal?: AbortSignal; warn?: (message: string) => void }): Promise<{ rootfs: string; unit: string }> {
+/**
+ * installNspawnMachine writes the rootfs, then the settings file `unit`; it refuses an existing machine unless `force`.
+ */
+export async function installNspawnMachine(
+  image: Image,
+  name: string,
+  unit: string,
+  places: NspawnPlaces & { force: boolean; signal?: AbortSignal; warn?: (message: string) => void },
+): Promise<{ rootfs: string; unit: string }> {
   const paths = machinePaths(name, places);
   const had = await exists(paths.rootfs);
-  if (!places.force && (had || await exists(paths.unit))) {
-    throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `machine ${name} exists (${had ? paths.rootfs : paths.unit}): pass --force to replace it, or undocker uninstall ${name} first`);
+  if (!places.force && (had || (await exists(paths.unit)))) {
+    throw new UndockerError(
+      'UNDOCKER_OUTPUT_EXISTS',
+      `machine ${name} exists (${had ? paths.rootfs : paths.unit}): pass --force to replace it, or undocker ` +
+        `uninstall ${name} first`,
+    );
   }
   await mkdir(places.machinesDir, { recursive: true });
   await mkdir(places.nspawnDir, { recursive: true });
-  await unpackRootfs(image, paths.rootfs, { force: places.force, ...(places.signal ? { signal: places.signal } : {}), ...(places.warn ? { warn: places.warn } : {}) });
+  await unpackRootfs(image, paths.rootfs, {
+    force: places.force,
+    ...(places.signal ? { signal: places.signal } : {}),
+    ...(places.warn ? { warn: places.warn } : {}),
+  });
   try {
     // systemd-nspawn refuses a tree without /usr, which images of one static binary are.
-    if (!await exists(join(paths.rootfs, 'usr'))) {
+    if (!(await exists(join(paths.rootfs, 'usr')))) {
       await mkdir(join(paths.rootfs, 'usr'), { mode: 0o755 });
-      places.warn?.(`warning: the image has no /usr, without which systemd-nspawn refuses to start a machine: made an empty ${join(paths.rootfs, 'usr')}`);
+      places.warn?.(
+        `warning: the image has no /usr, without which systemd-nspawn refuses to start a machine: made an empty ` +
+          `${join(paths.rootfs, 'usr')}`,
+      );
     }
     await writeFileAtomically(paths.unit, async (stream) => {
-      await new Promise<void>((resolve, reject) => stream.end(unit, (error?: Error | null) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        stream.end(unit, (error?: Error | null) => (error ? reject(error) : resolve())),
+      );
     });
   } catch (error) {
     if (!had) await rm(paths.rootfs, { recursive: true, force: true });
@@ -62,10 +86,18 @@ export async function uninstallNspawnMachine(name: string, places: NspawnPlaces)
     unit = await readFile(paths.unit, 'utf8');
   } catch (error) {
     if (!isErrno(error, 'ENOENT')) throw error;
-    if (await exists(paths.rootfs)) throw new UndockerError('UNDOCKER_NOT_FOUND', `machine ${name} (${paths.rootfs}) has no ${paths.unit}: undocker did not install it, and leaves it alone`);
+    if (await exists(paths.rootfs))
+      throw new UndockerError(
+        'UNDOCKER_NOT_FOUND',
+        `machine ${name} (${paths.rootfs}) has no ${paths.unit}: undocker did not install it, and leaves it alone`,
+      );
     return false;
   }
-  if (!isGeneratedByUndocker(unit)) throw new UndockerError('UNDOCKER_NOT_FOUND', `${paths.unit} was not written by undocker: leaving machine ${name} alone`);
+  if (!isGeneratedByUndocker(unit))
+    throw new UndockerError(
+      'UNDOCKER_NOT_FOUND',
+      `${paths.unit} was not written by undocker: leaving machine ${name} alone`,
+    );
   await rm(paths.rootfs, { recursive: true, force: true });
   await rm(paths.unit, { force: true });
   return true;

@@ -18,13 +18,20 @@ function mountPath(path: string): string {
 
 /** toLxcRunConfig returns the config text for running `spec` on `rootfs`. */
 export function toLxcRunConfig(spec: RunSpec, rootfs: string, request: RunRequest, templateConfig: string): string {
-  if (request.publish.length > 0) throw new UsageError('-p: LXC has no port publishing; use --runtime nspawn with --network veth');
-  const mounts = request.volumes.map((v) => `lxc.mount.entry = ${mountPath(v.host)} ${mountPath(v.container).slice(1)} none bind,create=dir${v.readOnly ? ',ro' : ''} 0 0`);
+  if (request.publish.length > 0)
+    throw new UsageError('-p: LXC has no port publishing; use --runtime nspawn with --network veth');
+  const mounts = request.volumes.map(
+    (v) =>
+      `lxc.mount.entry = ${mountPath(v.host)} ${mountPath(v.container).slice(1)} none ` +
+      `bind,create=dir${v.readOnly ? ',ro' : ''} 0 0`,
+  );
   return renderTemplate('lxc-run.conf', {
     template_config: templateConfig,
     rootfs: toLxcValue(rootfs, 'rootfs path'),
     read_only: request.readOnly ? ['lxc.rootfs.options = ro'] : [],
-    environment: spec.env.map(([name, value]) => `lxc.environment = ${toLxcValue(`${name}=${value}`, `environment variable ${name}`)}`),
+    environment: spec.env.map(
+      ([name, value]) => `lxc.environment = ${toLxcValue(`${name}=${value}`, `environment variable ${name}`)}`,
+    ),
     cwd: toLxcValue(spec.workingDir, 'working directory'),
     groups: spec.user.additionalGids.length > 0 ? [`lxc.init.groups = ${spec.user.additionalGids.join(',')}`] : [],
     stop_signal: spec.stopSignal,
@@ -36,5 +43,18 @@ export function toLxcRunConfig(spec: RunSpec, rootfs: string, request: RunReques
 
 /** toLxcExecuteArgv returns lxc-execute's arguments (without the program). */
 export function toLxcExecuteArgv(spec: RunSpec, request: RunRequest, lxcPath: string, configPath: string): string[] {
-  return ['-P', lxcPath, '-n', request.name, '-f', configPath, '-u', String(spec.user.uid), '-g', String(spec.user.gid), '--', ...spec.argv];
+  return [
+    '-P',
+    lxcPath,
+    '-n',
+    request.name,
+    '-f',
+    configPath,
+    '-u',
+    String(spec.user.uid),
+    '-g',
+    String(spec.user.gid),
+    '--',
+    ...spec.argv,
+  ];
 }

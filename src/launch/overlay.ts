@@ -16,7 +16,9 @@ import type { Launch } from './run-container.js';
  * closes fd 3 so undocker sees its end, and becomes the runtime, which keeps the pid undocker
  * signals.
  */
-const MOUNT_THEN_EXEC = 'if ! err=$(mount -t overlay overlay -o "$1" "$2" 2>&1); then printf %s "$err" >&3; exit 1; fi; exec 3>&-; shift 2; exec "$@"';
+const MOUNT_THEN_EXEC =
+  'if ! err=$(mount -t overlay overlay -o "$1" "$2" 2>&1); then printf %s "$err" >&3; exit 1; fi; exec 3>&-; shift ' +
+  '2; exec "$@"';
 
 /** MountPoints are folders and empty files the runtime needs that the image lacks. */
 export interface MountPoints {
@@ -42,7 +44,10 @@ async function prepareUpper(lower: string, upper: string, add: MountPoints): Pro
   for (const dir of add.dirs) await mkdir(join(upper, dir), { mode: 0o755 }).catch(() => undefined);
   for (const file of add.files) {
     const parent = dirname(file);
-    await mkdir(join(upper, parent), { mode: 0o755 }).then(() => copyOwnership(join(lower, parent), join(upper, parent)), () => undefined);
+    await mkdir(join(upper, parent), { mode: 0o755 }).then(
+      () => copyOwnership(join(lower, parent), join(upper, parent)),
+      () => undefined,
+    );
     await writeFile(join(upper, file), '', { flag: 'wx', mode: 0o644 }).catch(() => undefined);
   }
 }
@@ -51,16 +56,41 @@ async function prepareUpper(lower: string, upper: string, add: MountPoints): Pro
  * inOverlay readies the container's upper layer (with `add` made in it) and returns `launch`
  * wrapped to run on `lower` + that layer, mounted on the container's merged folder.
  */
-export async function inOverlay(launch: Launch, lower: string, dirs: ContainerDirs, add: MountPoints = { dirs: [], files: [] }): Promise<Launch> {
+export async function inOverlay(
+  launch: Launch,
+  lower: string,
+  dirs: ContainerDirs,
+  add: MountPoints = { dirs: [], files: [] },
+): Promise<Launch> {
   // Paths are undocker's own cache folders; overlayfs options cannot hold `,` or `:` in them.
-  if (/[,:]/.test(lower + dirs.upper + dirs.work)) throw new UndockerError('UNDOCKER_UNSUPPORTED', `the cache path ${lower} holds , or :, which an overlay mount cannot take: set UNDOCKER_CACHE`);
+  if (/[,:]/.test(lower + dirs.upper + dirs.work))
+    throw new UndockerError(
+      'UNDOCKER_UNSUPPORTED',
+      `the cache path ${lower} holds , or :, which an overlay mount cannot take: set UNDOCKER_CACHE`,
+    );
   await prepareUpper(lower, dirs.upper, add);
   const options = `lowerdir=${lower},upperdir=${dirs.upper},workdir=${dirs.work}`;
   return {
     ...launch,
     program: 'unshare',
-    args: ['--mount', '--propagation', 'private', 'sh', '-c', MOUNT_THEN_EXEC, 'sh', options, dirs.merged, launch.program, ...launch.args],
+    args: [
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      MOUNT_THEN_EXEC,
+      'sh',
+      options,
+      dirs.merged,
+      launch.program,
+      ...launch.args,
+    ],
     // mount(8) adds a line pointing at dmesg: the first says what failed.
-    setupFailure: (detail) => new UndockerError('UNDOCKER_FS_REFUSED', `cannot mount the overlay for container ${dirs.name}: ${detail.trim().split('\n')[0] ?? ''}`),
+    setupFailure: (detail) =>
+      new UndockerError(
+        'UNDOCKER_FS_REFUSED',
+        `cannot mount the overlay for container ${dirs.name}: ${detail.trim().split('\n')[0] ?? ''}`,
+      ),
   };
 }

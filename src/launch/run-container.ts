@@ -49,24 +49,41 @@ function statusOf(code: number | null, signal: NodeJS.Signals | null): number {
 }
 
 /** runContainer runs the runtime to its end and returns the container's exit status; `started` gets its pid. */
-export async function runContainer(launch: Launch, signal: AbortSignal, started: (pid: number) => void = () => undefined): Promise<number> {
+export async function runContainer(
+  launch: Launch,
+  signal: AbortSignal,
+  started: (pid: number) => void = () => undefined,
+): Promise<number> {
   // Its own process group: a Ctrl-C at the terminal reaches undocker alone, which stops the
   // container once, with the image's StopSignal (on a -t console it is a keystroke, as in docker).
   const stdin = launch.interactive ? 'inherit' : 'ignore';
-  const child = spawn(launch.program, launch.args, { stdio: launch.setupFailure ? [stdin, 'inherit', 'inherit', 'pipe'] : [stdin, 'inherit', 'inherit'], detached: true });
+  const child = spawn(launch.program, launch.args, {
+    stdio: launch.setupFailure ? [stdin, 'inherit', 'inherit', 'pipe'] : [stdin, 'inherit', 'inherit'],
+    detached: true,
+  });
   if (child.pid !== undefined) started(child.pid);
   let setupOutput = '';
-  child.stdio[3]?.on('data', (chunk: Buffer) => { setupOutput += chunk.toString(); });
+  child.stdio[3]?.on('data', (chunk: Buffer) => {
+    setupOutput += chunk.toString();
+  });
   let timer: NodeJS.Timeout | undefined;
   const onAbort = (): void => {
     void stop(launch, child, false).catch(() => undefined);
-    timer = setTimeout(() => { void stop(launch, child, true).catch(() => undefined); }, launch.stopTimeout * 1000);
+    timer = setTimeout(() => {
+      void stop(launch, child, true).catch(() => undefined);
+    }, launch.stopTimeout * 1000);
   };
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();
   try {
     return await new Promise<number>((resolve, reject) => {
-      child.once('error', (error) => reject(new UndockerError('UNDOCKER_MISSING_TOOL', `cannot start ${launch.program}: ${error.message}`, { cause: error })));
+      child.once('error', (error) =>
+        reject(
+          new UndockerError('UNDOCKER_MISSING_TOOL', `cannot start ${launch.program}: ${error.message}`, {
+            cause: error,
+          }),
+        ),
+      );
       child.once('close', (code, killedBy) => {
         if (setupOutput !== '' && launch.setupFailure) reject(launch.setupFailure(setupOutput));
         else resolve(statusOf(code, killedBy));

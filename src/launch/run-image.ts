@@ -55,21 +55,43 @@ function checkNspawnUser(spec: RunSpec, hasGetent: boolean, warn: (message: stri
   const { user } = spec;
   if (user.uid === 0 && user.gid === 0) return;
   const remedy = 'use --runtime lxc, which takes numeric ids';
-  if (user.name === undefined) throw new UndockerError('UNDOCKER_UNSUPPORTED', `user ${user.spec}: systemd-nspawn switches only to users named in the image's /etc/passwd: ${remedy}`);
-  if (!hasGetent) throw new UndockerError('UNDOCKER_UNSUPPORTED', `user ${user.spec}: systemd-nspawn switches users with the image's getent, and ${spec.image} has none: ${remedy}`);
-  if (user.group !== undefined) warn(`user ${user.spec}: systemd-nspawn runs ${user.name} with its groups from the image's passwd and group, not ${user.group}`);
+  if (user.name === undefined)
+    throw new UndockerError(
+      'UNDOCKER_UNSUPPORTED',
+      `user ${user.spec}: systemd-nspawn switches only to users named in the image's /etc/passwd: ${remedy}`,
+    );
+  if (!hasGetent)
+    throw new UndockerError(
+      'UNDOCKER_UNSUPPORTED',
+      `user ${user.spec}: systemd-nspawn switches users with the image's getent, and ${spec.image} has none: ${remedy}`,
+    );
+  if (user.group !== undefined)
+    warn(
+      `user ${user.spec}: systemd-nspawn runs ${user.name} with its groups from the image's passwd and group, not ` +
+        `${user.group}`,
+    );
 }
 
 function launchOf(spec: RunSpec, hasGetent: boolean, rootfs: string, dir: string, options: RunImageOptions): Launch {
   const { request } = options;
-  const common = { runtime: request.runtime, stopSignal: spec.stopSignal, stopTimeout: request.stopTimeout, interactive: request.interactive || request.tty };
+  const common = {
+    runtime: request.runtime,
+    stopSignal: spec.stopSignal,
+    stopTimeout: request.stopTimeout,
+    interactive: request.interactive || request.tty,
+  };
   if (request.runtime === 'nspawn') {
     checkNspawnUser(spec, hasGetent, options.warn);
     return { ...common, program: 'systemd-nspawn', args: toNspawnArgv(spec, rootfs, request) };
   }
   const configPath = join(dir, 'lxc.conf');
   writeFileSync(configPath, toLxcRunConfig(spec, rootfs, request, LXC_CONFIG_DIR));
-  return { ...common, program: 'lxc-execute', args: toLxcExecuteArgv(spec, request, dir, configPath), lxc: { lxcPath: dir, name: request.name } };
+  return {
+    ...common,
+    program: 'lxc-execute',
+    args: toLxcExecuteArgv(spec, request, dir, configPath),
+    lxc: { lxcPath: dir, name: request.name },
+  };
 }
 
 /** runImage runs `image` as asked and returns the container's exit status. */
@@ -78,10 +100,18 @@ export async function runImage(image: Image, options: RunImageOptions): Promise<
   requireRuntime(request.runtime, 'run');
   const dirs = openContainer(root, request.name, image.id, options.keep);
   try {
-    const { rootfs } = await cachedRootfs(root, image, { signal, warn: options.warn, ...(options.progress ? { progress: options.progress } : {}) });
+    const { rootfs } = await cachedRootfs(root, image, {
+      signal,
+      warn: options.warn,
+      ...(options.progress ? { progress: options.progress } : {}),
+    });
     const probe = probeDirectory(rootfs);
     const { spec, hasGetent } = loadRunSpec(image, {
-      where: options.where, overrides: options.overrides, name: request.name, warn: options.warn, probe,
+      where: options.where,
+      overrides: options.overrides,
+      name: request.name,
+      warn: options.warn,
+      probe,
     });
     const launch = launchOf(spec, hasGetent, dirs.merged, dirs.dir, options);
     signal.throwIfAborted();

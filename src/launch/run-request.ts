@@ -43,7 +43,13 @@ export interface RunRequest {
 export function parseBindMount(text: string): BindMount {
   const parts = text.split(':');
   const [host, container, mode] = parts;
-  if (parts.length < 2 || parts.length > 3 || !host?.startsWith('/') || !container?.startsWith('/') || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
+  if (
+    parts.length < 2 ||
+    parts.length > 3 ||
+    !host?.startsWith('/') ||
+    !container?.startsWith('/') ||
+    (mode !== undefined && mode !== 'ro' && mode !== 'rw')
+  ) {
     throw new UsageError(`-v ${text}: use HOST:CONTAINER or HOST:CONTAINER:ro, with absolute paths`);
   }
   return { host, container, readOnly: mode === 'ro' };

@@ -18,7 +18,9 @@ export function findProgram(program: string, path = process.env.PATH ?? ''): str
     try {
       accessSync(join(dir, program), constants.X_OK);
       return join(dir, program);
-    } catch { /* not here */ }
+    } catch {
+      /* not here */
+    }
   }
   return undefined;
 }
@@ -27,9 +29,15 @@ export function findProgram(program: string, path = process.env.PATH ?? ''): str
 export function requireRuntime(runtime: Runtime, command: string): void {
   const { program, package: pkg, other } = PROGRAM[runtime];
   if (findProgram(program) === undefined) {
-    throw new UndockerError('UNDOCKER_MISSING_TOOL', `${program} not found: install the ${pkg} package, or use ${other}`);
+    throw new UndockerError(
+      'UNDOCKER_MISSING_TOOL',
+      `${program} not found: install the ${pkg} package, or use ${other}`,
+    );
   }
   if (process.getuid?.() !== 0) {
-    throw new UndockerError('UNDOCKER_FS_REFUSED', `undocker ${command} needs root: ${program} and the overlay mount of the cached image need it; run it with sudo`);
+    throw new UndockerError(
+      'UNDOCKER_FS_REFUSED',
+      `undocker ${command} needs root: ${program} and the overlay mount of the cached image need it; run it with sudo`,
+    );
   }
 }

@@ -55,8 +55,12 @@ export interface FileOutput {
 export async function writeFilesTogether(outputs: FileOutput[], force: boolean): Promise<void> {
   for (const { target } of outputs) {
     await checkParent(target);
-    const exists = await stat(target).then(() => true, (error: unknown) => (isErrno(error, 'ENOENT') ? false : Promise.reject(error)));
-    if (exists && !force) throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `${target} exists: pass --force to replace it`);
+    const exists = await stat(target).then(
+      () => true,
+      (error: unknown) => (isErrno(error, 'ENOENT') ? false : Promise.reject(error)),
+    );
+    if (exists && !force)
+      throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `${target} exists: pass --force to replace it`);
   }
   const written: string[] = [];
   let current = outputs[0]?.target ?? '';
@@ -98,7 +102,10 @@ async function directoryState(path: string): Promise<'missing' | 'empty' | 'full
 export async function checkDirectoryTarget(target: string, force: boolean): Promise<'missing' | 'empty' | 'full'> {
   const state = await directoryState(target);
   if (state === 'full' && !force) {
-    throw new UndockerError('UNDOCKER_OUTPUT_EXISTS', `${target} is not empty: choose an empty or new directory, or pass --force to replace it`);
+    throw new UndockerError(
+      'UNDOCKER_OUTPUT_EXISTS',
+      `${target} is not empty: choose an empty or new directory, or pass --force to replace it`,
+    );
   }
   await checkParent(target);
   return state;
@@ -108,7 +115,11 @@ export async function checkDirectoryTarget(target: string, force: boolean): Prom
  * fillDirectoryAtomically lets `fill` populate a fresh 0700 directory, then moves it to
  * `target`. An existing non-empty target is refused unless `force`, which replaces it.
  */
-export async function fillDirectoryAtomically(target: string, force: boolean, fill: (directory: string) => Promise<void>): Promise<void> {
+export async function fillDirectoryAtomically(
+  target: string,
+  force: boolean,
+  fill: (directory: string) => Promise<void>,
+): Promise<void> {
   const state = await checkDirectoryTarget(target, force);
   const temporary = temporaryName(target, 'tmp');
   await mkdir(temporary, { mode: 0o700 }).catch((error: unknown) => Promise.reject(outputError(target, error)));

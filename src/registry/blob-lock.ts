@@ -19,22 +19,42 @@ export function lockBlob(path: string, signal?: AbortSignal): Promise<BlobLock> 
   return new Promise((resolve, reject) => {
     // flock becomes `cat` (--no-fork), which holds the lock until its stdin closes: when
     // released, or when this process dies.
-    const child = spawn('flock', ['--exclusive', '--no-fork', path, 'sh', '-c', `printf '${LOCKED.trim()}\\n'; exec cat`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      'flock',
+      ['--exclusive', '--no-fork', path, 'sh', '-c', `printf '${LOCKED.trim()}\\n'; exec cat`],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     let said = '';
     let stderr = '';
     const exited = new Promise<void>((done) => child.once('close', () => done()));
-    const abort = (): void => { child.kill(); reject(signal?.reason as Error); };
+    const abort = (): void => {
+      child.kill();
+      reject(signal?.reason as Error);
+    };
     signal?.addEventListener('abort', abort, { once: true });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     child.stdout.on('data', (chunk: Buffer) => {
       said += chunk.toString();
       if (said !== LOCKED) return;
       signal?.removeEventListener('abort', abort);
-      resolve({ release: async () => { child.stdin.end(); await exited; } });
+      resolve({
+        release: async () => {
+          child.stdin.end();
+          await exited;
+        },
+      });
     });
     child.on('error', (error: NodeJS.ErrnoException) => {
       signal?.removeEventListener('abort', abort);
-      reject(error.code === 'ENOENT' ? new UndockerError('UNDOCKER_MISSING_TOOL', 'flock not found: install the util-linux package', { cause: error }) : error);
+      reject(
+        error.code === 'ENOENT'
+          ? new UndockerError('UNDOCKER_MISSING_TOOL', 'flock not found: install the util-linux package', {
+              cause: error,
+            })
+          : error,
+      );
     });
     child.on('close', (code) => {
       if (said === LOCKED) return;

@@ -70,7 +70,14 @@ export class BlobStore {
    * download that breaks off is resumed where it stopped, with backoff, within the client's
    * retry time; then it gives up with one line naming the blob and the registry.
    */
-  async download(client: RegistryClient, digest: string, size: number | undefined, what: string, progress?: Progress, signal?: AbortSignal): Promise<void> {
+  async download(
+    client: RegistryClient,
+    digest: string,
+    size: number | undefined,
+    what: string,
+    progress?: Progress,
+    signal?: AbortSignal,
+  ): Promise<void> {
     if (this.has(digest)) return;
     await mkdir(join(this.root, 'blobs', 'sha256'), { recursive: true });
     const lockPath = `${this.path(digest)}.lock`;
@@ -84,7 +91,12 @@ export class BlobStore {
           if (!(error instanceof BrokenDownload)) throw error;
           const delay = backoff.next();
           if (delay === undefined) {
-            throw new UndockerError('UNDOCKER_NETWORK', `${what}: the download from ${client.reference.registry} broke off ${backoff.attempts + 1} times in ${backoff.elapsedSeconds()} s (${error.message}): giving up; pull again to resume`, { cause: error });
+            throw new UndockerError(
+              'UNDOCKER_NETWORK',
+              `${what}: the download from ${client.reference.registry} broke off ${backoff.attempts + 1} times in ` +
+                `${backoff.elapsedSeconds()} s (${error.message}): giving up; pull again to resume`,
+              { cause: error },
+            );
           }
           await sleep(delay, signal);
         }
@@ -97,9 +109,18 @@ export class BlobStore {
     }
   }
 
-  private async fetchInto(client: RegistryClient, digest: string, size: number | undefined, what: string, progress?: Progress): Promise<void> {
+  private async fetchInto(
+    client: RegistryClient,
+    digest: string,
+    size: number | undefined,
+    what: string,
+    progress?: Progress,
+  ): Promise<void> {
     const partial = `${this.path(digest)}.partial`;
-    let have = await stat(partial).then((info) => info.size, () => 0);
+    let have = await stat(partial).then(
+      (info) => info.size,
+      () => 0,
+    );
     const hash = createHash('sha256');
     if (have > 0) {
       for await (const chunk of createReadStream(partial)) hash.update(chunk as Buffer);
@@ -110,7 +131,11 @@ export class BlobStore {
       await this.keep(partial, digest, `sha256:${hash.digest('hex')}`, have === size, what);
       return;
     }
-    const response = await client.request(`blobs/${digest}`, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, expect: [200, 206], what });
+    const response = await client.request(`blobs/${digest}`, {
+      headers: have > 0 ? { range: `bytes=${have}-` } : {},
+      expect: [200, 206],
+      what,
+    });
     const file = await open(partial, response.status === 206 ? 'a' : 'w');
     let fresh: Hash = hash;
     if (response.status === 200 && have > 0) {
@@ -128,7 +153,10 @@ export class BlobStore {
         progress?.(bytes.length);
       }
     } catch (error) {
-      throw new BrokenDownload(`after ${have}${size !== undefined ? ` of ${size}` : ''} bytes: ${(error as Error).message}`, { cause: error });
+      throw new BrokenDownload(
+        `after ${have}${size !== undefined ? ` of ${size}` : ''} bytes: ${(error as Error).message}`,
+        { cause: error },
+      );
     } finally {
       await file.close();
     }
@@ -136,7 +164,13 @@ export class BlobStore {
   }
 
   /** keep moves a finished download into place if its digest (and size) match, and throws it away if not. */
-  private async keep(partial: string, digest: string, actual: string, sizeMatches: boolean, what: string): Promise<void> {
+  private async keep(
+    partial: string,
+    digest: string,
+    actual: string,
+    sizeMatches: boolean,
+    what: string,
+  ): Promise<void> {
     if (actual !== digest || !sizeMatches) {
       await rm(partial, { force: true });
       throw new DigestMismatchError(what, digest, actual);

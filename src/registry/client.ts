@@ -72,47 +72,85 @@ export class RegistryClient {
   private renewing: Promise<void> | undefined;
   readonly retry: RetryPolicy;
 
-  constructor(readonly reference: Reference, private readonly options: ClientOptions, private readonly scope: 'pull' | 'push') {
+  constructor(
+    readonly reference: Reference,
+    private readonly options: ClientOptions,
+    private readonly scope: 'pull' | 'push',
+  ) {
     this.host = apiHost(reference);
     this.base = `${options.insecure ? 'http' : 'https'}://${this.host}`;
     this.retry = options.retry ?? DEFAULT_RETRY;
   }
 
-  private async send(url: string, init: { method: string; headers: Record<string, string>; body?: Buffer | Readable }): Promise<Response> {
+  private async send(
+    url: string,
+    init: { method: string; headers: Record<string, string>; body?: Buffer | Readable },
+  ): Promise<Response> {
     try {
       return await fetch(url, {
-        method: init.method, headers: init.headers, redirect: 'follow', signal: this.options.signal,
+        method: init.method,
+        headers: init.headers,
+        redirect: 'follow',
+        signal: this.options.signal,
         ...(init.body !== undefined ? { body: init.body as unknown as BodyInit, duplex: 'half' } : {}),
       } as RequestInit);
     } catch (error) {
       if (this.options.signal?.aborted) throw error;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const why = (cause?.code !== undefined ? NETWORK_ERRORS[cause.code] : undefined) ?? cause?.code ?? cause?.message ?? (error as Error).message;
-      const failure = new UndockerError('UNDOCKER_NETWORK', `cannot reach ${this.reference.registry} (${this.base}): ${why}`, { cause: error });
+      const why =
+        (cause?.code !== undefined ? NETWORK_ERRORS[cause.code] : undefined) ??
+        cause?.code ??
+        cause?.message ??
+        (error as Error).message;
+      const failure = new UndockerError(
+        'UNDOCKER_NETWORK',
+        `cannot reach ${this.reference.registry} (${this.base}): ${why}`,
+        { cause: error },
+      );
       throw Object.assign(failure, { retryable: cause?.code !== undefined && RETRY_ERRORS.has(cause.code) });
     }
   }
 
   private basic(): string | undefined {
     const credentials = this.options.credentials;
-    return credentials === undefined ? undefined : `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+    return credentials === undefined
+      ? undefined
+      : `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   }
 
   private async fetchToken(params: Record<string, string>): Promise<void> {
     const realm = params.realm;
-    if (realm === undefined) throw new UndockerError('UNDOCKER_AUTH', `${this.reference.registry}: its bearer challenge names no realm`);
+    if (realm === undefined)
+      throw new UndockerError('UNDOCKER_AUTH', `${this.reference.registry}: its bearer challenge names no realm`);
     const url = new URL(realm);
     if (params.service !== undefined) url.searchParams.set('service', params.service);
-    url.searchParams.set('scope', `repository:${this.reference.repository}:${this.scope === 'push' ? 'pull,push' : 'pull'}`);
+    url.searchParams.set(
+      'scope',
+      `repository:${this.reference.repository}:${this.scope === 'push' ? 'pull,push' : 'pull'}`,
+    );
     const basic = this.basic();
     const response = await this.send(url.toString(), { method: 'GET', headers: basic ? { authorization: basic } : {} });
     if (!response.ok) {
-      throw new UndockerError('UNDOCKER_AUTH', `${this.reference.registry}: the token service ${url.origin} refused ${basic ? 'the credentials' : 'anonymous access'} (HTTP ${response.status}): give --creds USER:PASSWORD or --authfile`);
+      throw new UndockerError(
+        'UNDOCKER_AUTH',
+        `${this.reference.registry}: the token service ${url.origin} refused ` +
+          `${basic ? 'the credentials' : 'anonymous access'} (HTTP ${response.status}): give --creds USER:PASSWORD ` +
+          `or --authfile`,
+      );
     }
-    const body = await response.json().catch(() => ({})) as { token?: string; access_token?: string; expires_in?: number };
+    const body = (await response.json().catch(() => ({}))) as {
+      token?: string;
+      access_token?: string;
+      expires_in?: number;
+    };
     const token = body.token ?? body.access_token;
-    if (token === undefined) throw new UndockerError('UNDOCKER_AUTH', `${this.reference.registry}: the token service ${url.origin} sent no token`);
-    const seconds = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
+    if (token === undefined)
+      throw new UndockerError(
+        'UNDOCKER_AUTH',
+        `${this.reference.registry}: the token service ${url.origin} sent no token`,
+      );
+    const seconds =
+      typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
     this.bearer = params;
     this.authorization = `Bearer ${token}`;
     this.tokenExpires = Date.now() + seconds * 1000 - Math.min(TOKEN_MARGIN_MS, seconds * 500);
@@ -120,7 +158,9 @@ export class RegistryClient {
 
   /** renewToken fetches a new token for the same challenge; concurrent callers share one fetch. */
   private renewToken(): Promise<void> {
-    this.renewing ??= this.fetchToken(this.bearer as Record<string, string>).finally(() => { this.renewing = undefined; });
+    this.renewing ??= this.fetchToken(this.bearer as Record<string, string>).finally(() => {
+      this.renewing = undefined;
+    });
     return this.renewing;
   }
 
@@ -134,7 +174,11 @@ export class RegistryClient {
       if (challenge.scheme === 'bearer') await this.fetchToken(challenge.params);
       else if (challenge.scheme === 'basic') {
         this.authorization = this.basic();
-        if (this.authorization === undefined) throw new UndockerError('UNDOCKER_AUTH', `${this.reference.registry} needs credentials: give --creds USER:PASSWORD or --authfile`);
+        if (this.authorization === undefined)
+          throw new UndockerError(
+            'UNDOCKER_AUTH',
+            `${this.reference.registry} needs credentials: give --creds USER:PASSWORD or --authfile`,
+          );
       }
     })();
     return this.ready;
@@ -146,7 +190,9 @@ export class RegistryClient {
    */
   async request(pathOrUrl: string, request: ApiRequest): Promise<Response> {
     await this.authenticate();
-    const url = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.base}/v2/${this.reference.repository}/${pathOrUrl}`;
+    const url = /^https?:\/\//.test(pathOrUrl)
+      ? pathOrUrl
+      : `${this.base}/v2/${this.reference.repository}/${pathOrUrl}`;
     // A streamed body can be sent once only.
     const replayable = request.body === undefined || Buffer.isBuffer(request.body);
     const backoff = new Backoff(this.retry);
@@ -156,10 +202,15 @@ export class RegistryClient {
       const headers = { ...request.headers, ...(this.authorization ? { authorization: this.authorization } : {}) };
       let response: Response;
       try {
-        response = await this.send(url, { method: request.method ?? 'GET', headers, ...(request.body !== undefined ? { body: request.body } : {}) });
+        response = await this.send(url, {
+          method: request.method ?? 'GET',
+          headers,
+          ...(request.body !== undefined ? { body: request.body } : {}),
+        });
       } catch (error) {
         const delay = replayable && (error as { retryable?: boolean }).retryable ? backoff.next() : undefined;
-        if (delay === undefined) throw backoff.attempts > 0 ? this.givingUp(request.what, (error as Error).message, backoff, error) : error;
+        if (delay === undefined)
+          throw backoff.attempts > 0 ? this.givingUp(request.what, (error as Error).message, backoff, error) : error;
         await sleep(delay, this.options.signal);
         continue;
       }
@@ -171,9 +222,18 @@ export class RegistryClient {
         await this.renewToken();
         continue;
       }
-      const delay = replayable && RETRY_STATUSES.has(response.status) ? backoff.next(parseRetryAfter(response.headers.get('retry-after'))) : undefined;
+      const delay =
+        replayable && RETRY_STATUSES.has(response.status)
+          ? backoff.next(parseRetryAfter(response.headers.get('retry-after')))
+          : undefined;
       if (delay === undefined) {
-        if (RETRY_STATUSES.has(response.status) && backoff.attempts > 0) throw this.givingUp(request.what, `HTTP ${response.status}`, backoff, await this.failure(response, request.what));
+        if (RETRY_STATUSES.has(response.status) && backoff.attempts > 0)
+          throw this.givingUp(
+            request.what,
+            `HTTP ${response.status}`,
+            backoff,
+            await this.failure(response, request.what),
+          );
         throw await this.failure(response, request.what);
       }
       await response.body?.cancel();
@@ -183,8 +243,12 @@ export class RegistryClient {
 
   /** givingUp is the one line that ends a request retried until its time ran out. */
   private givingUp(what: string, last: string, backoff: Backoff, cause: unknown): UndockerError {
-    return new UndockerError('UNDOCKER_NETWORK',
-      `${what}: ${this.reference.registry} still failed after ${backoff.attempts + 1} attempts in ${backoff.elapsedSeconds()} s (last: ${last}): giving up`, { cause });
+    return new UndockerError(
+      'UNDOCKER_NETWORK',
+      `${what}: ${this.reference.registry} still failed after ${backoff.attempts + 1} attempts in ` +
+        `${backoff.elapsedSeconds()} s (last: ${last}): giving up`,
+      { cause },
+    );
   }
 
   private async failure(response: Response, what: string): Promise<UndockerError> {
@@ -193,11 +257,17 @@ export class RegistryClient {
     try {
       const errors = (JSON.parse(body) as RegistryErrorBody).errors ?? [];
       if (errors.length > 0) detail = errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
-    } catch { /* not JSON */ }
-    if (response.status === 401 || response.status === 403) {
-      return new UndockerError('UNDOCKER_AUTH', `${what}: access denied (HTTP ${response.status}${detail ? `, ${detail}` : ''}): check --creds or --authfile`);
+    } catch {
+      /* not JSON */
     }
-    if (response.status === 404) return new UndockerError('UNDOCKER_NOT_FOUND', `${what}: not found (HTTP 404${detail ? `, ${detail}` : ''})`);
+    if (response.status === 401 || response.status === 403) {
+      return new UndockerError(
+        'UNDOCKER_AUTH',
+        `${what}: access denied (HTTP ${response.status}${detail ? `, ${detail}` : ''}): check --creds or --authfile`,
+      );
+    }
+    if (response.status === 404)
+      return new UndockerError('UNDOCKER_NOT_FOUND', `${what}: not found (HTTP 404${detail ? `, ${detail}` : ''})`);
     return new UndockerError('UNDOCKER_NETWORK', `${what}: HTTP ${response.status}${detail ? ` (${detail})` : ''}`);
   }
 }

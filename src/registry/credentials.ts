@@ -23,7 +23,8 @@ export function parseCreds(text: string): Credentials {
 }
 
 function keysFor(registry: string): string[] {
-  if (registry === DOCKER_HUB) return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
+  if (registry === DOCKER_HUB)
+    return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
   return [registry, `https://${registry}`, `http://${registry}`];
 }
 
@@ -46,13 +47,17 @@ export function credentialsFor(registry: string, authFile?: string): Credentials
   for (const key of keysFor(registry)) {
     const entry = auths?.[key] ?? auths?.[`${key}/`];
     if (entry === undefined) continue;
-    if (entry.username !== undefined && entry.password !== undefined) return { username: entry.username, password: entry.password };
+    if (entry.username !== undefined && entry.password !== undefined)
+      return { username: entry.username, password: entry.password };
     if (entry.auth !== undefined) return parseCreds(Buffer.from(entry.auth, 'base64').toString('utf8'));
   }
   return undefined;
 }
 
 /** chooseCredentials picks given credentials (--creds), else the auth file's entry for `registry`. */
-export function chooseCredentials(registry: string, given: { credentials?: Credentials | undefined; authFile?: string | undefined }): Credentials | undefined {
+export function chooseCredentials(
+  registry: string,
+  given: { credentials?: Credentials | undefined; authFile?: string | undefined },
+): Credentials | undefined {
   return given.credentials ?? credentialsFor(registry, given.authFile);
 }

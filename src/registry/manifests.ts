@@ -42,25 +42,39 @@ export interface FetchedManifest {
 export async function fetchManifest(client: RegistryClient, reference: string, what: string): Promise<FetchedManifest> {
   const response = await client.request(`manifests/${reference}`, { headers: { accept: ACCEPT }, expect: [200], what });
   const bytes = Buffer.from(await response.arrayBuffer());
-  if (bytes.length > MAX_MANIFEST_BYTES) throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${what}: a manifest of ${bytes.length} bytes is too large`);
+  if (bytes.length > MAX_MANIFEST_BYTES)
+    throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${what}: a manifest of ${bytes.length} bytes is too large`);
   const digest = sha256Of(bytes);
-  const expected = reference.startsWith('sha256:') ? reference : response.headers.get('docker-content-digest') ?? undefined;
-  if (expected !== undefined && expected.startsWith('sha256:') && expected !== digest) throw new DigestMismatchError(what, expected, digest);
+  const expected = reference.startsWith('sha256:')
+    ? reference
+    : (response.headers.get('docker-content-digest') ?? undefined);
+  if (expected !== undefined && expected.startsWith('sha256:') && expected !== digest)
+    throw new DigestMismatchError(what, expected, digest);
   const document = expectObject(parseJsonDocument(bytes, what), what) as FetchedManifest['document'];
-  const mediaType = document.mediaType ?? response.headers.get('content-type')?.split(';')[0] ?? MEDIA_TYPES.ociManifest;
+  const mediaType =
+    document.mediaType ?? response.headers.get('content-type')?.split(';')[0] ?? MEDIA_TYPES.ociManifest;
   return { bytes, digest, mediaType, document };
 }
 
 /** isIndex tells whether a manifest is an index (a manifest list). */
 export function isIndex(manifest: FetchedManifest): boolean {
-  return manifest.mediaType === MEDIA_TYPES.ociIndex || manifest.mediaType === MEDIA_TYPES.dockerList || Array.isArray(manifest.document.manifests);
+  return (
+    manifest.mediaType === MEDIA_TYPES.ociIndex ||
+    manifest.mediaType === MEDIA_TYPES.dockerList ||
+    Array.isArray(manifest.document.manifests)
+  );
 }
 
 /** choosePlatform picks the index entry for `platform`, or fails listing the platforms there are. */
 export function choosePlatform(index: FetchedManifest, platform: Platform, what: string): Descriptor {
-  const images = (index.document.manifests ?? []).filter((d) => d.platform !== undefined && d.platform.os !== 'unknown');
+  const images = (index.document.manifests ?? []).filter(
+    (d) => d.platform !== undefined && d.platform.os !== 'unknown',
+  );
   const found = images.find((d) => platformMatches(d.platform, platform));
   if (found !== undefined) return found;
   const have = images.map((d) => formatPlatform(d.platform as Platform)).join(', ') || 'none';
-  throw new UndockerError('UNDOCKER_NOT_FOUND', `${what}: no image for ${formatPlatform(platform)}; the index has ${have}: pick one with --platform`);
+  throw new UndockerError(
+    'UNDOCKER_NOT_FOUND',
+    `${what}: no image for ${formatPlatform(platform)}; the index has ${have}: pick one with --platform`,
+  );
 }

@@ -60,19 +60,43 @@ export async function pullImage(reference: Reference, options: PullOptions): Pro
   const config = manifest.document.config;
   if (config?.digest === undefined) throw new BadArchiveError(`manifest ${name} has no config descriptor`);
   if (!store.has(config.digest)) {
-    const response = await client.request(`blobs/${config.digest}`, { expect: [200], what: `config ${config.digest} of ${name}` });
+    const response = await client.request(`blobs/${config.digest}`, {
+      expect: [200],
+      what: `config ${config.digest} of ${name}`,
+    });
     await store.put(config.digest, Buffer.from(await response.arrayBuffer()), `config of ${name}`);
   }
-  const missing = (manifest.document.layers ?? []).filter((layer, i, all) => !store.has(layer.digest) && all.findIndex((l) => l.digest === layer.digest) === i);
-  options.progress?.start(missing.length, missing.reduce((sum, layer) => sum + (layer.size ?? 0), 0));
+  const missing = (manifest.document.layers ?? []).filter(
+    (layer, i, all) => !store.has(layer.digest) && all.findIndex((l) => l.digest === layer.digest) === i,
+  );
+  options.progress?.start(
+    missing.length,
+    missing.reduce((sum, layer) => sum + (layer.size ?? 0), 0),
+  );
   await inParallel<Descriptor>(missing, options.concurrency ?? 3, async (layer) => {
-    await store.download(client, layer.digest, layer.size, `layer ${layer.digest} of ${name}`, (count) => options.progress?.bytes(count), options.signal);
+    await store.download(
+      client,
+      layer.digest,
+      layer.size,
+      `layer ${layer.digest} of ${name}`,
+      (count) => options.progress?.bytes(count),
+      options.signal,
+    );
     options.progress?.layerDone();
   });
   await store.put(manifest.digest, manifest.bytes, `manifest of ${name}`);
   await store.setRef(name, manifest.digest);
-  const names = reference.tag !== undefined ? [parseImageName(`${reference.registry}/${reference.repository}:${reference.tag}`)] : [];
+  const names =
+    reference.tag !== undefined
+      ? [parseImageName(`${reference.registry}/${reference.repository}:${reference.tag}`)]
+      : [];
   const members = new DirMembers(`docker://${name}`, store.root);
-  const image = await imageFromManifest(members, manifest.document as Record<string, unknown>, manifest.digest, names, platform);
+  const image = await imageFromManifest(
+    members,
+    manifest.document as Record<string, unknown>,
+    manifest.digest,
+    names,
+    platform,
+  );
   return { image, manifestDigest: manifest.digest };
 }

@@ -18,7 +18,11 @@ import { formatReference, type Reference } from './reference.js';
 /** CHUNK_BYTES is the size of a PATCH in a chunked upload; smaller blobs go in one PUT. */
 export const CHUNK_BYTES = 16 * 1024 * 1024;
 
-const LAYER_TYPES = { none: OCI_MEDIA.layer, gzip: `${OCI_MEDIA.layer}+gzip`, zstd: `${OCI_MEDIA.layer}+zstd` } as const;
+const LAYER_TYPES = {
+  none: OCI_MEDIA.layer,
+  gzip: `${OCI_MEDIA.layer}+gzip`,
+  zstd: `${OCI_MEDIA.layer}+zstd`,
+} as const;
 
 /** PushOptions say how to reach the registry; `uploaded` hears of each blob sent or found there. */
 export interface PushOptions extends ClientOptions {
@@ -33,26 +37,37 @@ interface Blob {
 }
 
 async function describeLayer(layer: Layer): Promise<Blob> {
-  if (layer.pathPrefix !== undefined) throw new UndockerError('UNDOCKER_UNSUPPORTED', `${layer.where}: an ACI layer cannot be pushed as it is; make an image of it with undocker import first`);
+  if (layer.pathPrefix !== undefined)
+    throw new UndockerError(
+      'UNDOCKER_UNSUPPORTED',
+      `${layer.where}: an ACI layer cannot be pushed as it is; make an image of it with undocker import first`,
+    );
   const { head, stream } = await peekStream(layer.open(), MAGIC_BYTES);
   const compression = detectCompression(head);
   if (compression !== 'none' && compression !== 'gzip' && compression !== 'zstd') {
     stream.destroy();
-    throw new UndockerError('UNDOCKER_UNSUPPORTED', `${layer.where}: a ${compression} layer has no OCI media type; registries take plain, gzip or zstd layers`);
+    throw new UndockerError(
+      'UNDOCKER_UNSUPPORTED',
+      `${layer.where}: a ${compression} layer has no OCI media type; registries take plain, gzip or zstd layers`,
+    );
   }
   let digest = layer.digest;
   let size = layer.size;
   if (digest === undefined) {
     const hash = createHash('sha256');
     size = 0;
-    for await (const chunk of stream) { hash.update(chunk as Buffer); size += (chunk as Buffer).length; }
+    for await (const chunk of stream) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
     digest = `sha256:${hash.digest('hex')}`;
   } else stream.destroy();
   return { digest, size, mediaType: LAYER_TYPES[compression], open: () => layer.open() };
 }
 
 function uploadUrl(client: RegistryClient, location: string | null, digest: string): URL {
-  if (location === null) throw new UndockerError('UNDOCKER_NETWORK', `${client.host}: an upload was started without a Location`);
+  if (location === null)
+    throw new UndockerError('UNDOCKER_NETWORK', `${client.host}: an upload was started without a Location`);
   const url = new URL(location, client.base);
   if (digest !== '') url.searchParams.set('digest', digest);
   return url;
@@ -77,25 +92,52 @@ async function chunks(stream: Readable, size: number): Promise<AsyncGenerator<Bu
 }
 
 async function uploadBlob(client: RegistryClient, blob: Blob, what: string): Promise<boolean> {
-  const found = await client.request(`blobs/${blob.digest}`, { method: 'HEAD', expect: [200, 404], what: `${what} check` });
+  const found = await client.request(`blobs/${blob.digest}`, {
+    method: 'HEAD',
+    expect: [200, 404],
+    what: `${what} check`,
+  });
   if (found.status === 200) return false;
-  const started = await client.request('blobs/uploads/', { method: 'POST', expect: [202], what: `${what} upload`, headers: { 'content-length': '0' } });
+  const started = await client.request('blobs/uploads/', {
+    method: 'POST',
+    expect: [202],
+    what: `${what} upload`,
+    headers: { 'content-length': '0' },
+  });
   let location = started.headers.get('location');
   if (blob.size <= CHUNK_BYTES) {
     const url = uploadUrl(client, location, blob.digest);
-    await client.request(url.toString(), { method: 'PUT', body: blob.open(), expect: [201], what, headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) } });
+    await client.request(url.toString(), {
+      method: 'PUT',
+      body: blob.open(),
+      expect: [201],
+      what,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
+    });
     return true;
   }
   let offset = 0;
   for await (const chunk of await chunks(blob.open(), CHUNK_BYTES)) {
     const response = await client.request(uploadUrl(client, location, '').toString(), {
-      method: 'PATCH', body: chunk, expect: [202], what: `${what} chunk at ${offset}`,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(chunk.length), 'content-range': `${offset}-${offset + chunk.length - 1}` },
+      method: 'PATCH',
+      body: chunk,
+      expect: [202],
+      what: `${what} chunk at ${offset}`,
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-length': String(chunk.length),
+        'content-range': `${offset}-${offset + chunk.length - 1}`,
+      },
     });
     location = response.headers.get('location');
     offset += chunk.length;
   }
-  await client.request(uploadUrl(client, location, blob.digest).toString(), { method: 'PUT', expect: [201], what, headers: { 'content-length': '0' } });
+  await client.request(uploadUrl(client, location, blob.digest).toString(), {
+    method: 'PUT',
+    expect: [201],
+    what,
+    headers: { 'content-length': '0' },
+  });
   return true;
 }
 
@@ -105,18 +147,37 @@ export async function pushImage(image: Image, reference: Reference, options: Pus
   const name = formatReference(reference);
   const configBytes = image.configBytes ?? Buffer.from(JSON.stringify(image.config));
   const config: Blob = {
-    digest: sha256Of(configBytes), size: configBytes.length,
-    mediaType: OCI_MEDIA.config, open: () => Readable.from([configBytes]),
+    digest: sha256Of(configBytes),
+    size: configBytes.length,
+    mediaType: OCI_MEDIA.config,
+    open: () => Readable.from([configBytes]),
   };
   const layers: Blob[] = [];
   for (const layer of image.layers) layers.push(await describeLayer(layer));
   for (const [i, blob] of [...layers, config].entries()) {
-    const sent = await uploadBlob(client, blob, i < layers.length ? `layer ${i + 1} (${blob.digest}) to ${name}` : `config to ${name}`);
+    const sent = await uploadBlob(
+      client,
+      blob,
+      i < layers.length ? `layer ${i + 1} (${blob.digest}) to ${name}` : `config to ${name}`,
+    );
     options.uploaded?.(blob.digest, sent);
   }
   const describe = (blob: Blob): object => ({ mediaType: blob.mediaType, digest: blob.digest, size: blob.size });
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MEDIA.manifest, config: describe(config), layers: layers.map(describe) }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MEDIA.manifest,
+      config: describe(config),
+      layers: layers.map(describe),
+    }),
+  );
   const target = reference.digest ?? reference.tag ?? 'latest';
-  await client.request(`manifests/${target}`, { method: 'PUT', body: manifest, expect: [201], what: `manifest ${name}`, headers: { 'content-type': OCI_MEDIA.manifest, 'content-length': String(manifest.length) } });
+  await client.request(`manifests/${target}`, {
+    method: 'PUT',
+    body: manifest,
+    expect: [201],
+    what: `manifest ${name}`,
+    headers: { 'content-type': OCI_MEDIA.manifest, 'content-length': String(manifest.length) },
+  });
   return sha256Of(manifest);
 }

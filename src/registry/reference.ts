@@ -49,9 +49,15 @@ export function parseReference(text: string): Reference {
   const hasRegistry = parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
   const registry = hasRegistry ? first : DOCKER_HUB;
   const path = hasRegistry ? parts.slice(1) : parts;
-  if (path.length === 0 || !path.every((part) => COMPONENT.test(part))) throw bad('the name must be lowercase letters, digits and separators');
+  if (path.length === 0 || !path.every((part) => COMPONENT.test(part)))
+    throw bad('the name must be lowercase letters, digits and separators');
   const repository = registry === DOCKER_HUB && path.length === 1 ? `library/${path[0]}` : path.join('/');
-  return { registry, repository, ...(tag !== undefined || digest === undefined ? { tag: tag ?? 'latest' } : {}), ...(digest ? { digest } : {}) };
+  return {
+    registry,
+    repository,
+    ...(tag !== undefined || digest === undefined ? { tag: tag ?? 'latest' } : {}),
+    ...(digest ? { digest } : {}),
+  };
 }
 
 /** apiHost is where a registry's HTTP API answers. */
@@ -61,7 +67,8 @@ export function apiHost(reference: Reference): string {
 
 /** formatReference writes a reference back in full: docker.io/library/nginx:1.27. */
 export function formatReference(reference: Reference): string {
-  return `${reference.registry}/${reference.repository}${reference.tag !== undefined ? `:${reference.tag}` : ''}${reference.digest ? `@${reference.digest}` : ''}`;
+  const tag = reference.tag !== undefined ? `:${reference.tag}` : '';
+  return `${reference.registry}/${reference.repository}${tag}${reference.digest ? `@${reference.digest}` : ''}`;
 }
 
 /** isLoopback tells whether a registry host is this machine. */
@@ -72,8 +79,9 @@ export function isLoopback(registry: string): boolean {
 
 /** familiarName is the short form Docker shows: nginx:1.27 for docker.io/library/nginx:1.27. */
 export function familiarName(reference: Reference): string {
-  const repository = reference.registry === DOCKER_HUB
-    ? reference.repository.replace(/^library\//, '')
-    : `${reference.registry}/${reference.repository}`;
+  const repository =
+    reference.registry === DOCKER_HUB
+      ? reference.repository.replace(/^library\//, '')
+      : `${reference.registry}/${reference.repository}`;
   return `${repository}:${reference.tag ?? 'latest'}`;
 }

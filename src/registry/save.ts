@@ -34,11 +34,19 @@ export async function readStoredImage(store: BlobStore, digest: string): Promise
 }
 
 /** saveDockerArchive writes a stored image as a docker save archive tagged `tags`. */
-export async function saveDockerArchive(store: BlobStore, image: StoredImage, tags: string[], output: Writable): Promise<void> {
+export async function saveDockerArchive(
+  store: BlobStore,
+  image: StoredImage,
+  tags: string[],
+  output: Writable,
+): Promise<void> {
   const layers = image.manifest.layers ?? [];
   await writeDockerArchive(output, {
-    config: image.config, configBytes: image.configBytes, repoTags: tags,
-    layerPaths: layers.map((layer) => store.path(layer.digest)), diffIds: image.config.rootfs?.diff_ids ?? [],
+    config: image.config,
+    configBytes: image.configBytes,
+    repoTags: tags,
+    layerPaths: layers.map((layer) => store.path(layer.digest)),
+    diffIds: image.config.rootfs?.diff_ids ?? [],
   });
 }
 
@@ -47,7 +55,9 @@ export async function saveOciLayout(store: BlobStore, image: StoredImage, tags: 
   const platform = platformOf(image.config);
   await fillLayout(directoryPacker(root), {
     manifest: { bytes: image.manifestBytes, mediaType: image.manifest.mediaType ?? OCI_MEDIA.manifest },
-    configBytes: image.configBytes, tags, ...(platform ? { platform } : {}),
+    configBytes: image.configBytes,
+    tags,
+    ...(platform ? { platform } : {}),
     layers: (image.manifest.layers ?? []).map((layer) => ({ path: store.path(layer.digest), digest: layer.digest })),
   });
 }

@@ -34,31 +34,50 @@ export function detectCompression(head: Buffer): Compression {
  */
 function namingErrors<T extends Duplex>(stream: T, rename: (said: string) => UndockerError): T {
   const destroy = stream.destroy.bind(stream);
-  stream.destroy = (error?: Error): T => destroy(error === undefined || error instanceof UndockerError ? error : rename(error.message));
+  stream.destroy = (error?: Error): T =>
+    destroy(error === undefined || error instanceof UndockerError ? error : rename(error.message));
   return stream;
 }
 
-/** decoderFor returns a transform that decompresses `compression`, or undefined for none; `where` names the input in errors. */
+/**
+ * decoderFor returns a transform that decompresses `compression`, or undefined for none; `where` names the input in
+ * errors.
+ */
 export function decoderFor(compression: Compression, where: string): Duplex | undefined {
-  const failure = (said: string): UndockerError => new BadArchiveError(`${where}: cannot decompress ${compression} data: ${said}`);
+  const failure = (said: string): UndockerError =>
+    new BadArchiveError(`${where}: cannot decompress ${compression} data: ${said}`);
   switch (compression) {
-    case 'none': return undefined;
-    case 'gzip': return namingErrors(createGunzip({ chunkSize: 256 * 1024 }), failure);
-    case 'zstd': return filterThrough('zstd', ['-dcq'], failure);
-    case 'xz': return filterThrough('xz', ['-dcq'], failure);
-    case 'bzip2': return filterThrough('bzip2', ['-dc'], failure); // -q would hide why it failed
+    case 'none':
+      return undefined;
+    case 'gzip':
+      return namingErrors(createGunzip({ chunkSize: 256 * 1024 }), failure);
+    case 'zstd':
+      return filterThrough('zstd', ['-dcq'], failure);
+    case 'xz':
+      return filterThrough('xz', ['-dcq'], failure);
+    case 'bzip2':
+      return filterThrough('bzip2', ['-dc'], failure); // -q would hide why it failed
   }
 }
 
-/** encoderFor returns a transform that compresses to `compression`, or undefined for none; `where` names the output in errors. */
+/**
+ * encoderFor returns a transform that compresses to `compression`, or undefined for none; `where` names the output in
+ * errors.
+ */
 export function encoderFor(compression: Compression, where: string): Duplex | undefined {
-  const failure = (said: string): UndockerError => new UndockerError('UNDOCKER_IO', `writing ${where}: ${compression} compression failed: ${said}`);
+  const failure = (said: string): UndockerError =>
+    new UndockerError('UNDOCKER_IO', `writing ${where}: ${compression} compression failed: ${said}`);
   switch (compression) {
-    case 'none': return undefined;
-    case 'gzip': return namingErrors(createGzip(), failure);
-    case 'zstd': return filterThrough('zstd', ['-cq', '-T0'], failure);
-    case 'xz': return filterThrough('xz', ['-cq', '-T0'], failure);
-    case 'bzip2': return filterThrough('bzip2', ['-cq'], failure);
+    case 'none':
+      return undefined;
+    case 'gzip':
+      return namingErrors(createGzip(), failure);
+    case 'zstd':
+      return filterThrough('zstd', ['-cq', '-T0'], failure);
+    case 'xz':
+      return filterThrough('xz', ['-cq', '-T0'], failure);
+    case 'bzip2':
+      return filterThrough('bzip2', ['-cq'], failure);
   }
 }
 

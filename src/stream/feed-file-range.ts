@@ -18,11 +18,18 @@ const CHUNK = 256 * 1024;
 function whenClosed(stream: Writable): { closed: Promise<never>; forget(): void } {
   let onClose = (): void => undefined;
   const closed = new Promise<never>((_resolve, reject) => {
-    onClose = () => { reject(stream.errored ?? new Error('the decoder closed before it took all the data')); };
+    onClose = () => {
+      reject(stream.errored ?? new Error('the decoder closed before it took all the data'));
+    };
     stream.once('close', onClose);
   });
   closed.catch(() => undefined); // only raced, never awaited alone
-  return { closed, forget: () => { stream.off('close', onClose); } };
+  return {
+    closed,
+    forget: () => {
+      stream.off('close', onClose);
+    },
+  };
 }
 
 /**
@@ -30,7 +37,14 @@ function whenClosed(stream: Writable): { closed: Promise<never>; forget(): void 
  * are read, and ends it. It resolves once `into` has taken every byte, and rejects if reading
  * fails, `into` refuses a write or closes early; destroying `into` then is the caller's part.
  */
-export async function feedFileRange(handle: FileHandle, start: number, size: number, into: Writable, hash: Hash | undefined, signal?: AbortSignal): Promise<void> {
+export async function feedFileRange(
+  handle: FileHandle,
+  start: number,
+  size: number,
+  into: Writable,
+  hash: Hash | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
   const buffers = [Buffer.allocUnsafeSlow(CHUNK), Buffer.allocUnsafeSlow(CHUNK)];
   const taken: Array<Promise<void>> = [Promise.resolve(), Promise.resolve()];
   const { closed, forget } = whenClosed(into);
@@ -45,7 +59,10 @@ export async function feedFileRange(handle: FileHandle, start: number, size: num
       hash?.update(chunk);
       offset += bytesRead;
       const written = new Promise<void>((resolve, reject) => {
-        into.write(chunk, (error) => { if (error) reject(error); else resolve(); });
+        into.write(chunk, (error) => {
+          if (error) reject(error);
+          else resolve();
+        });
       });
       written.catch(() => undefined); // awaited in its turn; failing earlier is not unhandled
       taken[turn] = written;

@@ -14,7 +14,11 @@ export class FileBytes {
   private window = Buffer.alloc(0);
   private windowStart = 0;
 
-  constructor(private readonly handle: FileHandle, public position: number, private readonly end: number) {}
+  constructor(
+    private readonly handle: FileHandle,
+    public position: number,
+    private readonly end: number,
+  ) {}
 
   /** fill makes the window cover [position, position + n), reading ahead where it can. */
   private async fill(n: number): Promise<void> {

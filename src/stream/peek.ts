@@ -11,7 +11,10 @@ export async function peekStream(stream: Readable, n: number): Promise<{ head: B
   let done = false;
   while (length < n) {
     const next = await iterator.next();
-    if (next.done) { done = true; break; }
+    if (next.done) {
+      done = true;
+      break;
+    }
     const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
     seen.push(chunk);
     length += chunk.length;

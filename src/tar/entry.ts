@@ -50,8 +50,16 @@ export function toFsPath(bytes: string): Buffer {
 export function newEntry(fields: Partial<TarEntry> & Pick<TarEntry, 'path' | 'type'>): TarEntry {
   return {
     mode: fields.type === 'directory' ? 0o755 : 0o644,
-    uid: 0, gid: 0, uname: '', gname: '', size: 0, mtime: 0, linkname: '',
-    devmajor: 0, devminor: 0, xattrs: new Map(),
+    uid: 0,
+    gid: 0,
+    uname: '',
+    gname: '',
+    size: 0,
+    mtime: 0,
+    linkname: '',
+    devmajor: 0,
+    devminor: 0,
+    xattrs: new Map(),
     ...fields,
   };
 }

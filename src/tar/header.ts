@@ -26,24 +26,41 @@ export interface RawHeader {
 
 /** TYPEFLAGS maps entry types to their ustar typeflag. */
 export const TYPEFLAGS: Record<EntryType, string> = {
-  file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', directory: '5', fifo: '6',
+  file: '0',
+  hardlink: '1',
+  symlink: '2',
+  char: '3',
+  block: '4',
+  directory: '5',
+  fifo: '6',
 };
 
 /** entryTypeOf maps a typeflag to an entry type, or undefined for extension and unknown flags. */
 export function entryTypeOf(typeflag: string, name: string): EntryType | undefined {
   switch (typeflag) {
-    case '0': case '\0':
+    case '0':
+    case '\0':
       // Pre-POSIX archives mark directories only by a trailing slash: of the final name, after
       // PAX and GNU long names, never of the ustar field they replace (Python cuts it at 100 bytes).
       return name.endsWith('/') ? 'directory' : 'file';
-    case '7': case 'S': return 'file';
-    case '1': return 'hardlink';
-    case '2': return 'symlink';
-    case '3': return 'char';
-    case '4': return 'block';
-    case '5': case 'D': return 'directory';
-    case '6': return 'fifo';
-    default: return undefined;
+    case '7':
+    case 'S':
+      return 'file';
+    case '1':
+      return 'hardlink';
+    case '2':
+      return 'symlink';
+    case '3':
+      return 'char';
+    case '4':
+      return 'block';
+    case '5':
+    case 'D':
+      return 'directory';
+    case '6':
+      return 'fifo';
+    default:
+      return undefined;
   }
 }
 
@@ -156,7 +173,10 @@ export function parsePax(data: Buffer): Map<string, Buffer> | undefined {
     const value = Buffer.from(record.subarray(eq + 1));
     const earlier = records.get(key);
     // GNU sparse 0.0 repeats its offset and numbytes records once per region: keep them all.
-    records.set(key, earlier !== undefined && PAX_SPARSE_REPEATED.has(key) ? Buffer.concat([earlier, Buffer.from(','), value]) : value);
+    records.set(
+      key,
+      earlier !== undefined && PAX_SPARSE_REPEATED.has(key) ? Buffer.concat([earlier, Buffer.from(','), value]) : value,
+    );
     pos += length;
   }
   return records;

@@ -14,7 +14,11 @@ function toNumber(value: Buffer): number | undefined {
 }
 
 /** applyPax folds global then per-entry records into an entry; it returns a problem or undefined. */
-export function applyPax(entry: TarEntry, globals: Map<string, Buffer>, locals: Map<string, Buffer>): string | undefined {
+export function applyPax(
+  entry: TarEntry,
+  globals: Map<string, Buffer>,
+  locals: Map<string, Buffer>,
+): string | undefined {
   for (const records of [globals, locals]) {
     for (const [key, value] of records) {
       const problem = applyRecord(entry, key, value);
@@ -32,13 +36,26 @@ function applyRecord(entry: TarEntry, key: string, value: Buffer): string | unde
     return undefined;
   };
   switch (key) {
-    case 'path': entry.path = value.toString('latin1'); return undefined;
-    case 'linkpath': entry.linkname = value.toString('latin1'); return undefined;
-    case 'uname': entry.uname = value.toString('latin1'); return undefined;
-    case 'gname': entry.gname = value.toString('latin1'); return undefined;
-    case 'size': case 'uid': case 'gid': return numeric(key);
-    case 'SCHILY.devmajor': return numeric('devmajor');
-    case 'SCHILY.devminor': return numeric('devminor');
+    case 'path':
+      entry.path = value.toString('latin1');
+      return undefined;
+    case 'linkpath':
+      entry.linkname = value.toString('latin1');
+      return undefined;
+    case 'uname':
+      entry.uname = value.toString('latin1');
+      return undefined;
+    case 'gname':
+      entry.gname = value.toString('latin1');
+      return undefined;
+    case 'size':
+    case 'uid':
+    case 'gid':
+      return numeric(key);
+    case 'SCHILY.devmajor':
+      return numeric('devmajor');
+    case 'SCHILY.devminor':
+      return numeric('devminor');
     case 'mtime': {
       const text = value.toString('latin1');
       if (!/^-?\d+(\.\d+)?$/.test(text)) return 'bad PAX mtime value';
@@ -49,7 +66,10 @@ function applyRecord(entry: TarEntry, key: string, value: Buffer): string | unde
     default:
       if (key.startsWith(SCHILY_XATTR)) entry.xattrs.set(key.slice(SCHILY_XATTR.length), value);
       else if (key.startsWith(LIBARCHIVE_XATTR)) {
-        entry.xattrs.set(decodeURIComponent(key.slice(LIBARCHIVE_XATTR.length)), Buffer.from(value.toString('latin1'), 'base64'));
+        entry.xattrs.set(
+          decodeURIComponent(key.slice(LIBARCHIVE_XATTR.length)),
+          Buffer.from(value.toString('latin1'), 'base64'),
+        );
       }
       // GNU.sparse.* records are read with the sparse map (sparse.ts).
       return undefined;

@@ -21,7 +21,9 @@ export interface TarItem {
   offset: number;
   /** body yields the file's data; it is empty for other entry types. */
   body: AsyncIterable<Buffer>;
-  /** fill, in place of body, puts a file's data into the consumer's memory: for files read positionally (LentFileBytes). */
+  /**
+   * fill, in place of body, puts a file's data into the consumer's memory: for files read positionally (LentFileBytes).
+   */
   fill?: (filler: Filler) => Promise<void>;
   /** sparse, for a GNU sparse file, is its layout and stored data: what body expands with zeros in the holes. */
   sparse?: { layout: SparseLayout; data: AsyncIterable<Buffer> };
@@ -41,7 +43,10 @@ const EMPTY_BODY: AsyncIterable<Buffer> = { async *[Symbol.asyncIterator]() {} }
 type Bytes = ByteReader | FileBytes | LentFileBytes;
 
 /** readTar parses a tar stream, or a file read positionally, into entries. */
-export async function* readTar(source: AsyncIterable<Buffer> | FileBytes | LentFileBytes, options: TarReadOptions): AsyncGenerator<TarItem> {
+export async function* readTar(
+  source: AsyncIterable<Buffer> | FileBytes | LentFileBytes,
+  options: TarReadOptions,
+): AsyncGenerator<TarItem> {
   const reader: Bytes = Symbol.asyncIterator in source ? new ByteReader(source) : source;
   const maxExtension = options.maxExtensionBytes ?? 1024 * 1024;
   const globals = new Map<string, Buffer>();
@@ -76,7 +81,7 @@ export async function* readTar(source: AsyncIterable<Buffer> | FileBytes | LentF
       locals = new Map();
       longName = longLink = undefined;
       // Hardlinks and the rest carry no data of their own even when the size field says so.
-      const dataSize = entry.type !== 'file' ? (raw.typeflag === 'D' ? raw.size : 0) : sparse?.stored ?? entry.size;
+      const dataSize = entry.type !== 'file' ? (raw.typeflag === 'D' ? raw.size : 0) : (sparse?.stored ?? entry.size);
       if (sparse !== undefined) entry.size = sparse.layout.realSize;
       if (entry.type !== 'file') entry.size = 0;
       const dataEnd = reader.position + dataSize;
@@ -86,7 +91,8 @@ export async function* readTar(source: AsyncIterable<Buffer> | FileBytes | LentF
       if (sparse !== undefined) item.sparse = { layout: sparse.layout, data };
       else if (entry.type === 'file' && 'takeInto' in reader) {
         const source = reader;
-        item.fill = async (filler) => source.takeInto(dataSize, filler).catch((error: unknown) => failOnTruncation(error, fail));
+        item.fill = async (filler) =>
+          source.takeInto(dataSize, filler).catch((error: unknown) => failOnTruncation(error, fail));
       }
       yield item;
       if (reader.position > dataEnd) fail(`entry ${toDisplay(entry.path)} was read past its end`);
@@ -99,14 +105,19 @@ export async function* readTar(source: AsyncIterable<Buffer> | FileBytes | LentF
   }
 }
 
-/** failOnTruncation turns a truncation met while the caller reads a body into the reader's error, and rethrows the rest. */
+/**
+ * failOnTruncation turns a truncation met while the caller reads a body into the reader's error, and rethrows the rest.
+ */
 function failOnTruncation(error: unknown, fail: (what: string, cause?: unknown) => never): never {
   if (error instanceof TruncatedError) fail(`truncated archive: data ends at byte ${error.position}`, error);
   throw error;
 }
 
 /** guardTruncation reports a truncation met while the caller reads a body as the reader's error. */
-async function* guardTruncation(body: AsyncGenerator<Buffer>, fail: (what: string, cause?: unknown) => never): AsyncGenerator<Buffer> {
+async function* guardTruncation(
+  body: AsyncGenerator<Buffer>,
+  fail: (what: string, cause?: unknown) => never,
+): AsyncGenerator<Buffer> {
   try {
     yield* body;
   } catch (error) {
@@ -120,7 +131,10 @@ function mergeInto(target: Map<string, Buffer>, source: Map<string, Buffer>): Ma
 }
 
 async function readExtension(
-  reader: Bytes, raw: RawHeader, max: number, fail: (what: string) => never,
+  reader: Bytes,
+  raw: RawHeader,
+  max: number,
+  fail: (what: string) => never,
 ): Promise<{ pax: Map<string, Buffer>; text: string } | undefined> {
   if (!['x', 'g', 'L', 'K'].includes(raw.typeflag)) return undefined;
   if (raw.size > max) fail(`extended header of ${raw.size} bytes is larger than the ${max}-byte limit`);
@@ -137,20 +151,37 @@ async function readExtension(
 }
 
 function toEntry(
-  raw: RawHeader, globals: Map<string, Buffer>, locals: Map<string, Buffer>,
-  longName: string | undefined, longLink: string | undefined, fail: (what: string) => never,
+  raw: RawHeader,
+  globals: Map<string, Buffer>,
+  locals: Map<string, Buffer>,
+  longName: string | undefined,
+  longLink: string | undefined,
+  fail: (what: string) => never,
 ): TarEntry {
   const entry: TarEntry = {
-    path: longName ?? raw.name, type: 'file', mode: raw.mode, uid: raw.uid, gid: raw.gid, uname: raw.uname, gname: raw.gname,
-    size: raw.size, mtime: raw.mtime, linkname: longLink ?? raw.linkname,
-    devmajor: raw.devmajor, devminor: raw.devminor, xattrs: new Map(),
+    path: longName ?? raw.name,
+    type: 'file',
+    mode: raw.mode,
+    uid: raw.uid,
+    gid: raw.gid,
+    uname: raw.uname,
+    gname: raw.gname,
+    size: raw.size,
+    mtime: raw.mtime,
+    linkname: longLink ?? raw.linkname,
+    devmajor: raw.devmajor,
+    devminor: raw.devminor,
+    xattrs: new Map(),
   };
   const problem = applyPax(entry, globals, locals);
   if (problem !== undefined) fail(`entry ${toDisplay(entry.path)}: ${problem}`);
   // The type is decided on the final name: a ustar name cut at 100 bytes may end in '/'.
   const type = entryTypeOf(raw.typeflag, entry.path);
   if (type === undefined) {
-    throw new UndockerError('UNDOCKER_UNSUPPORTED', `entry ${toDisplay(entry.path)}: unsupported type flag '${raw.typeflag}'`);
+    throw new UndockerError(
+      'UNDOCKER_UNSUPPORTED',
+      `entry ${toDisplay(entry.path)}: unsupported type flag '${raw.typeflag}'`,
+    );
   }
   entry.type = type;
   return entry;
@@ -167,7 +198,12 @@ interface SparseData {
  * or the PAX 1.0 map that opens the data) and renames the entry to its real name.
  */
 async function sparseOf(
-  raw: RawHeader, header: Buffer, locals: Map<string, Buffer>, reader: Bytes, entry: TarEntry, fail: (what: string) => never,
+  raw: RawHeader,
+  header: Buffer,
+  locals: Map<string, Buffer>,
+  reader: Bytes,
+  entry: TarEntry,
+  fail: (what: string) => never,
 ): Promise<SparseData | undefined> {
   if (entry.type !== 'file') return undefined;
   const nextBlock = async (): Promise<Buffer> => {
@@ -191,6 +227,9 @@ async function sparseOf(
     }
   }
   if (typeof layout === 'string') return fail(`entry ${toDisplay(entry.path)}: ${layout}`);
-  if (storedBytes(layout) !== stored) fail(`entry ${toDisplay(entry.path)}: sparse map holds ${storedBytes(layout)} bytes but the entry stores ${stored}`);
+  if (storedBytes(layout) !== stored)
+    fail(
+      `entry ${toDisplay(entry.path)}: sparse map holds ${storedBytes(layout)} bytes but the entry stores ${stored}`,
+    );
   return { layout, stored };
 }

@@ -68,12 +68,14 @@ function numbersOf(value: Buffer | undefined): number[] | undefined {
 
 function pairs(numbers: number[]): SparseRegion[] {
   const regions: SparseRegion[] = [];
-  for (let i = 0; i + 1 < numbers.length; i += 2) regions.push({ offset: numbers[i] as number, length: numbers[i + 1] as number });
+  for (let i = 0; i + 1 < numbers.length; i += 2)
+    regions.push({ offset: numbers[i] as number, length: numbers[i + 1] as number });
   return regions;
 }
 
 /** PaxSparse is what the PAX records say of a sparse file: its layout, or that the map opens the data (1.0). */
-export type PaxSparse = { kind: 'layout'; layout: SparseLayout; name?: string } | { kind: 'map-in-data'; realSize: number; name?: string };
+export type PaxSparse =
+  { kind: 'layout'; layout: SparseLayout; name?: string } | { kind: 'map-in-data'; realSize: number; name?: string };
 
 /** paxSparse reads GNU sparse PAX records; undefined when the entry is not sparse, a string when they are bad. */
 export function paxSparse(records: Map<string, Buffer>): PaxSparse | string | undefined {
@@ -84,7 +86,9 @@ export function paxSparse(records: Map<string, Buffer>): PaxSparse | string | un
   if (major !== undefined) {
     if (major !== '1') return `unsupported GNU sparse format ${major}.${get('minor')?.toString('latin1') ?? '?'}`;
     const [realSize] = numbersOf(get('realsize')) ?? [];
-    return realSize === undefined ? 'GNU sparse 1.0 entry without GNU.sparse.realsize' : { kind: 'map-in-data', realSize, ...named };
+    return realSize === undefined
+      ? 'GNU sparse 1.0 entry without GNU.sparse.realsize'
+      : { kind: 'map-in-data', realSize, ...named };
   }
   const [realSize] = numbersOf(get('size')) ?? [];
   if (realSize === undefined) return undefined;
@@ -93,7 +97,11 @@ export function paxSparse(records: Map<string, Buffer>): PaxSparse | string | un
   const offsets = numbersOf(get('offset')) ?? [];
   const lengths = numbersOf(get('numbytes')) ?? [];
   if (offsets.length !== lengths.length) return 'GNU.sparse.offset and GNU.sparse.numbytes do not pair up';
-  return checkedPax(offsets.map((offset, i) => ({ offset, length: lengths[i] as number })), realSize, named);
+  return checkedPax(
+    offsets.map((offset, i) => ({ offset, length: lengths[i] as number })),
+    realSize,
+    named,
+  );
 }
 
 function checkedPax(regions: SparseRegion[], realSize: number, named: { name?: string }): PaxSparse | string {
@@ -106,7 +114,10 @@ function checkedPax(regions: SparseRegion[], realSize: number, named: { name?: s
  * line (the count, then offset and length pairs), padded to a block. It reads block by block
  * and returns the layout and how many bytes of data the map took.
  */
-export async function mapFromData(realSize: number, nextBlock: () => Promise<Buffer>): Promise<{ layout: SparseLayout; bytes: number } | string> {
+export async function mapFromData(
+  realSize: number,
+  nextBlock: () => Promise<Buffer>,
+): Promise<{ layout: SparseLayout; bytes: number } | string> {
   const numbers: number[] = [];
   let pending = '';
   let bytes = 0;
@@ -134,7 +145,13 @@ export async function mapFromData(realSize: number, nextBlock: () => Promise<Buf
 function checked(layout: SparseLayout): SparseLayout | string {
   let end = 0;
   for (const { offset, length } of layout.regions) {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || length < 0 || offset < end || offset + length > layout.realSize) {
+    if (
+      !Number.isSafeInteger(offset) ||
+      !Number.isSafeInteger(length) ||
+      length < 0 ||
+      offset < end ||
+      offset + length > layout.realSize
+    ) {
       return 'sparse map regions overlap or run past the file size';
     }
     end = offset + length;
@@ -151,7 +168,10 @@ export function storedBytes(layout: SparseLayout): number {
  * sparsePieces yields a sparse file's content in order: stored data as buffers, holes as their
  * length in bytes, so a writer can leave them unwritten.
  */
-export async function* sparsePieces(data: AsyncIterable<Buffer>, layout: SparseLayout): AsyncGenerator<Buffer | number> {
+export async function* sparsePieces(
+  data: AsyncIterable<Buffer>,
+  layout: SparseLayout,
+): AsyncGenerator<Buffer | number> {
   let position = 0;
   let region = 0;
   let leftInRegion = 0;

@@ -40,18 +40,34 @@ export function encodeEntry(entry: TarEntry): Buffer {
   const withPath = { ...entry, path };
   const header = encodeHeader({
     name: path.length > 100 && !fitsName(path) ? path.slice(0, 100) : path,
-    mode: entry.mode, uid: fitsOctal(entry.uid, 8) ? entry.uid : 0, gid: fitsOctal(entry.gid, 8) ? entry.gid : 0,
-    size: entry.type === 'file' ? entry.size : 0, mtime: Math.max(0, entry.mtime),
-    typeflag: TYPEFLAGS[entry.type], linkname: entry.linkname.slice(0, 100),
-    uname: entry.uname.slice(0, 32), gname: entry.gname.slice(0, 32),
-    devmajor: entry.devmajor, devminor: entry.devminor,
+    mode: entry.mode,
+    uid: fitsOctal(entry.uid, 8) ? entry.uid : 0,
+    gid: fitsOctal(entry.gid, 8) ? entry.gid : 0,
+    size: entry.type === 'file' ? entry.size : 0,
+    mtime: Math.max(0, entry.mtime),
+    typeflag: TYPEFLAGS[entry.type],
+    linkname: entry.linkname.slice(0, 100),
+    uname: entry.uname.slice(0, 32),
+    gname: entry.gname.slice(0, 32),
+    devmajor: entry.devmajor,
+    devminor: entry.devminor,
   });
   const records = paxRecordsFor(withPath);
   if (records.size === 0) return header;
   const data = encodePax(records);
   const paxHeader = encodeHeader({
-    name: `PaxHeaders/${path.slice(-80)}`.replace(/\/+$/, ''), mode: 0o644, uid: 0, gid: 0,
-    size: data.length, mtime: 0, typeflag: 'x', linkname: '', uname: '', gname: '', devmajor: 0, devminor: 0,
+    name: `PaxHeaders/${path.slice(-80)}`.replace(/\/+$/, ''),
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    size: data.length,
+    mtime: 0,
+    typeflag: 'x',
+    linkname: '',
+    uname: '',
+    gname: '',
+    devmajor: 0,
+    devminor: 0,
   });
   return Buffer.concat([paxHeader, data, Buffer.alloc(padding(data.length)), header]);
 }

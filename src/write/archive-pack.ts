@@ -23,7 +23,10 @@ export async function packArchive(output: Writable, fill: (packer: Packer) => Pr
   const pack = tarStream.pack();
   const done = pipeline(pack, output);
   const packer: Packer = {
-    add: (name, data) => new Promise((resolve, reject) => pack.entry({ name, mtime: new Date(0), mode: 0o644 }, data, (error) => (error ? reject(error) : resolve()))),
+    add: (name, data) =>
+      new Promise((resolve, reject) =>
+        pack.entry({ name, mtime: new Date(0), mode: 0o644 }, data, (error) => (error ? reject(error) : resolve())),
+      ),
     addFile: async (name, path) => {
       const { size } = await stat(path);
       await pipeline(createReadStream(path), pack.entry({ name, size, mtime: new Date(0), mode: 0o644 }));

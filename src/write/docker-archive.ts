@@ -32,11 +32,14 @@ const hexOf = (digest: string): string => digest.slice(digest.indexOf(':') + 1);
 
 /** writeDockerArchive streams the archive for `image` into `output`. */
 export async function writeDockerArchive(output: Writable, image: ArchiveImage): Promise<{ imageId: string }> {
-  const diffIds = image.diffIds ?? await Promise.all(image.layerPaths.map(sha256OfFile));
-  const config: ImageConfigFile = image.diffIds !== undefined ? image.config : { ...image.config, rootfs: { type: 'layers', diff_ids: diffIds } };
+  const diffIds = image.diffIds ?? (await Promise.all(image.layerPaths.map(sha256OfFile)));
+  const config: ImageConfigFile =
+    image.diffIds !== undefined ? image.config : { ...image.config, rootfs: { type: 'layers', diff_ids: diffIds } };
   const configBytes = image.configBytes ?? Buffer.from(JSON.stringify(config));
   const configHex = createHash('sha256').update(configBytes).digest('hex');
-  const manifest = [{ Config: `${configHex}.json`, RepoTags: image.repoTags, Layers: diffIds.map((id) => `${hexOf(id)}/layer.tar`) }];
+  const manifest = [
+    { Config: `${configHex}.json`, RepoTags: image.repoTags, Layers: diffIds.map((id) => `${hexOf(id)}/layer.tar`) },
+  ];
   await packArchive(output, async ({ add, addFile }) => {
     const written = new Set<string>();
     for (const [i, path] of image.layerPaths.entries()) {

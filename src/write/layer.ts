@@ -36,7 +36,12 @@ function normalize(entry: TarEntry, how: Normalization): TarEntry {
 }
 
 /** writeLayerFile writes `items` to `path`; `where` names the input in messages. */
-export async function writeLayerFile(items: AsyncIterable<RootfsItem>, path: string, how: Normalization, where: string): Promise<{ diffId: string; size: number }> {
+export async function writeLayerFile(
+  items: AsyncIterable<RootfsItem>,
+  path: string,
+  how: Normalization,
+  where: string,
+): Promise<{ diffId: string; size: number }> {
   const out = createWriteStream(path, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 });
   const hash = createHash('sha256');
   let size = 0;
@@ -54,7 +59,12 @@ export async function writeLayerFile(items: AsyncIterable<RootfsItem>, path: str
         if (written > entry.size) break;
         await write(chunk);
       }
-      if (written !== entry.size) throw new UndockerError('UNDOCKER_IO', `${where}: ${toDisplay(entry.path)} changed while it was read (${entry.size} bytes expected, ${written > entry.size ? 'more' : written} read)`);
+      if (written !== entry.size)
+        throw new UndockerError(
+          'UNDOCKER_IO',
+          `${where}: ${toDisplay(entry.path)} changed while it was read (${entry.size} bytes expected, ` +
+            `${written > entry.size ? 'more' : written} read)`,
+        );
       await write(dataPadding(entry.size));
     }
     await write(END_OF_ARCHIVE);

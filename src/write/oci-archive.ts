@@ -33,19 +33,32 @@ export interface OciArchiveImage {
 function fullName(tag: string): string {
   const { repository = '', tag: version } = parseImageName(tag);
   const short = normalizeRepository(repository);
-  const qualified = /^[^/]+[.:][^/]*\//.test(short) || short.startsWith('localhost/') ? short : `docker.io/${short.includes('/') ? short : `library/${short}`}`;
+  const qualified =
+    /^[^/]+[.:][^/]*\//.test(short) || short.startsWith('localhost/')
+      ? short
+      : `docker.io/${short.includes('/') ? short : `library/${short}`}`;
   return `${qualified}:${version}`;
 }
 
 /** fillLayout adds an image's blobs and index to a layout being written. */
 export async function fillLayout(packer: Packer, image: LayoutImage): Promise<{ manifestDigest: string }> {
-  const manifest = { mediaType: image.manifest.mediaType, digest: sha256Of(image.manifest.bytes), size: image.manifest.bytes.length };
+  const manifest = {
+    mediaType: image.manifest.mediaType,
+    digest: sha256Of(image.manifest.bytes),
+    size: image.manifest.bytes.length,
+  };
   const platform = image.platform ? { platform: image.platform } : {};
   const index = {
-    schemaVersion: 2, mediaType: OCI_MEDIA.index,
-    manifests: image.tags.length === 0
-      ? [{ ...manifest, ...platform }]
-      : image.tags.map((tag) => ({ ...manifest, ...platform, annotations: { 'io.containerd.image.name': fullName(tag), 'org.opencontainers.image.ref.name': tag } })),
+    schemaVersion: 2,
+    mediaType: OCI_MEDIA.index,
+    manifests:
+      image.tags.length === 0
+        ? [{ ...manifest, ...platform }]
+        : image.tags.map((tag) => ({
+            ...manifest,
+            ...platform,
+            annotations: { 'io.containerd.image.name': fullName(tag), 'org.opencontainers.image.ref.name': tag },
+          })),
   };
   const blob = (digest: string): string => `blobs/sha256/${digest.slice('sha256:'.length)}`;
   await packer.add('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
@@ -62,16 +75,34 @@ export async function fillLayout(packer: Packer, image: LayoutImage): Promise<{ 
 }
 
 /** writeOciArchive streams an imported image as an oci-archive into `output`. */
-export async function writeOciArchive(output: Writable, image: OciArchiveImage): Promise<{ manifestDigest: string; configDigest: string }> {
+export async function writeOciArchive(
+  output: Writable,
+  image: OciArchiveImage,
+): Promise<{ manifestDigest: string; configDigest: string }> {
   const configBytes = Buffer.from(JSON.stringify(image.config));
-  const layers = await Promise.all(image.layerPaths.map(async (path, i) => ({ mediaType: OCI_MEDIA.layer, digest: image.diffIds[i] as string, size: (await stat(path)).size })));
+  const layers = await Promise.all(
+    image.layerPaths.map(async (path, i) => ({
+      mediaType: OCI_MEDIA.layer,
+      digest: image.diffIds[i] as string,
+      size: (await stat(path)).size,
+    })),
+  );
   const config = { mediaType: OCI_MEDIA.config, digest: sha256Of(configBytes), size: configBytes.length };
-  const manifestBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MEDIA.manifest, config, layers }));
-  const platform = { architecture: image.config.architecture ?? 'amd64', os: image.config.os ?? 'linux', ...(image.config.variant ? { variant: image.config.variant } : {}) };
+  const manifestBytes = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: OCI_MEDIA.manifest, config, layers }),
+  );
+  const platform = {
+    architecture: image.config.architecture ?? 'amd64',
+    os: image.config.os ?? 'linux',
+    ...(image.config.variant ? { variant: image.config.variant } : {}),
+  };
   let manifestDigest = '';
   await packArchive(output, async (packer) => {
     ({ manifestDigest } = await fillLayout(packer, {
-      manifest: { bytes: manifestBytes, mediaType: OCI_MEDIA.manifest }, configBytes, tags: image.tags, platform,
+      manifest: { bytes: manifestBytes, mediaType: OCI_MEDIA.manifest },
+      configBytes,
+      tags: image.tags,
+      platform,
       layers: image.layerPaths.map((path, i) => ({ path, digest: image.diffIds[i] as string })),
     }));
   });

@@ -18,7 +18,9 @@ test('import writes the archive and prints the image id; -o - streams it', () =>
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout.toString(), /^sha256:[0-9a-f]{64}\n$/);
   assert.deepEqual(readdirSync(dir), ['app.tar']);
-  const config = JSON.parse(undocker(['config', join(dir, 'app.tar'), '--json']).stdout.toString()) as { Cmd: string[] };
+  const config = JSON.parse(undocker(['config', join(dir, 'app.tar'), '--json']).stdout.toString()) as {
+    Cmd: string[];
+  };
   assert.deepEqual(config.Cmd, ['/bin/sh', '-c', '/bin/app --serve']);
   const streamed = undocker(['import', rootfs, '-t', 'app:1', '-o', '-'], { env: { SOURCE_DATE_EPOCH: '1700000000' } });
   assert.equal(streamed.status, 0, streamed.stderr);
@@ -32,7 +34,11 @@ test('bad input and options: one line, the right status, and no output file', ()
   const cases: Array<[string[], number, RegExp]> = [
     [['import', junk, '-t', 'a:1', '-o', join(dir, 'out.tar')], 1, /junk\.tar/],
     [['import', rootfs, '--expose', '80/http', '-o', join(dir, 'out.tar')], 2, /--expose 80\/http: use PORT/],
-    [['import', rootfs, '--entrypoint', '["/app",', '-o', join(dir, 'out.tar')], 2, /--entrypoint \["\/app",: not a JSON array/],
+    [
+      ['import', rootfs, '--entrypoint', '["/app",', '-o', join(dir, 'out.tar')],
+      2,
+      /--entrypoint \["\/app",: not a JSON array/,
+    ],
     [['import', rootfs, '-t', 'Bad:Name', '-o', join(dir, 'out.tar')], 2, /-t Bad:Name: not a valid image name/],
     [['import', rootfs, '--owner', 'root', '-o', join(dir, 'out.tar')], 2, /--owner root: use UID:GID/],
     [['import', rootfs, '--format', 'zip', '-o', join(dir, 'out.tar')], 2, /--format zip: use docker or oci/],

@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 import type { Option } from 'commander';
 import { buildProgram } from '../../src/cli/program.js';
 
-const MAN = readFileSync(fileURLToPath(new URL('../../../man/undocker.1', import.meta.url)), 'utf8').replace(/\\-/g, '-');
+const MAN = readFileSync(fileURLToPath(new URL('../../../man/undocker.1', import.meta.url)), 'utf8').replace(
+  /\\-/g,
+  '-',
+);
 
 test('every command is in the SYNOPSIS', async () => {
   const program = await buildProgram(new AbortController().signal);
@@ -30,7 +33,12 @@ function manOptions(commands: ReadonlySet<string>): { byCommand: Map<string, Set
   for (const entry of section.split('\n.TP\n').slice(1)) {
     const [flagLine = '', commandLine = ''] = entry.split('\n');
     const flags = flagLine.match(/(?<![\w-])(--[a-z][a-z-]*|-[a-zA-Z])(?![\w-])/g) ?? [];
-    const named = commandLine.startsWith('.RB (') ? commandLine.replace(/\\f[BIRP]/g, '').split(/[\s",()]+/).filter((word) => commands.has(word)) : [];
+    const named = commandLine.startsWith('.RB (')
+      ? commandLine
+          .replace(/\\f[BIRP]/g, '')
+          .split(/[\s",()]+/)
+          .filter((word) => commands.has(word))
+      : [];
     for (const flag of flags) {
       if (named.length === 0) global.add(flag);
       for (const name of named) byCommand.get(name)?.add(flag);
@@ -39,20 +47,39 @@ function manOptions(commands: ReadonlySet<string>): { byCommand: Map<string, Set
   return { byCommand, global };
 }
 
-const flagsOf = (options: readonly Option[]): string[] => options.flatMap((option) => [option.short, option.long].filter((flag): flag is string => flag !== undefined)).sort();
+const flagsOf = (options: readonly Option[]): string[] =>
+  options.flatMap((option) => [option.short, option.long].filter((flag): flag is string => flag !== undefined)).sort();
 
-test('each command\'s options in the man page are exactly the ones it takes', async () => {
+test("each command's options in the man page are exactly the ones it takes", async () => {
   const program = await buildProgram(new AbortController().signal);
   const { byCommand, global } = manOptions(new Set(program.commands.map((command) => command.name())));
   for (const command of program.commands) {
-    assert.deepEqual([...(byCommand.get(command.name()) ?? [])].sort(), flagsOf(command.options), `undocker ${command.name()}`);
+    assert.deepEqual(
+      [...(byCommand.get(command.name()) ?? [])].sort(),
+      flagsOf(command.options),
+      `undocker ${command.name()}`,
+    );
   }
-  assert.deepEqual([...global].sort(), ['--help', '--version', '-V', '-h'], 'entries that name no command are the program\'s own');
+  assert.deepEqual(
+    [...global].sort(),
+    ['--help', '--version', '-V', '-h'],
+    "entries that name no command are the program's own",
+  );
   assert.deepEqual(flagsOf(program.options), ['--version', '-V']);
 });
 
 test('the man page has the sections man-pages(7) asks for', () => {
-  for (const section of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'OPTIONS', 'EXIT STATUS', 'ENVIRONMENT', 'FILES', 'EXAMPLES', 'SEE ALSO']) {
+  for (const section of [
+    'NAME',
+    'SYNOPSIS',
+    'DESCRIPTION',
+    'OPTIONS',
+    'EXIT STATUS',
+    'ENVIRONMENT',
+    'FILES',
+    'EXAMPLES',
+    'SEE ALSO',
+  ]) {
     assert.match(MAN, new RegExp(`^\\.SH ${section}$`, 'm'));
   }
 });

@@ -6,12 +6,21 @@ import { join } from 'node:path';
 import { tempDir, writeDockerSave } from '../helpers/archives.js';
 import { UNDOCKER, undocker } from '../helpers/cli.js';
 
-const IMAGE = (): string => writeDockerSave([{ layers: [[{ path: 'a', content: Buffer.alloc(200_000, 1) }], [{ path: 'b', content: 'b' }]], tags: ['p:1'] }]);
+const IMAGE = (): string =>
+  writeDockerSave([
+    { layers: [[{ path: 'a', content: Buffer.alloc(200_000, 1) }], [{ path: 'b', content: 'b' }]], tags: ['p:1'] },
+  ]);
 
-/** onTerminal runs the CLI with standard error on a pseudo-terminal (util-linux script), returning what the terminal showed. */
+/**
+ * onTerminal runs the CLI with standard error on a pseudo-terminal (util-linux script), returning what the terminal
+ * showed.
+ */
 function onTerminal(args: string[]): string {
   const command = [UNDOCKER, ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
-  return spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } }).stdout;
+  return spawnSync('script', ['-qec', command, '/dev/null'], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  }).stdout;
 }
 
 test('a flatten on a terminal shows one progress line: layers, bytes, rate', () => {

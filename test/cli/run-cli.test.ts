@@ -11,9 +11,19 @@ import { undocker } from '../helpers/cli.js';
 const env = { UNDOCKER_CACHE: join(tempDir(), 'cache') };
 const image = writeDockerSave([{ layers: [[{ path: 'x', content: 'x' }]], tags: ['one:1'], config: { Cmd: ['/x'] } }]);
 
-test('run: wrong arguments exit 125, docker run\'s status for a run that never started, with one line', () => {
-  for (const args of [['--bogus', image], ['--keep', image], ['--keep', '--rm', '--name', 'n', image], ['-p', '80', image], ['--network', 'bridge', image],
-    ['--runtime', 'docker', image], ['-v', 'rel:/x', image], ['--name', 'bad_name', image], ['--stop-timeout', 'soon', image], []]) {
+test("run: wrong arguments exit 125, docker run's status for a run that never started, with one line", () => {
+  for (const args of [
+    ['--bogus', image],
+    ['--keep', image],
+    ['--keep', '--rm', '--name', 'n', image],
+    ['-p', '80', image],
+    ['--network', 'bridge', image],
+    ['--runtime', 'docker', image],
+    ['-v', 'rel:/x', image],
+    ['--name', 'bad_name', image],
+    ['--stop-timeout', 'soon', image],
+    [],
+  ]) {
     const result = undocker(['run', ...args], { env });
     assert.equal(result.status, 125, `run ${args.join(' ')}: ${result.stderr}`);
     assert.match(result.stderr, /^undocker: /, args.join(' '));

@@ -40,7 +40,8 @@ export interface ImageSpec {
 
 function configFor(spec: ImageSpec, layerTars: Buffer[]): Buffer {
   const config: ImageConfigFile = {
-    architecture: spec.platform?.architecture ?? 'amd64', os: spec.platform?.os ?? 'linux',
+    architecture: spec.platform?.architecture ?? 'amd64',
+    os: spec.platform?.os ?? 'linux',
     ...(spec.platform?.variant ? { variant: spec.platform.variant } : {}),
     config: spec.config ?? { Cmd: ['/bin/sh'] },
     rootfs: { type: 'layers', diff_ids: layerTars.map((t) => `sha256:${sha256(t)}`) },
@@ -68,7 +69,10 @@ export function tarDirectory(directory: string, output: string, extra: string[] 
 }
 
 /** writeDockerSave writes a Docker 1.10-24 style `docker save` directory and returns its path. */
-export function writeDockerSaveDir(images: ImageSpec[], options: { legacy?: boolean; corrupt?: (files: Record<string, Buffer | string>) => void } = {}): string {
+export function writeDockerSaveDir(
+  images: ImageSpec[],
+  options: { legacy?: boolean; corrupt?: (files: Record<string, Buffer | string>) => void } = {},
+): string {
   const files: Record<string, Buffer | string> = {};
   const manifest: unknown[] = [];
   const repositories: Record<string, Record<string, string>> = {};
@@ -84,7 +88,10 @@ export function writeDockerSaveDir(images: ImageSpec[], options: { legacy?: bool
       files[`${id}/layer.tar`] = tar;
       files[`${id}/VERSION`] = '1.0';
       files[`${id}/json`] = JSON.stringify({
-        id, ...(parent ? { parent } : {}), os: 'linux', architecture: 'amd64',
+        id,
+        ...(parent ? { parent } : {}),
+        os: 'linux',
+        architecture: 'amd64',
         container_config: { Cmd: ['/bin/sh', '-c', `layer ${i + 1}`] },
         ...(i === tars.length - 1 ? { config: spec.config ?? { Cmd: ['/bin/sh'] } } : {}),
       });
@@ -114,7 +121,13 @@ export function writeDockerSave(images: ImageSpec[], options: Parameters<typeof 
 /** writeOciLayout writes an OCI image layout directory (optionally with Docker 25's manifest.json). */
 export function writeOciLayout(
   images: ImageSpec[],
-  options: { compress?: Compress; index?: 'flat' | 'nested'; dockerManifest?: boolean; symlinkLayers?: boolean; tamper?: (blobs: Map<string, Buffer>) => void } = {},
+  options: {
+    compress?: Compress;
+    index?: 'flat' | 'nested';
+    dockerManifest?: boolean;
+    symlinkLayers?: boolean;
+    tamper?: (blobs: Map<string, Buffer>) => void;
+  } = {},
 ): string {
   const root = tempDir('undocker-oci-');
   const blobs = new Map<string, Buffer>();
@@ -125,27 +138,59 @@ export function writeOciLayout(
   };
   const descriptors: unknown[] = [];
   const dockerManifest: unknown[] = [];
-  const layerMediaType = { none: 'application/vnd.oci.image.layer.v1.tar', gzip: 'application/vnd.oci.image.layer.v1.tar+gzip', zstd: 'application/vnd.oci.image.layer.v1.tar+zstd' }[options.compress ?? 'none'];
+  const layerMediaType = {
+    none: 'application/vnd.oci.image.layer.v1.tar',
+    gzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
+  }[options.compress ?? 'none'];
   for (const spec of images) {
     const tars = spec.layers.map(layerTar);
     const config = put(configFor(spec, tars));
-    const layers = tars.map((tar) => ({ mediaType: layerMediaType, ...put(compress(tar, options.compress ?? 'none')) }));
-    const manifest = put(Buffer.from(JSON.stringify({
-      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers,
-    })));
+    const layers = tars.map((tar) => ({
+      mediaType: layerMediaType,
+      ...put(compress(tar, options.compress ?? 'none')),
+    }));
+    const manifest = put(
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+          layers,
+        }),
+      ),
+    );
     const tag = spec.tags?.[0];
     descriptors.push({
-      mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      ...manifest,
       platform: spec.platform ?? { os: 'linux', architecture: 'amd64' },
       ...(tag && options.index !== 'nested' ? { annotations: { 'org.opencontainers.image.ref.name': tag } } : {}),
     });
-    dockerManifest.push({ Config: `blobs/sha256/${config.digest.slice(7)}`, RepoTags: spec.tags ?? [], Layers: layers.map((l) => `blobs/sha256/${l.digest.slice(7)}`) });
+    dockerManifest.push({
+      Config: `blobs/sha256/${config.digest.slice(7)}`,
+      RepoTags: spec.tags ?? [],
+      Layers: layers.map((l) => `blobs/sha256/${l.digest.slice(7)}`),
+    });
   }
   let top = descriptors;
   if (options.index === 'nested') {
-    const inner = put(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: descriptors })));
-    top = [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...inner, annotations: { 'org.opencontainers.image.ref.name': images[0]?.tags?.[0] ?? 'latest' } }];
+    const inner = put(
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          manifests: descriptors,
+        }),
+      ),
+    );
+    top = [
+      {
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        ...inner,
+        annotations: { 'org.opencontainers.image.ref.name': images[0]?.tags?.[0] ?? 'latest' },
+      },
+    ];
   }
   options.tamper?.(blobs);
   const files: Record<string, Buffer | string> = {
@@ -175,7 +220,11 @@ export function writeAci(rootfs: EntrySpec[], manifest: object): string {
   const specs: EntrySpec[] = [
     { path: 'manifest', content: JSON.stringify(manifest) },
     { path: 'rootfs/', type: 'directory' },
-    ...rootfs.map((spec) => ({ ...spec, path: `rootfs/${spec.path}`, ...(spec.type === 'hardlink' ? { linkname: `rootfs/${spec.linkname}` } : {}) })),
+    ...rootfs.map((spec) => ({
+      ...spec,
+      path: `rootfs/${spec.path}`,
+      ...(spec.type === 'hardlink' ? { linkname: `rootfs/${spec.linkname}` } : {}),
+    })),
   ];
   const path = join(tempDir('undocker-aci-'), 'image.aci');
   writeFileSync(path, makeTar(specs));

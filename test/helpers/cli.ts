@@ -15,9 +15,15 @@ export interface CliResult {
 }
 
 /** undocker runs the CLI with arguments and optional standard input. */
-export function undocker(args: string[], options: { input?: Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliResult {
+export function undocker(
+  args: string[],
+  options: { input?: Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): CliResult {
   const result = spawnSync(UNDOCKER, args, {
-    input: options.input, env: { ...process.env, NO_COLOR: '1', ...options.env }, maxBuffer: 1 << 30, ...(options.cwd ? { cwd: options.cwd } : {}),
+    input: options.input,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    maxBuffer: 1 << 30,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString() };
 }

@@ -15,18 +15,54 @@ export interface DockerEngine {
   stop(): Promise<void>;
 }
 
-const BASE_APPLETS = ['sh', 'mkdir', 'echo', 'ln', 'rm', 'chmod', 'chown', 'cat', 'mknod', 'mkfifo', 'touch', 'cp', 'mv', 'true', 'ls', 'printf', 'env', 'id', 'sleep'];
+const BASE_APPLETS = [
+  'sh',
+  'mkdir',
+  'echo',
+  'ln',
+  'rm',
+  'chmod',
+  'chown',
+  'cat',
+  'mknod',
+  'mkfifo',
+  'touch',
+  'cp',
+  'mv',
+  'true',
+  'ls',
+  'printf',
+  'env',
+  'id',
+  'sleep',
+];
 
 /** startDockerEngine starts dockerd and waits until it answers. */
 export async function startDockerEngine(): Promise<DockerEngine> {
   const root = tempDir('undocker-dockerd-');
   const socket = join(root, 'd.sock');
-  const child: ChildProcess = spawn('dockerd', [
-    '--storage-driver=vfs', '--iptables=false', '--ip-masq=false', '--bridge=none',
-    '--data-root', join(root, 'data'), '--exec-root', join(root, 'exec'), '--pidfile', join(root, 'pid'), '-H', `unix://${socket}`,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(
+    'dockerd',
+    [
+      '--storage-driver=vfs',
+      '--iptables=false',
+      '--ip-masq=false',
+      '--bridge=none',
+      '--data-root',
+      join(root, 'data'),
+      '--exec-root',
+      join(root, 'exec'),
+      '--pidfile',
+      join(root, 'pid'),
+      '-H',
+      `unix://${socket}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let log = '';
-  child.stderr?.on('data', (chunk: Buffer) => { log = (log + chunk.toString()).slice(-4000); });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-4000);
+  });
   const env = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_BUILDKIT: '0', DOCKER_CLI_HINTS: 'false' };
   const docker = (args: string[], input?: Buffer): string =>
     execFileSync('docker', args, { env, input, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -40,7 +40,8 @@ async function waitFor(url: string, child: ChildProcess, log: () => string): Pro
       await fetch(url);
       return;
     } catch (error) {
-      if (i > 100 || child.exitCode !== null) throw new Error(`docker-registry did not start: ${log()}`, { cause: error });
+      if (i > 100 || child.exitCode !== null)
+        throw new Error(`docker-registry did not start: ${log()}`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -51,17 +52,40 @@ function base64url(value: object | Buffer): string {
 }
 
 /** startTokenIssuer serves tokens: pull for anyone, pull and push with USER and PASSWORD, 401 for other credentials. */
-async function startTokenIssuer(dir: string, service: string, lifetime: number): Promise<{ realm: string; cert: string; issued(): number; close(): Promise<void> }> {
+async function startTokenIssuer(
+  dir: string,
+  service: string,
+  lifetime: number,
+): Promise<{ realm: string; cert: string; issued(): number; close(): Promise<void> }> {
   let issued = 0;
   const key = join(dir, 'token.key');
   const cert = join(dir, 'token.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=undocker-test-issuer'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=undocker-test-issuer',
+    ],
+    { stdio: 'ignore' },
+  );
   const der = execFileSync('openssl', ['x509', '-in', cert, '-outform', 'DER']);
   const privateKey = readFileSync(key);
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const given = request.headers.authorization?.startsWith('Basic ')
-      ? Buffer.from(request.headers.authorization.slice(6), 'base64').toString('utf8') : undefined;
+      ? Buffer.from(request.headers.authorization.slice(6), 'base64').toString('utf8')
+      : undefined;
     if (given !== undefined && given !== `${USER}:${PASSWORD}`) {
       response.writeHead(401).end('{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}');
       return;
@@ -74,18 +98,37 @@ async function startTokenIssuer(dir: string, service: string, lifetime: number):
     const now = Math.floor(Date.now() / 1000);
     const header = { alg: 'RS256', typ: 'JWT', x5c: [der.toString('base64')] };
     issued++;
-    const claims = { iss: 'undocker-test-issuer', sub: given?.split(':')[0] ?? '', aud: service, exp: now + lifetime, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access };
+    const claims = {
+      iss: 'undocker-test-issuer',
+      sub: given?.split(':')[0] ?? '',
+      aud: service,
+      exp: now + lifetime,
+      nbf: now - 10,
+      iat: now,
+      jti: randomBytes(8).toString('hex'),
+      access,
+    };
     const unsigned = `${base64url(header)}.${base64url(claims)}`;
     const token = `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(privateKey).toString('base64url')}`;
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: lifetime }));
+    response
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ token, access_token: token, expires_in: lifetime }));
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { realm: `http://127.0.0.1:${port}/token`, cert, issued: () => issued, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    realm: `http://127.0.0.1:${port}/token`,
+    cert,
+    issued: () => issued,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** startRegistry starts docker-registry on a free loopback port, with the auth asked for. */
-export async function startRegistry(auth: 'none' | 'htpasswd' | 'token' = 'none', options: { tokenLifetime?: number } = {}): Promise<Registry> {
+export async function startRegistry(
+  auth: 'none' | 'htpasswd' | 'token' = 'none',
+  options: { tokenLifetime?: number } = {},
+): Promise<Registry> {
   const dir = tempDir('undocker-registry-');
   const port = await freePort();
   const storage = join(dir, 'data');
@@ -96,15 +139,25 @@ export async function startRegistry(auth: 'none' | 'htpasswd' | 'token' = 'none'
     authConfig = `auth:\n  htpasswd:\n    realm: undocker-test\n    path: ${join(dir, 'htpasswd')}\n`;
   } else if (auth === 'token') {
     issuer = await startTokenIssuer(dir, 'undocker-test', options.tokenLifetime ?? 600);
-    authConfig = `auth:\n  token:\n    realm: ${issuer.realm}\n    service: undocker-test\n    issuer: undocker-test-issuer\n    rootcertbundle: ${issuer.cert}\n`;
+    authConfig =
+      `auth:\n  token:\n    realm: ${issuer.realm}\n    service: undocker-test\n` +
+      `    issuer: undocker-test-issuer\n    rootcertbundle: ${issuer.cert}\n`;
   }
-  writeFileSync(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${authConfig}`);
+  writeFileSync(
+    join(dir, 'config.yml'),
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    ` +
+      `enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${authConfig}`,
+  );
   const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  child.stderr?.on('data', (chunk: Buffer) => { log = (log + chunk.toString()).slice(-4000); });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-4000);
+  });
   await waitFor(`http://127.0.0.1:${port}/v2/`, child, () => log);
   return {
-    host: `127.0.0.1:${port}`, storage, tokensIssued: () => issuer?.issued() ?? 0,
+    host: `127.0.0.1:${port}`,
+    storage,
+    tokensIssued: () => issuer?.issued() ?? 0,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
@@ -136,7 +189,9 @@ export async function startProxy(target: string): Promise<Proxy> {
     const upstream = connect(Number(port), host);
     sockets.add(client).add(upstream);
     let sent = 0;
-    client.on('data', (chunk: Buffer) => { proxy.bytesToServer += chunk.length; });
+    client.on('data', (chunk: Buffer) => {
+      proxy.bytesToServer += chunk.length;
+    });
     client.pipe(upstream);
     upstream.on('data', (chunk: Buffer) => {
       sent += chunk.length;
@@ -152,13 +207,21 @@ export async function startProxy(target: string): Promise<Proxy> {
         setTimeout(() => upstream.resume(), proxy.pauseMs);
       }
     });
-    for (const socket of [client, upstream]) socket.on('error', () => { client.destroy(); upstream.destroy(); });
+    for (const socket of [client, upstream])
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
     upstream.on('end', () => client.end());
   });
   const free = await freePort();
   await new Promise<void>((resolve) => server.listen(free, '127.0.0.1', resolve));
   proxy.host = `127.0.0.1:${free}`;
-  proxy.close = () => new Promise((resolve) => { for (const socket of sockets) socket.destroy(); server.close(() => resolve()); });
+  proxy.close = () =>
+    new Promise((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
   return proxy;
 }
 
@@ -192,18 +255,24 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       fault.times--;
       proxy.log.push(`${fault.status} ${path}`);
       request.resume();
-      response.writeHead(fault.status, fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}).end('{"errors":[{"code":"TOOMANYREQUESTS","message":"injected fault"}]}');
+      response
+        .writeHead(fault.status, fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {})
+        .end('{"errors":[{"code":"TOOMANYREQUESTS","message":"injected fault"}]}');
       return;
     }
     setTimeout(() => {
-      const upstream = httpRequest({ host, port: Number(port), method: request.method, path, headers: { ...request.headers, host: target } }, (answer) => {
-        proxy.log.push(`${answer.statusCode ?? 0} ${path}`);
-        // Redirects point at the registry itself: keep them through the proxy.
-        const headers = { ...answer.headers };
-        if (typeof headers.location === 'string') headers.location = headers.location.replace(`//${target}`, `//${proxy.host}`);
-        response.writeHead(answer.statusCode ?? 502, headers);
-        answer.pipe(response);
-      });
+      const upstream = httpRequest(
+        { host, port: Number(port), method: request.method, path, headers: { ...request.headers, host: target } },
+        (answer) => {
+          proxy.log.push(`${answer.statusCode ?? 0} ${path}`);
+          // Redirects point at the registry itself: keep them through the proxy.
+          const headers = { ...answer.headers };
+          if (typeof headers.location === 'string')
+            headers.location = headers.location.replace(`//${target}`, `//${proxy.host}`);
+          response.writeHead(answer.statusCode ?? 502, headers);
+          answer.pipe(response);
+        },
+      );
       upstream.on('error', () => response.destroy());
       request.pipe(upstream);
     }, proxy.delayMs);
@@ -211,6 +280,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const free = await freePort();
   await new Promise<void>((resolve) => server.listen(free, '127.0.0.1', resolve));
   proxy.host = `127.0.0.1:${free}`;
-  proxy.close = () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+  proxy.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return proxy;
 }

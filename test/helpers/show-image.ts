@@ -27,13 +27,17 @@ const GETENT = `#!/bin/sh
 # getent DATABASE KEY, for passwd, group and initgroups: what systemd-nspawn's User= asks.
 case "$1" in
   passwd|group) exec awk -F: -v k="$2" '$1 == k || $3 == k { print; found = 1; exit } END { exit !found }' "/etc/$1" ;;
-  initgroups) exec awk -F: -v u="$2" 'BEGIN { printf "%s", u } { n = split($4, m, ","); for (i = 1; i <= n; i++) if (m[i] == u) printf " %s", $3 } END { print "" }' /etc/group ;;
+  initgroups) exec awk -F: -v u="$2" 'BEGIN { printf "%s", u }
+    { n = split($4, m, ","); for (i = 1; i <= n; i++) if (m[i] == u) printf " %s", $3 }
+    END { print "" }' /etc/group ;;
 esac
 exit 2
 `;
 
 function busyboxEntries(): EntrySpec[] {
-  const applets = execFileSync('/bin/busybox', ['--list-full'], { encoding: 'utf8' }).split('\n').filter((a) => a !== '' && a !== 'bin/busybox');
+  const applets = execFileSync('/bin/busybox', ['--list-full'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((a) => a !== '' && a !== 'bin/busybox');
   return [
     { path: 'bin/busybox', content: readFileSync('/bin/busybox'), mode: 0o755 },
     ...applets.map((applet) => ({ path: applet, linkname: '/bin/busybox' })),
@@ -43,8 +47,11 @@ function busyboxEntries(): EntrySpec[] {
 /** showImageLayers is the image's one layer. */
 export function showImageLayers(): EntrySpec[] {
   return [
-    ...['bin/', 'sbin/', 'usr/', 'usr/bin/', 'usr/sbin/', 'etc/', 'root/', 'work/', 'proc/', 'sys/', 'dev/'].map((path) => ({ path })),
-    { path: 'home/' }, { path: 'home/app/', uid: 1000, gid: 1000 },
+    ...['bin/', 'sbin/', 'usr/', 'usr/bin/', 'usr/sbin/', 'etc/', 'root/', 'work/', 'proc/', 'sys/', 'dev/'].map(
+      (path) => ({ path }),
+    ),
+    { path: 'home/' },
+    { path: 'home/app/', uid: 1000, gid: 1000 },
     { path: 'tmp/', mode: 0o1777 },
     ...busyboxEntries(),
     { path: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:App:/home/app:/bin/sh\n' },

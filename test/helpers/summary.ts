@@ -54,10 +54,16 @@ export async function summarizeTar(source: string | Buffer, options: SummaryOpti
     const hash = createHash('sha256');
     for await (const chunk of body) hash.update(chunk);
     summary.set(path, {
-      type: entry.type, mode: (entry.mode & 0o7777).toString(8), uid: entry.uid, gid: entry.gid, size: entry.size,
+      type: entry.type,
+      mode: (entry.mode & 0o7777).toString(8),
+      uid: entry.uid,
+      gid: entry.gid,
+      size: entry.size,
       ...(entry.type === 'file' ? { sha256: hash.digest('hex') } : {}),
       ...(entry.type === 'symlink' ? { link: toDisplay(entry.linkname) } : {}),
-      ...(entry.xattrs.size > 0 ? { xattrs: Object.fromEntries([...entry.xattrs].map(([k, v]) => [k, v.toString('hex')]).sort()) } : {}),
+      ...(entry.xattrs.size > 0
+        ? { xattrs: Object.fromEntries([...entry.xattrs].map(([k, v]) => [k, v.toString('hex')]).sort()) }
+        : {}),
       ...(entry.type === 'char' || entry.type === 'block' ? { dev: `${entry.devmajor},${entry.devminor}` } : {}),
       ...(options.mtime ? { mtime: entry.mtime } : {}),
     });
@@ -67,19 +73,26 @@ export async function summarizeTar(source: string | Buffer, options: SummaryOpti
     if (record === undefined) throw new Error(`hardlink ${path} -> ${target} comes before its target`);
     summary.set(path, { ...record });
   }
-  groupLinks(summary, links.flatMap(([a, b]) => [[a, b]]));
+  groupLinks(
+    summary,
+    links.flatMap(([a, b]) => [[a, b]]),
+  );
   return summary;
 }
 
 function groupLinks(summary: Summary, pairs: string[][]): void {
   const parent = new Map<string, string>();
-  const find = (p: string): string => { while (parent.has(p) && parent.get(p) !== p) p = parent.get(p) as string; return p; };
+  const find = (p: string): string => {
+    while (parent.has(p) && parent.get(p) !== p) p = parent.get(p) as string;
+    return p;
+  };
   for (const [a, b] of pairs) parent.set(find(a as string), find(b as string));
   const groups = new Map<string, string[]>();
-  for (const path of summary.keys()) if (parent.has(path) || [...parent.values()].includes(path)) {
-    const root = find(path);
-    groups.set(root, [...(groups.get(root) ?? []), path]);
-  }
+  for (const path of summary.keys())
+    if (parent.has(path) || [...parent.values()].includes(path)) {
+      const root = find(path);
+      groups.set(root, [...(groups.get(root) ?? []), path]);
+    }
   for (const members of groups.values()) {
     if (members.length < 2) continue;
     const first = [...members].sort()[0] as string;
@@ -101,15 +114,20 @@ function unescapeDump(quoted: string): Buffer {
 
 /** readAllXattrs lists every xattr below `root` with one getfattr run, keyed by path as summaries key it. */
 function readAllXattrs(root: string): Map<string, Record<string, string>> {
-  const out = execFileSync('getfattr', ['-R', '-h', '-d', '-m', '-', '-e', 'hex', '--absolute-names', root],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
+  const out = execFileSync('getfattr', ['-R', '-h', '-d', '-m', '-', '-e', 'hex', '--absolute-names', root], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 1 << 30,
+  });
   const all = new Map<string, Record<string, string>>();
   const prefix = Buffer.from(`${root.replace(/\/+$/, '')}/`);
   for (const block of out.split('\n\n')) {
     const [head, ...lines] = block.trim().split('\n');
     if (!head?.startsWith('# file: ')) continue;
     const path = unescapeDump(head.slice('# file: '.length)).subarray(prefix.length).toString('utf8');
-    const pairs = lines.filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 3)] as [string, string]);
+    const pairs = lines
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 3)] as [string, string]);
     if (pairs.length > 0) all.set(path, Object.fromEntries(pairs.sort()));
   }
   return all;
@@ -126,11 +144,24 @@ export function summarizeDirectory(root: string, options: SummaryOptions = {}): 
       const full = Buffer.concat([dir, Buffer.from('/'), name]);
       const path = `${prefix}${name.toString('utf8')}`;
       const stat = lstatSync(full);
-      const type = stat.isDirectory() ? 'directory' : stat.isSymbolicLink() ? 'symlink' : stat.isFile() ? 'file'
-        : stat.isCharacterDevice() ? 'char' : stat.isBlockDevice() ? 'block' : 'fifo';
+      const type = stat.isDirectory()
+        ? 'directory'
+        : stat.isSymbolicLink()
+          ? 'symlink'
+          : stat.isFile()
+            ? 'file'
+            : stat.isCharacterDevice()
+              ? 'char'
+              : stat.isBlockDevice()
+                ? 'block'
+                : 'fifo';
       const xattrs = type !== 'symlink' ? xattrsOf.get(path) : undefined;
       summary.set(path, {
-        type, mode: (stat.mode & 0o7777).toString(8), uid: stat.uid, gid: stat.gid, size: type === 'file' ? stat.size : 0,
+        type,
+        mode: (stat.mode & 0o7777).toString(8),
+        uid: stat.uid,
+        gid: stat.gid,
+        size: type === 'file' ? stat.size : 0,
         ...(type === 'file' ? { sha256: hashFile(full) } : {}),
         ...(type === 'symlink' ? { link: readlinkSync(full, { encoding: 'buffer' }).toString('utf8') } : {}),
         ...(xattrs ? { xattrs } : {}),
@@ -164,14 +195,20 @@ function hashFile(path: Buffer): string {
 }
 
 /** diffSummaries lists the differences between two summaries, one line each. */
-export function diffSummaries(expected: Summary, actual: Summary, ignore: (path: string) => boolean = () => false): string[] {
+export function diffSummaries(
+  expected: Summary,
+  actual: Summary,
+  ignore: (path: string) => boolean = () => false,
+): string[] {
   const problems: string[] = [];
   for (const [path, record] of expected) {
     if (ignore(path)) continue;
     const other = actual.get(path);
     if (other === undefined) problems.push(`missing ${path}`);
     else if (JSON.stringify(sortKeys(record)) !== JSON.stringify(sortKeys(other))) {
-      problems.push(`differs ${path}: expected ${JSON.stringify(sortKeys(record))} got ${JSON.stringify(sortKeys(other))}`);
+      problems.push(
+        `differs ${path}: expected ${JSON.stringify(sortKeys(record))} got ${JSON.stringify(sortKeys(other))}`,
+      );
     }
   }
   for (const path of actual.keys()) if (!ignore(path) && !expected.has(path)) problems.push(`unexpected ${path}`);

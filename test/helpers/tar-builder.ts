@@ -27,14 +27,18 @@ const bytes = (text: string): string => Buffer.from(text, 'utf8').toString('lati
 /** toEntry turns a spec into a TarEntry and its data. */
 export function toEntry(spec: EntrySpec): { entry: TarEntry; data: Buffer } {
   const type = spec.type ?? (spec.path.endsWith('/') ? 'directory' : spec.linkname !== undefined ? 'symlink' : 'file');
-  const data = typeof spec.content === 'string' ? Buffer.from(spec.content) : spec.content ?? Buffer.alloc(0);
+  const data = typeof spec.content === 'string' ? Buffer.from(spec.content) : (spec.content ?? Buffer.alloc(0));
   const entry = newEntry({
-    path: spec.rawPath ? spec.path : bytes(spec.path), type, size: type === 'file' ? data.length : 0,
-    mtime: spec.mtime ?? 1_700_000_000, linkname: bytes(spec.linkname ?? ''),
+    path: spec.rawPath ? spec.path : bytes(spec.path),
+    type,
+    size: type === 'file' ? data.length : 0,
+    mtime: spec.mtime ?? 1_700_000_000,
+    linkname: bytes(spec.linkname ?? ''),
     ...(spec.mode !== undefined ? { mode: spec.mode } : {}),
     ...(spec.uid !== undefined ? { uid: spec.uid } : {}),
     ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
-    devmajor: spec.devmajor ?? 0, devminor: spec.devminor ?? 0,
+    devmajor: spec.devmajor ?? 0,
+    devminor: spec.devminor ?? 0,
     xattrs: new Map(Object.entries(spec.xattrs ?? {}).map(([k, v]) => [k, Buffer.isBuffer(v) ? v : Buffer.from(v)])),
   });
   return { entry, data };

@@ -17,14 +17,16 @@ import { diffSummaries, summarizeDirectory, summarizeTar, type Summary } from '.
 const DOCKERFILE = `FROM undocker-base:latest
 RUN mkdir -p /data/keep /data/gone /opq /dir-to-file && echo a > /data/keep/a && echo b > /data/gone/b \\
  && echo x > /opq/lower && ln /data/keep/a /data/keep/a-link && ln /data/keep/a /data/keep/a-link2 \\
- && echo f > /replace-me && echo y > /dir-to-file/inner && ln -s /data /sym-to-dir && echo 1 > /chmod-me && echo 2 > /chown-me \\
+ && echo f > /replace-me && echo y > /dir-to-file/inner && ln -s /data /sym-to-dir \\
+ && echo 1 > /chmod-me && echo 2 > /chown-me \\
  && echo lower > /lower-target
 RUN rm -rf /data/gone && rm -r /opq && mkdir /opq && echo y > /opq/upper && rm /replace-me && mkdir /replace-me \\
  && rm -r /dir-to-file && echo file > /dir-to-file && rm /sym-to-dir && mkdir /sym-to-dir && chmod 4751 /chmod-me \\
  && chown 1234:5678 /chown-me && ln /lower-target /upper-link && cp /bin/busybox /bin/capped \\
  && /sbin/setcap cap_net_bind_service+ep /bin/capped
 RUN rm /data/keep/a && mknod /null-copy c 1 3 && mknod /loop-copy b 7 0 && mkfifo /fifo && chmod 1777 /data \\
- && touch "/file with spaces" "/ünïcödé" && mkdir -p /l/$(printf 'd%.0s' $(seq 1 120)) && touch /l/$(printf 'd%.0s' $(seq 1 120))/$(printf 'f%.0s' $(seq 1 150)) \\
+ && touch "/file with spaces" "/ünïcödé" && mkdir -p /l/$(printf 'd%.0s' $(seq 1 120)) \\
+ && touch /l/$(printf 'd%.0s' $(seq 1 120))/$(printf 'f%.0s' $(seq 1 150)) \\
  && ln -s /$(printf 't%.0s' $(seq 1 200)) /long-link
 ENV GREETING="hello world"
 ENTRYPOINT ["/bin/echo"]
@@ -33,7 +35,19 @@ EXPOSE 80/tcp
 `;
 
 /** What Docker itself adds to a container (its init layer), not part of the image. */
-const DOCKER_INJECTED = new Set(['.dockerenv', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf', 'etc/mtab', 'dev/console', 'dev/pts', 'dev/shm', 'proc', 'sys', 'dev']);
+const DOCKER_INJECTED = new Set([
+  '.dockerenv',
+  'etc/hosts',
+  'etc/hostname',
+  'etc/resolv.conf',
+  'etc/mtab',
+  'dev/console',
+  'dev/pts',
+  'dev/shm',
+  'proc',
+  'sys',
+  'dev',
+]);
 const injected = (path: string): boolean => DOCKER_INJECTED.has(path);
 
 /** Starting dockerd needs root; CI runs as root, so there these tests always run. */
@@ -44,19 +58,22 @@ let work: string;
 let save: string;
 let reference: Summary;
 
-before(async () => {
-  if (SKIP) return;
-  engine = await startDockerEngine();
-  importBaseImage(engine);
-  buildImage(engine, 'undocker-test:latest', DOCKERFILE);
-  work = tempDir('undocker-int-');
-  save = join(work, 'save.tar');
-  engine.docker(['save', 'undocker-test:latest', '-o', save]);
-  const container = engine.docker(['create', 'undocker-test:latest']).trim();
-  const exported = join(work, 'export.tar');
-  engine.docker(['export', container, '-o', exported]);
-  reference = await summarizeTar(exported);
-}, { timeout: 600_000 });
+before(
+  async () => {
+    if (SKIP) return;
+    engine = await startDockerEngine();
+    importBaseImage(engine);
+    buildImage(engine, 'undocker-test:latest', DOCKERFILE);
+    work = tempDir('undocker-int-');
+    save = join(work, 'save.tar');
+    engine.docker(['save', 'undocker-test:latest', '-o', save]);
+    const container = engine.docker(['create', 'undocker-test:latest']).trim();
+    const exported = join(work, 'export.tar');
+    engine.docker(['export', container, '-o', exported]);
+    reference = await summarizeTar(exported);
+  },
+  { timeout: 600_000 },
+);
 
 after(async () => {
   if (SKIP) return;
@@ -96,13 +113,17 @@ test('docker save (Docker 1.10-24 format) flattens to what docker export shows',
   assertSameAsDocker(await rootfsTar(save), 'docker save');
 });
 
-test('legacy docker save (repositories + <id>/json chain, no manifest.json) flattens the same', { skip: SKIP }, async () => {
-  const dir = join(work, 'legacy');
-  execFileSync('mkdir', ['-p', dir]);
-  execFileSync('tar', ['-C', dir, '-xf', save]);
-  rmSync(join(dir, 'manifest.json'));
-  assertSameAsDocker(await rootfsTar(tarDirectory(dir, join(work, 'legacy.tar'))), 'legacy save');
-});
+test(
+  'legacy docker save (repositories + <id>/json chain, no manifest.json) flattens the same',
+  { skip: SKIP },
+  async () => {
+    const dir = join(work, 'legacy');
+    execFileSync('mkdir', ['-p', dir]);
+    execFileSync('tar', ['-C', dir, '-xf', save]);
+    rmSync(join(dir, 'manifest.json'));
+    assertSameAsDocker(await rootfsTar(tarDirectory(dir, join(work, 'legacy.tar'))), 'legacy save');
+  },
+);
 
 test('skopeo oci: layout, oci-archive: and a zstd OCI copy flatten the same', { skip: SKIP }, async (t) => {
   const copies: Array<[string, string, string[]]> = [
@@ -154,11 +175,19 @@ test('config, list and layers read what docker built', { skip: SKIP }, () => {
   assert.ok((config.Env as string[]).includes('GREETING=hello world'));
   assert.deepEqual(config.ExposedPorts, ['80/tcp']);
   assert.equal(undocker(['list', save]).stdout.toString(), 'undocker-test: latest\n');
-  const layers = JSON.parse(undocker(['layers', save, '--json']).stdout.toString()) as Array<{ createdBy: string | null; diffId: string }>;
+  const layers = JSON.parse(undocker(['layers', save, '--json']).stdout.toString()) as Array<{
+    createdBy: string | null;
+    diffId: string;
+  }>;
   assert.equal(layers.length, 4);
   assert.match(layers[1]?.createdBy ?? '', /mkdir -p \/data\/keep/);
-  const inspect = JSON.parse(engine.docker(['image', 'inspect', 'undocker-test:latest'])) as Array<{ RootFS: { Layers: string[] } }>;
-  assert.deepEqual(layers.map((l) => l.diffId), inspect[0]?.RootFS.Layers);
+  const inspect = JSON.parse(engine.docker(['image', 'inspect', 'undocker-test:latest'])) as Array<{
+    RootFS: { Layers: string[] };
+  }>;
+  assert.deepEqual(
+    layers.map((l) => l.diffId),
+    inspect[0]?.RootFS.Layers,
+  );
 });
 
 test('a tampered layer in a real docker save fails naming the layer, and leaves no output', { skip: SKIP }, () => {
@@ -168,11 +197,18 @@ test('a tampered layer in a real docker save fails naming the layer, and leaves 
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Array<{ Layers: string[] }>;
   const layerPath = join(dir, manifest[0]?.Layers[2] as string);
   const bytes = readFileSync(layerPath);
-  bytes[700] = (bytes[700] as number) ^ 0x20; // inside a header: the digest, not the parse error, is the cause to report
+  // inside a header: the digest, not the parse error, is the cause to report
+  bytes[700] = (bytes[700] as number) ^ 0x20;
   writeFileSync(layerPath, bytes);
   const out = join(work, 'tampered-out.tar');
   const result = undocker(['rootfs', tarDirectory(dir, join(work, 'tampered.tar')), out]);
   assert.equal(result.status, 1);
-  assert.match(result.stderr, /^undocker: layer 3 \([0-9a-f]{12}\) of tampered\.tar: uncompressed content: digest mismatch: expected sha256:[0-9a-f]{64}, got sha256:[0-9a-f]{64}\n$/);
-  assert.ok(!execFileSync('ls', ['-a', work], { encoding: 'utf8' }).includes('tampered-out'), 'no output and no temporary left');
+  assert.match(
+    result.stderr,
+    /^undocker: layer 3 \([0-9a-f]{12}\) of tampered\.tar: uncompressed content: digest mismatch: expected sha256:[0-9a-f]{64}, got sha256:[0-9a-f]{64}\n$/,
+  );
+  assert.ok(
+    !execFileSync('ls', ['-a', work], { encoding: 'utf8' }).includes('tampered-out'),
+    'no output and no temporary left',
+  );
 });

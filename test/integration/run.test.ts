@@ -6,7 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { closeContainer, openContainer } from '../../src/cache/container-dirs.js';
@@ -16,7 +25,9 @@ import { tempDir, writeDockerSave } from '../helpers/archives.js';
 import { UNDOCKER, undocker } from '../helpers/cli.js';
 import { parseShowReport, REPORT_FILE, writeShowImage } from '../helpers/show-image.js';
 
-const missing = ['systemd-nspawn', 'lxc-execute'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+const missing = ['systemd-nspawn', 'lxc-execute'].filter(
+  (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,
+);
 const skip = process.getuid?.() !== 0 ? 'needs root' : missing.length > 0 ? `needs ${missing.join(', ')}` : false;
 
 const work = tempDir('undocker-run-');
@@ -25,17 +36,28 @@ const env = { UNDOCKER_CACHE: cache };
 after(() => rmSync(work, { recursive: true, force: true }));
 
 const SHOW = {
-  Entrypoint: ['/show', 'first arg'], Cmd: ['c 1'], Env: ['FROM_IMAGE=img', 'OVER=image'], WorkingDir: '/work', User: 'app', StopSignal: 'SIGINT',
+  Entrypoint: ['/show', 'first arg'],
+  Cmd: ['c 1'],
+  Env: ['FROM_IMAGE=img', 'OVER=image'],
+  WorkingDir: '/work',
+  User: 'app',
+  StopSignal: 'SIGINT',
 };
 const RUNTIMES = ['nspawn', 'lxc'] as const;
 
-function run(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): { status: number | null; stdout: string; stderr: string } {
+function run(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): { status: number | null; stdout: string; stderr: string } {
   const result = undocker(['run', ...args], { env: { ...env, ...options.env } });
   return { status: result.status, stdout: result.stdout.toString(), stderr: result.stderr };
 }
 
 function cachedImages(): Array<{ id: string; names: string[] }> {
-  return JSON.parse(undocker(['images', '--json'], { env }).stdout.toString()) as Array<{ id: string; names: string[] }>;
+  return JSON.parse(undocker(['images', '--json'], { env }).stdout.toString()) as Array<{
+    id: string;
+    names: string[];
+  }>;
 }
 
 describe('undocker run on the real runtimes', { skip }, () => {
@@ -57,10 +79,31 @@ describe('undocker run on the real runtimes', { skip }, () => {
     test(`${runtime}: command, env, env-file, workdir, user and hostname overridden`, () => {
       const envFile = join(work, `${runtime}.env`);
       writeFileSync(envFile, '# comment\nFROM_FILE=file value\nOVER=file\n');
-      const result = run([
-        '--runtime', runtime, '--env-file', envFile, '-e', 'OVER=cli', '-e', 'SPACED=a b "c" $d', '-e', 'HOST_VALUE', '-w', '/tmp', '-u', 'root',
-        '--hostname', 'other', image, 'x y', '$HOME', "it's",
-      ], { env: { HOST_VALUE: 'from host' } });
+      const result = run(
+        [
+          '--runtime',
+          runtime,
+          '--env-file',
+          envFile,
+          '-e',
+          'OVER=cli',
+          '-e',
+          'SPACED=a b "c" $d',
+          '-e',
+          'HOST_VALUE',
+          '-w',
+          '/tmp',
+          '-u',
+          'root',
+          '--hostname',
+          'other',
+          image,
+          'x y',
+          '$HOME',
+          "it's",
+        ],
+        { env: { HOST_VALUE: 'from host' } },
+      );
       assert.equal(result.status, 0, result.stderr);
       const report = parseShowReport(result.stdout);
       assert.deepEqual(report.args, ['first arg', 'x y', '$HOME', "it's"], 'a given command replaces Cmd only');
@@ -85,69 +128,178 @@ describe('undocker run on the real runtimes', { skip }, () => {
     test(`${runtime}: a volume is written inside and read on the host; :ro refuses writes`, () => {
       const volume = join(work, `volume-${runtime}`);
       mkdirSync(volume);
-      const wrote = run(['--runtime', runtime, '-u', '0', '-v', `${volume}:/data`, '--entrypoint', '/bin/sh', image, '-c', 'echo "from $(hostname)" > /data/out']);
+      const wrote = run([
+        '--runtime',
+        runtime,
+        '-u',
+        '0',
+        '-v',
+        `${volume}:/data`,
+        '--entrypoint',
+        '/bin/sh',
+        image,
+        '-c',
+        'echo "from $(hostname)" > /data/out',
+      ]);
       assert.equal(wrote.status, 0, wrote.stderr);
       assert.match(readFileSync(join(volume, 'out'), 'utf8'), /^from show-/);
-      const readOnly = run(['--runtime', runtime, '-u', '0', '-v', `${volume}:/data:ro`, '--entrypoint', '/bin/sh', image, '-c', 'echo x > /data/other']);
+      const readOnly = run([
+        '--runtime',
+        runtime,
+        '-u',
+        '0',
+        '-v',
+        `${volume}:/data:ro`,
+        '--entrypoint',
+        '/bin/sh',
+        image,
+        '-c',
+        'echo x > /data/other',
+      ]);
       assert.notEqual(readOnly.status, 0);
       assert.equal(existsSync(join(volume, 'other')), false);
     });
 
     test(`${runtime}: --read-only refuses writes to the root file system, and the container still starts`, () => {
-      const result = run(['--runtime', runtime, '--read-only', '-u', '0', '--entrypoint', '/bin/sh', image, '-c', 'if touch /x 2>/dev/null; then exit 3; else exit 4; fi']);
+      const result = run([
+        '--runtime',
+        runtime,
+        '--read-only',
+        '-u',
+        '0',
+        '--entrypoint',
+        '/bin/sh',
+        image,
+        '-c',
+        'if touch /x 2>/dev/null; then exit 3; else exit 4; fi',
+      ]);
       assert.equal(result.status, 4, result.stderr);
     });
 
     test(`${runtime}: SIGTERM stops the container with the image's StopSignal and exits 143`, async () => {
       const volume = join(work, `stop-${runtime}`);
       mkdirSync(volume);
-      const script = 'trap "echo stopped by INT > /data/stopped; exit 0" INT; echo started; while :; do sleep 0.1; done';
-      const child = spawn(UNDOCKER, ['run', '--runtime', runtime, '-u', '0', '-v', `${volume}:/data`, '--entrypoint', '/bin/sh', image, '-c', script], {
-        env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const script =
+        'trap "echo stopped by INT > /data/stopped; exit 0" INT; echo started; while :; do sleep 0.1; done';
+      const child = spawn(
+        UNDOCKER,
+        [
+          'run',
+          '--runtime',
+          runtime,
+          '-u',
+          '0',
+          '-v',
+          `${volume}:/data`,
+          '--entrypoint',
+          '/bin/sh',
+          image,
+          '-c',
+          script,
+        ],
+        {
+          env: { ...process.env, ...env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-      await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => { if (chunk.toString().includes('started')) resolve(); }));
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      await new Promise<void>((resolve) =>
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('started')) resolve();
+        }),
+      );
       child.kill('SIGTERM');
       assert.equal(await exited, 143, stderr);
-      assert.equal(readFileSync(join(volume, 'stopped'), 'utf8'), 'stopped by INT\n', 'the container got SIGINT, its StopSignal');
-      assert.ok(!readdirSync(join(cache, 'containers')).some((name) => name.startsWith('show-')), 'the container is cleaned up');
+      assert.equal(
+        readFileSync(join(volume, 'stopped'), 'utf8'),
+        'stopped by INT\n',
+        'the container got SIGINT, its StopSignal',
+      );
+      assert.ok(
+        !readdirSync(join(cache, 'containers')).some((name) => name.startsWith('show-')),
+        'the container is cleaned up',
+      );
     });
   }
 
-  test('an undocker killed with SIGKILL leaves no mount; its image stays in use until the container ends, then prune clears it', async () => {
-    // A cache of its own: prune here must not empty the cache the other tests share.
-    const killEnv = { UNDOCKER_CACHE: join(work, 'kill-cache') };
-    const waiter = join(work, 'killed-fifo');
-    spawnSync('mkfifo', [waiter]);
-    // The container waits on a fifo in a volume, so the test decides when it ends.
-    const child = spawn(UNDOCKER, ['run', '--name', 'killed', '-u', '0', '-v', `${work}:/w`, '--entrypoint', '/bin/sh', image, '-c', 'echo started; cat /w/killed-fifo'], {
-      env: { ...process.env, ...killEnv }, stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => { if (chunk.toString().includes('started')) resolve(); }));
-    const merged = join(killEnv.UNDOCKER_CACHE, 'containers', 'killed', 'merged');
-    const mounted = (): boolean => readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${merged} `);
-    assert.equal(mounted(), false, 'the overlay is mounted in the runtime\'s namespace, not the host\'s');
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
-    const rmi = undocker(['rmi', 'show:run'], { env: killEnv });
-    assert.equal(rmi.status, 1, 'the container still runs: its image is in use');
-    assert.match(rmi.stderr, /in use by container killed: stop it first/);
-    spawnSync('sh', ['-c', `echo end > ${waiter}`], { timeout: 10_000 });
-    for (let i = 0; i < 200 && undocker(['prune'], { env: killEnv }).stdout.toString() === ''; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(existsSync(join(killEnv.UNDOCKER_CACHE, 'containers', 'killed')), false, 'prune removed what the killed run left');
-    assert.equal(mounted(), false);
-    assert.deepEqual(readdirSync(join(killEnv.UNDOCKER_CACHE, 'images')), [], 'and then the image no container uses');
-  });
+  test(
+    'an undocker killed with SIGKILL leaves no mount; its image stays in ' +
+      'use until the container ends, then prune clears it',
+    async () => {
+      // A cache of its own: prune here must not empty the cache the other tests share.
+      const killEnv = { UNDOCKER_CACHE: join(work, 'kill-cache') };
+      const waiter = join(work, 'killed-fifo');
+      spawnSync('mkfifo', [waiter]);
+      // The container waits on a fifo in a volume, so the test decides when it ends.
+      const child = spawn(
+        UNDOCKER,
+        [
+          'run',
+          '--name',
+          'killed',
+          '-u',
+          '0',
+          '-v',
+          `${work}:/w`,
+          '--entrypoint',
+          '/bin/sh',
+          image,
+          '-c',
+          'echo started; cat /w/killed-fifo',
+        ],
+        {
+          env: { ...process.env, ...killEnv },
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      );
+      await new Promise<void>((resolve) =>
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('started')) resolve();
+        }),
+      );
+      const merged = join(killEnv.UNDOCKER_CACHE, 'containers', 'killed', 'merged');
+      const mounted = (): boolean => readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${merged} `);
+      assert.equal(mounted(), false, "the overlay is mounted in the runtime's namespace, not the host's");
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      const rmi = undocker(['rmi', 'show:run'], { env: killEnv });
+      assert.equal(rmi.status, 1, 'the container still runs: its image is in use');
+      assert.match(rmi.stderr, /in use by container killed: stop it first/);
+      spawnSync('sh', ['-c', `echo end > ${waiter}`], { timeout: 10_000 });
+      for (let i = 0; i < 200 && undocker(['prune'], { env: killEnv }).stdout.toString() === ''; i++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(
+        existsSync(join(killEnv.UNDOCKER_CACHE, 'containers', 'killed')),
+        false,
+        'prune removed what the killed run left',
+      );
+      assert.equal(mounted(), false);
+      assert.deepEqual(readdirSync(join(killEnv.UNDOCKER_CACHE, 'images')), [], 'and then the image no container uses');
+    },
+  );
 
   test('an overlay that cannot be mounted fails the launch with one line, before the runtime starts', async () => {
     const dirs = openContainer(join(work, 'mount-cache'), 'unmountable', 'sha256:none', false);
-    const launch = { runtime: 'nspawn' as const, program: 'touch', args: [join(work, 'runtime-started')], stopSignal: 'SIGTERM', stopTimeout: 1, interactive: false };
+    const launch = {
+      runtime: 'nspawn' as const,
+      program: 'touch',
+      args: [join(work, 'runtime-started')],
+      stopSignal: 'SIGTERM',
+      stopTimeout: 1,
+      interactive: false,
+    };
     try {
-      await assert.rejects(runContainer(await inOverlay(launch, join(work, 'no-such-lower'), dirs), AbortSignal.timeout(10_000)), {
-        code: 'UNDOCKER_FS_REFUSED', message: /^cannot mount the overlay for container unmountable: mount: [^\n]+$/,
-      });
+      await assert.rejects(
+        runContainer(await inOverlay(launch, join(work, 'no-such-lower'), dirs), AbortSignal.timeout(10_000)),
+        {
+          code: 'UNDOCKER_FS_REFUSED',
+          message: /^cannot mount the overlay for container unmountable: mount: [^\n]+$/,
+        },
+      );
       assert.equal(existsSync(join(work, 'runtime-started')), false);
     } finally {
       closeContainer(dirs, 'sha256:none', false);
@@ -155,12 +307,20 @@ describe('undocker run on the real runtimes', { skip }, () => {
   });
 
   test('an image of one static binary (no /usr) runs under systemd-nspawn; the cache keeps it as built', () => {
-    const bare = writeDockerSave([{ layers: [[{ path: 'busybox', content: readFileSync('/bin/busybox'), mode: 0o755 }]], tags: ['bare:1'], config: { Entrypoint: ['/busybox', 'echo'], Cmd: ['static'] } }]);
+    const bare = writeDockerSave([
+      {
+        layers: [[{ path: 'busybox', content: readFileSync('/bin/busybox'), mode: 0o755 }]],
+        tags: ['bare:1'],
+        config: { Entrypoint: ['/busybox', 'echo'], Cmd: ['static'] },
+      },
+    ]);
     const result = run([bare]);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, 'static\n');
     const [record] = cachedImages().filter((r) => r.names.includes('bare:1'));
-    assert.deepEqual(readdirSync(join(cache, 'images', (record?.id ?? '').replace('sha256:', ''), 'rootfs')), ['busybox']);
+    assert.deepEqual(readdirSync(join(cache, 'images', (record?.id ?? '').replace('sha256:', ''), 'rootfs')), [
+      'busybox',
+    ]);
   });
 
   test('runs reuse the one cached tree and never change it; --keep keeps changes under its name', () => {
@@ -189,28 +349,58 @@ describe('undocker run on the real runtimes', { skip }, () => {
 
   test('two first runs of one image at once share one cached tree', async () => {
     const twin = writeShowImage({ ...SHOW, Env: ['TWIN=1'] } as never, 'twin:1');
-    const start = (): Promise<number | null> => new Promise((resolve) => {
-      spawn(UNDOCKER, ['run', '--entrypoint', '/bin/true', twin], { env: { ...process.env, ...env }, stdio: 'ignore' }).once('exit', resolve);
-    });
+    const start = (): Promise<number | null> =>
+      new Promise((resolve) => {
+        spawn(UNDOCKER, ['run', '--entrypoint', '/bin/true', twin], {
+          env: { ...process.env, ...env },
+          stdio: 'ignore',
+        }).once('exit', resolve);
+      });
     assert.deepEqual(await Promise.all([start(), start()]), [0, 0]);
     const [record] = cachedImages().filter((r) => r.names.includes('twin:1'));
     assert.ok(record !== undefined);
-    assert.deepEqual(readdirSync(join(cache, 'images', record.id.replace('sha256:', ''))).sort(), ['image.json', 'rootfs']);
+    assert.deepEqual(readdirSync(join(cache, 'images', record.id.replace('sha256:', ''))).sort(), [
+      'image.json',
+      'rootfs',
+    ]);
   });
 
   test('a first run interrupted while flattening leaves the cache consistent', async () => {
     const files = Array.from({ length: 30_000 }, (_, i) => ({ path: `many/f${i}`, content: `file ${i}\n` }));
-    const many = writeDockerSave([{ layers: [[{ path: 'bin/' }, { path: 'bin/true', content: readFileSync('/bin/busybox'), mode: 0o755 }, { path: 'many/' }, ...files]], tags: ['many:1'], config: { Cmd: ['/bin/true'] } }]);
-    const child = spawn(UNDOCKER, ['run', many], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const many = writeDockerSave([
+      {
+        layers: [
+          [
+            { path: 'bin/' },
+            { path: 'bin/true', content: readFileSync('/bin/busybox'), mode: 0o755 },
+            { path: 'many/' },
+            ...files,
+          ],
+        ],
+        tags: ['many:1'],
+        config: { Cmd: ['/bin/true'] },
+      },
+    ]);
+    const child = spawn(UNDOCKER, ['run', many], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const flattening = (): boolean => existsSync(join(cache, 'images')) && readdirSync(join(cache, 'images')).some((hex) => readdirSync(join(cache, 'images', hex)).some((name) => name.includes('undocker-tmp')));
+    const flattening = (): boolean =>
+      existsSync(join(cache, 'images')) &&
+      readdirSync(join(cache, 'images')).some((hex) =>
+        readdirSync(join(cache, 'images', hex)).some((name) => name.includes('undocker-tmp')),
+      );
     for (let i = 0; i < 400 && !flattening(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
     assert.ok(flattening(), 'the run started flattening');
     child.kill('SIGTERM');
     assert.equal(await exited, 143);
     assert.ok(!cachedImages().some((r) => r.names.includes('many:1')), 'no half-flattened image is listed');
     assert.ok(!flattening(), 'no temporary tree is left');
-    assert.ok(!readdirSync(join(cache, 'containers')).some((name) => name.startsWith('many-')), 'the container is cleaned up');
+    assert.ok(
+      !readdirSync(join(cache, 'containers')).some((name) => name.startsWith('many-')),
+      'the container is cleaned up',
+    );
     const pruned = undocker(['prune'], { env });
     assert.match(pruned.stdout.toString(), /removed leftover [0-9a-f]{12}/);
     const again = run([many]);
@@ -219,18 +409,35 @@ describe('undocker run on the real runtimes', { skip }, () => {
 
   test('failures before the start exit 125 with one line: not root, runtime missing, bad flags', () => {
     const nobody = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', UNDOCKER, 'run', image], {
-      env: { ...process.env, UNDOCKER_CACHE: join(work, 'nobody-cache') }, encoding: 'utf8',
+      env: { ...process.env, UNDOCKER_CACHE: join(work, 'nobody-cache') },
+      encoding: 'utf8',
     });
     assert.equal(nobody.status, 125);
-    assert.match(nobody.stderr, /undocker run needs root: systemd-nspawn and the overlay mount of the cached image need it; run it with sudo/);
+    assert.match(
+      nobody.stderr,
+      /undocker run needs root: systemd-nspawn and the overlay mount of the cached image need it; run it with sudo/,
+    );
     const bin = join(work, 'bin-node-only');
     mkdirSync(bin);
     symlinkSync(process.execPath, join(bin, 'node'));
     const noNspawn = run([image], { env: { PATH: bin } });
     assert.equal(noNspawn.status, 125);
-    assert.match(noNspawn.stderr, /^undocker: systemd-nspawn not found: install the systemd-container package, or use --runtime lxc\n$/);
-    assert.match(run(['--runtime', 'lxc', image], { env: { PATH: bin } }).stderr, /lxc-execute not found: install the lxc package/);
-    for (const args of [['--bogus', image], ['--keep', image], ['-p', '80', image], ['--network', 'bridge', image], ['-v', 'rel:/x', image], [join(work, 'missing.tar')]]) {
+    assert.match(
+      noNspawn.stderr,
+      /^undocker: systemd-nspawn not found: install the systemd-container package, or use --runtime lxc\n$/,
+    );
+    assert.match(
+      run(['--runtime', 'lxc', image], { env: { PATH: bin } }).stderr,
+      /lxc-execute not found: install the lxc package/,
+    );
+    for (const args of [
+      ['--bogus', image],
+      ['--keep', image],
+      ['-p', '80', image],
+      ['--network', 'bridge', image],
+      ['-v', 'rel:/x', image],
+      [join(work, 'missing.tar')],
+    ]) {
       const result = run(args);
       assert.equal(result.status, 125, args.join(' '));
       assert.equal(result.stderr.trim().split('\n')[0]?.startsWith('undocker: '), true, result.stderr);
@@ -239,7 +446,9 @@ describe('undocker run on the real runtimes', { skip }, () => {
 });
 
 describe('undocker install on the real runtimes', { skip }, () => {
-  const image = skip ? '' : writeShowImage({ ...SHOW, Entrypoint: ['/show', 'installed'], Cmd: ['arg'] } as never, 'show:install');
+  const image = skip
+    ? ''
+    : writeShowImage({ ...SHOW, Entrypoint: ['/show', 'installed'], Cmd: ['arg'] } as never, 'show:install');
 
   test('install makes a machine systemd-nspawn -M runs; uninstall removes it and nothing else', () => {
     const name = `undocker-test-${process.pid}`;
@@ -252,7 +461,11 @@ describe('undocker install on the real runtimes', { skip }, () => {
     assert.equal(again.status, 1);
     assert.match(again.stderr, /machine undocker-test-\d+ exists .* pass --force/);
     assert.equal(undocker(['install', image, '--name', name, '--force']).status, 0);
-    const result = spawnSync('systemd-nspawn', ['--quiet', '--register=no', '--keep-unit', '--console=pipe', '-M', name], { encoding: 'utf8' });
+    const result = spawnSync(
+      'systemd-nspawn',
+      ['--quiet', '--register=no', '--keep-unit', '--console=pipe', '-M', name],
+      { encoding: 'utf8' },
+    );
     assert.equal(result.status, 0, result.stderr);
     const report = parseShowReport(result.stdout);
     assert.deepEqual(report.args, ['installed', 'arg']);
@@ -265,21 +478,60 @@ describe('undocker install on the real runtimes', { skip }, () => {
 
   test('--machines-dir and --nspawn-dir move the machine; what undocker did not write is left alone', () => {
     const machines = join(work, 'machines');
-    const installed = undocker(['install', image, '--name', 'moved', '--machines-dir', machines, '--nspawn-dir', machines]);
+    const installed = undocker([
+      'install',
+      image,
+      '--name',
+      'moved',
+      '--machines-dir',
+      machines,
+      '--nspawn-dir',
+      machines,
+    ]);
     assert.equal(installed.status, 0, installed.stderr);
     // The settings beside the image, trusted: what systemd-nspawn reads for -D.
-    const result = spawnSync('systemd-nspawn', ['--quiet', '--register=no', '--keep-unit', '--console=pipe', '--settings=trusted', '-D', join(machines, 'moved')], { encoding: 'utf8' });
+    const result = spawnSync(
+      'systemd-nspawn',
+      [
+        '--quiet',
+        '--register=no',
+        '--keep-unit',
+        '--console=pipe',
+        '--settings=trusted',
+        '-D',
+        join(machines, 'moved'),
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(parseShowReport(result.stdout).args, ['installed', 'arg']);
     mkdirSync(join(machines, 'foreign'));
     writeFileSync(join(machines, 'foreign.nspawn'), '[Exec]\nBoot=yes\n');
-    const refused = undocker(['uninstall', 'foreign', '--machines-dir', machines, '--nspawn-dir', machines, '--lxcpath', join(work, 'no-lxc')]);
+    const refused = undocker([
+      'uninstall',
+      'foreign',
+      '--machines-dir',
+      machines,
+      '--nspawn-dir',
+      machines,
+      '--lxcpath',
+      join(work, 'no-lxc'),
+    ]);
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /foreign.nspawn was not written by undocker: leaving machine foreign alone/);
     assert.ok(existsSync(join(machines, 'foreign')));
     assert.equal(undocker(['uninstall', 'moved', '--machines-dir', machines, '--nspawn-dir', machines]).status, 0);
     assert.deepEqual(readdirSync(machines).sort(), ['foreign', 'foreign.nspawn']);
-    const none = undocker(['uninstall', 'moved', '--machines-dir', machines, '--nspawn-dir', machines, '--lxcpath', join(work, 'no-lxc')]);
+    const none = undocker([
+      'uninstall',
+      'moved',
+      '--machines-dir',
+      machines,
+      '--nspawn-dir',
+      machines,
+      '--lxcpath',
+      join(work, 'no-lxc'),
+    ]);
     assert.equal(none.status, 1);
     assert.match(none.stderr, /nothing named moved was installed/);
   });
@@ -290,8 +542,15 @@ describe('undocker install on the real runtimes', { skip }, () => {
     const installed = undocker(['install', image, '--runtime', 'lxc', '--name', 'showinst', '--lxcpath', lxcPath]);
     assert.equal(installed.status, 0, installed.stderr);
     assert.match(installed.stdout.toString(), /lxc-start -P \S+ -n showinst/);
-    assert.match(readFileSync(join(lxcPath, 'showinst', 'config'), 'utf8'), /^lxc\.net\.0\.type = none$/m, 'the host\'s network');
-    const started = spawnSync('lxc-start', ['-P', lxcPath, '-n', 'showinst', '-F'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.match(
+      readFileSync(join(lxcPath, 'showinst', 'config'), 'utf8'),
+      /^lxc\.net\.0\.type = none$/m,
+      "the host's network",
+    );
+    const started = spawnSync('lxc-start', ['-P', lxcPath, '-n', 'showinst', '-F'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     assert.equal(started.status, 0, started.stderr);
     const report = parseShowReport(readFileSync(join(lxcPath, 'showinst', 'rootfs', REPORT_FILE), 'utf8'));
     assert.deepEqual(report.args, ['installed', 'arg']);

@@ -13,12 +13,39 @@ import { tempDir } from '../helpers/archives.js';
 import { undocker } from '../helpers/cli.js';
 import { parseShowReport, REPORT_FILE, type ShowReport, writeShowImage } from '../helpers/show-image.js';
 
-const missing = ['systemd-nspawn', 'lxc-create'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+const missing = ['systemd-nspawn', 'lxc-create'].filter(
+  (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,
+);
 const skip = process.getuid?.() !== 0 ? 'needs root' : missing.length > 0 ? `needs ${missing.join(', ')}` : false;
 
 /** Arguments and values every format must deliver exactly. */
-const ARGS = ['a b', "it's", 'say"hi"', '$HOME', '100%', 'eq=ual', '', 'tab\there', '%h', "'lead", 'say "hi" now', 'back\\slash', 'trail\\'];
-const ENV = ['V_SPACE=a b', `V_QUOTES=it's "q"`, 'V_DOLLAR=$HOME', 'V_PCT=100%', 'V_BSL=back\\slash', 'V_EQ=x=y=z', 'V_EMPTY=', 'V_LEAD=  lead', 'V_TAB=tab\there', 'V_END=end\\'];
+const ARGS = [
+  'a b',
+  "it's",
+  'say"hi"',
+  '$HOME',
+  '100%',
+  'eq=ual',
+  '',
+  'tab\there',
+  '%h',
+  "'lead",
+  'say "hi" now',
+  'back\\slash',
+  'trail\\',
+];
+const ENV = [
+  'V_SPACE=a b',
+  `V_QUOTES=it's "q"`,
+  'V_DOLLAR=$HOME',
+  'V_PCT=100%',
+  'V_BSL=back\\slash',
+  'V_EQ=x=y=z',
+  'V_EMPTY=',
+  'V_LEAD=  lead',
+  'V_TAB=tab\there',
+  'V_END=end\\',
+];
 /** What only a .nspawn file can hold: both kinds of quote in one word, trailing whitespace. */
 const NSPAWN_ARGS = [`it's "both"`, ...ARGS];
 const NSPAWN_ENV = [...ENV, 'V_TRAIL=trail ', `V_BOTH=it's "both"`];
@@ -46,7 +73,14 @@ function assertReport(report: ShowReport, args: string[], env: string[]): void {
 }
 
 function showConfig(args: string[], env: string[]): object {
-  return { Entrypoint: ['/show', args[0]], Cmd: args.slice(1), Env: env, WorkingDir: '/work', User: 'app', StopSignal: 'SIGINT' };
+  return {
+    Entrypoint: ['/show', args[0]],
+    Cmd: args.slice(1),
+    Env: env,
+    WorkingDir: '/work',
+    User: 'app',
+    StopSignal: 'SIGINT',
+  };
 }
 
 describe('generated files run on the real runtimes', { skip }, () => {
@@ -61,7 +95,17 @@ describe('generated files run on the real runtimes', { skip }, () => {
     assert.equal(unit.status, 0, unit.stderr);
     assert.match(readFileSync(join(machines, 'showns.nspawn'), 'utf8'), /^KillSignal=SIGINT$/m);
     // The settings file beside the image, trusted: as it would be read from /etc/systemd/nspawn.
-    const result = run('systemd-nspawn', ['--quiet', '--register=no', '--keep-unit', '--console=pipe', '--settings=trusted', '-D', rootfs, '-M', 'showns']);
+    const result = run('systemd-nspawn', [
+      '--quiet',
+      '--register=no',
+      '--keep-unit',
+      '--console=pipe',
+      '--settings=trusted',
+      '-D',
+      rootfs,
+      '-M',
+      'showns',
+    ]);
     assert.equal(result.status, 0, result.stderr);
     assertReport(parseShowReport(result.stdout), NSPAWN_ARGS, NSPAWN_ENV);
   });
@@ -96,7 +140,11 @@ describe('generated files run on the real runtimes', { skip }, () => {
     const image = writeShowImage(showConfig(INIT_ARGS, ENV) as never, 'showstart:latest');
     lxcCreate(image, 'showstart', []);
     const config = readFileSync(join(lxcPath, 'showstart', 'config'), 'utf8');
-    assert.match(config, /^lxc.include = \/usr\/share\/lxc\/config\/common.conf$/m, 'lxc-create filled in LXC_TEMPLATE_CONFIG');
+    assert.match(
+      config,
+      /^lxc.include = \/usr\/share\/lxc\/config\/common.conf$/m,
+      'lxc-create filled in LXC_TEMPLATE_CONFIG',
+    );
     assert.match(config, /^lxc.signal.stop = SIGINT$/m);
     const result = run('lxc-start', ['-P', lxcPath, '-n', 'showstart', '-F']);
     assert.equal(result.status, 0, result.stderr);

@@ -9,7 +9,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { linkSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, chownSync, lchownSync } from 'node:fs';
+import {
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+  chownSync,
+  lchownSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as nodeTar from 'tar';
 import { tempDir, writeDockerSave } from '../helpers/archives.js';
@@ -56,7 +66,9 @@ function put(root: string, path: string | Buffer, content: string, mtime = 1_600
 /** PYTHON_CUT is a path whose first 100 bytes end in a slash: where Python's tarfile cuts the ustar name. */
 const PYTHON_CUT = `${'p'.repeat(99)}/cut-here`;
 
-/** TreeKind: `full` has everything, `utf8` all but a non-UTF-8 name, `portable` what ustar holds, `v7` what V7 holds. */
+/**
+ * TreeKind: `full` has everything, `utf8` all but a non-UTF-8 name, `portable` what ustar holds, `v7` what V7 holds.
+ */
 type TreeKind = 'full' | 'utf8' | 'portable' | 'v7';
 
 /** makeTree writes the awkward tree of a kind. */
@@ -82,7 +94,9 @@ function makeTree(kind: TreeKind): Tree {
     const holey = join(root, 'sparse/holey');
     writeFileSync(holey, '');
     execFileSync('truncate', ['-s', '8M', holey]);
-    execFileSync('dd', ['of=' + holey, 'bs=1', 'seek=3000000', 'conv=notrunc', 'status=none'], { input: 'data in the middle' });
+    execFileSync('dd', ['of=' + holey, 'bs=1', 'seek=3000000', 'conv=notrunc', 'status=none'], {
+      input: 'data in the middle',
+    });
   }
   return { root, names: execFileSync('ls', ['-A', root], { encoding: 'utf8' }).trim().split('\n') };
 }
@@ -109,19 +123,54 @@ after(() => {
  * of 100 bytes `./NAME` and its children `NAME/...`, and GNU tar, taking them for two folders,
  * lets the children's creation overwrite the time it set (undocker keeps the archive's).
  */
-const WRITERS: Array<{ name: string; tree: TreeKind; sparse?: boolean; dirTimes?: false; write: (tree: Tree, out: string) => void }> = [
-  { name: 'GNU tar --format=gnu --sparse', tree: 'full', sparse: true, write: (t, out) => gnuTar(t, out, ['--format=gnu', '--sparse']) },
-  { name: 'GNU tar --format=posix --sparse (PAX 1.0 sparse)', tree: 'full', sparse: true, write: (t, out) => gnuTar(t, out, ['--format=posix', '--sparse']) },
-  { name: 'GNU tar --format=posix --sparse-version=0.1', tree: 'full', sparse: true, write: (t, out) => gnuTar(t, out, ['--format=posix', '--sparse', '--sparse-version=0.1']) },
-  { name: 'GNU tar --format=posix --sparse-version=0.0', tree: 'full', sparse: true, write: (t, out) => gnuTar(t, out, ['--format=posix', '--sparse', '--sparse-version=0.0']) },
+const WRITERS: Array<{
+  name: string;
+  tree: TreeKind;
+  sparse?: boolean;
+  dirTimes?: false;
+  write: (tree: Tree, out: string) => void;
+}> = [
+  {
+    name: 'GNU tar --format=gnu --sparse',
+    tree: 'full',
+    sparse: true,
+    write: (t, out) => gnuTar(t, out, ['--format=gnu', '--sparse']),
+  },
+  {
+    name: 'GNU tar --format=posix --sparse (PAX 1.0 sparse)',
+    tree: 'full',
+    sparse: true,
+    write: (t, out) => gnuTar(t, out, ['--format=posix', '--sparse']),
+  },
+  {
+    name: 'GNU tar --format=posix --sparse-version=0.1',
+    tree: 'full',
+    sparse: true,
+    write: (t, out) => gnuTar(t, out, ['--format=posix', '--sparse', '--sparse-version=0.1']),
+  },
+  {
+    name: 'GNU tar --format=posix --sparse-version=0.0',
+    tree: 'full',
+    sparse: true,
+    write: (t, out) => gnuTar(t, out, ['--format=posix', '--sparse', '--sparse-version=0.0']),
+  },
   { name: 'GNU tar --format=ustar', tree: 'portable', write: (t, out) => gnuTar(t, out, ['--format=ustar']) },
   { name: 'GNU tar --format=v7', tree: 'v7', write: (t, out) => gnuTar(t, out, ['--format=v7']) },
   { name: 'bsdtar --format=pax', tree: 'full', write: (t, out) => bsdTar(t, out, 'pax') },
   { name: 'bsdtar --format=gnutar', tree: 'full', write: (t, out) => bsdTar(t, out, 'gnutar') },
   { name: 'bsdtar --format=ustar', tree: 'portable', write: (t, out) => bsdTar(t, out, 'ustar') },
-  { name: 'Python tarfile PAX_FORMAT (name field cut at 100 bytes)', tree: 'full', write: (t, out) => pythonTar(t, out, 'PAX_FORMAT') },
+  {
+    name: 'Python tarfile PAX_FORMAT (name field cut at 100 bytes)',
+    tree: 'full',
+    write: (t, out) => pythonTar(t, out, 'PAX_FORMAT'),
+  },
   { name: 'Python tarfile GNU_FORMAT', tree: 'full', write: (t, out) => pythonTar(t, out, 'GNU_FORMAT') },
-  { name: 'node-tar (it cannot name a file that is not UTF-8)', tree: 'utf8', dirTimes: false, write: (t, out) => nodeTar.c({ file: out, cwd: t.root, sync: true, portable: false }, t.names) },
+  {
+    name: 'node-tar (it cannot name a file that is not UTF-8)',
+    tree: 'utf8',
+    dirTimes: false,
+    write: (t, out) => nodeTar.c({ file: out, cwd: t.root, sync: true, portable: false }, t.names),
+  },
 ];
 
 function gnuTar(tree: Tree, out: string, flags: string[]): void {
@@ -158,18 +207,21 @@ async function summaries(archive: string, sparse: boolean): Promise<{ gnu: Summa
     dir: summarizeDirectory(target, { mtime: true }),
     tar: await summarizeTar(tarRun.stdout, { mtime: true }),
   };
-  if (sparse) assert.ok(statSync(join(target, 'sparse/holey')).blocks * 512 < 1024 * 1024, 'the sparse file keeps its holes');
+  if (sparse)
+    assert.ok(statSync(join(target, 'sparse/holey')).blocks * 512 < 1024 * 1024, 'the sparse file keeps its holes');
   execFileSync('rm', ['-rf', reference, target]);
   return result;
 }
 
-test('every real writer\'s archive flattens to what GNU tar extracts from it', { skip: SKIP }, async (t) => {
+test("every real writer's archive flattens to what GNU tar extracts from it", { skip: SKIP }, async (t) => {
   for (const writer of WRITERS) {
     await t.test(writer.name, async () => {
       const out = join(work, `${writer.name.replace(/\W+/g, '-')}.tar`);
       writer.write(trees[writer.tree], out);
       const { gnu, dir, tar } = await summaries(out, writer.sparse ?? false);
-      if (writer.dirTimes === false) for (const summary of [gnu, dir, tar]) for (const record of summary.values()) if (record.type === 'directory') delete record.mtime;
+      if (writer.dirTimes === false)
+        for (const summary of [gnu, dir, tar])
+          for (const record of summary.values()) if (record.type === 'directory') delete record.mtime;
       assert.ok(gnu.size >= 8, 'GNU tar extracted the tree');
       assert.deepEqual(diffSummaries(gnu, dir), [], 'directory output');
       assert.deepEqual(diffSummaries(gnu, tar), [], 'tar output');
@@ -178,7 +230,8 @@ test('every real writer\'s archive flattens to what GNU tar extracts from it', {
 });
 
 test('the writers really wrote the hard cases', { skip: SKIP }, async (t) => {
-  const listing = (out: string): string => execFileSync('tar', ['-tvvf', out, '--numeric-owner', '--full-time'], { encoding: 'latin1' });
+  const listing = (out: string): string =>
+    execFileSync('tar', ['-tvvf', out, '--numeric-owner', '--full-time'], { encoding: 'latin1' });
   await t.test('GNU tar stored an old GNU sparse header and base-256 ids', () => {
     const out = join(work, 'check-gnu.tar');
     gnuTar(trees.full, out, ['--format=gnu', '--sparse']);
@@ -186,46 +239,70 @@ test('the writers really wrote the hard cases', { skip: SKIP }, async (t) => {
     assert.ok(bytes.includes(Buffer.from('ustar  \0')), 'GNU magic');
     assert.match(listing(out), new RegExp(`${BIG_ID}/${BIG_ID}`));
   });
-  await t.test('Python cut a PAX-named file\'s ustar name at 100 bytes, right after a slash', () => {
+  await t.test("Python cut a PAX-named file's ustar name at 100 bytes, right after a slash", () => {
     const out = join(work, 'check-python.tar');
     pythonTar(trees.full, out, 'PAX_FORMAT');
     const bytes = readFileSync(out);
     // The folder's own header holds the same 100 bytes; the file's has typeflag '0'.
     const headers = [];
-    for (let at = bytes.indexOf(Buffer.from(PYTHON_CUT.slice(0, 100))); at >= 0; at = bytes.indexOf(Buffer.from(PYTHON_CUT.slice(0, 100)), at + 1)) {
+    for (
+      let at = bytes.indexOf(Buffer.from(PYTHON_CUT.slice(0, 100)));
+      at >= 0;
+      at = bytes.indexOf(Buffer.from(PYTHON_CUT.slice(0, 100)), at + 1)
+    ) {
       if (at % 512 === 0) headers.push(String.fromCharCode(bytes[at + 156] as number));
     }
-    assert.ok(headers.includes('0'), `a regular file's ustar name field holds the path cut at 100 bytes, ending in a slash (${headers.join()})`);
+    assert.ok(
+      headers.includes('0'),
+      `a regular file's ustar name field holds the path cut at 100 bytes, ending in a slash (${headers.join()})`,
+    );
   });
 });
 
 let engine: DockerEngine | undefined;
 
-test('Go\'s archive/tar (docker save of a RUN-built image) flattens to what docker export shows', { skip: SKIP, timeout: 600_000 }, async () => {
-  engine = await startDockerEngine();
-  try {
-    importBaseImage(engine);
-    // The engine itself cannot commit a path whose host path (under its data root) passes PATH_MAX.
-    const deep = pathOfLength('/len3000', 3001);
-    const mk = (path: string): string => `mkdir -p ${dirname(path)} && echo x > ${path}`;
-    buildImage(engine, 'undocker-writers:go', `FROM undocker-base:latest
-RUN ${LENGTHS.filter((l) => l < 4000).map((l) => mk(`/${pathOfLength(`len${l}`, l)}`)).join(' && ')} && ${mk(deep)}
-RUN ln -s /${'t'.repeat(150)} /long-symlink && ln ${deep} /long-hardlink && echo u > "/naïve-日本" && echo l > "$(printf '/caf\\351')" \\
+test(
+  "Go's archive/tar (docker save of a RUN-built image) flattens to what docker export shows",
+  { skip: SKIP, timeout: 600_000 },
+  async () => {
+    engine = await startDockerEngine();
+    try {
+      importBaseImage(engine);
+      // The engine itself cannot commit a path whose host path (under its data root) passes PATH_MAX.
+      const deep = pathOfLength('/len3000', 3001);
+      const mk = (path: string): string => `mkdir -p ${dirname(path)} && echo x > ${path}`;
+      buildImage(
+        engine,
+        'undocker-writers:go',
+        `FROM undocker-base:latest
+RUN ${LENGTHS.filter((l) => l < 4000)
+          .map((l) => mk(`/${pathOfLength(`len${l}`, l)}`))
+          .join(' && ')} && ${mk(deep)}
+RUN ln -s /${'t'.repeat(150)} /long-symlink && ln ${deep} /long-hardlink \\
+ && echo u > "/naïve-日本" && echo l > "$(printf '/caf\\351')" \\
  && echo big > /big-ids && chown ${BIG_ID}:${BIG_ID} /big-ids && touch -d '1966-10-31 00:00:00' /old
-`);
-    const save = join(work, 'go.tar');
-    engine.docker(['save', 'undocker-writers:go', '-o', save]);
-    const container = engine.docker(['create', 'undocker-writers:go', 'true']).trim();
-    const exported = join(work, 'go-export.tar');
-    engine.docker(['export', container, '-o', exported]);
-    const reference = await summarizeTar(exported);
-    const injected = (path: string): boolean => ['.dockerenv', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf', 'etc/mtab', 'dev', 'proc', 'sys'].some((p) => path === p || path.startsWith(`${p}/`));
-    const tarRun = undocker(['rootfs', save, '-']);
-    assert.equal(tarRun.status, 0, tarRun.stderr);
-    assert.deepEqual(diffSummaries(reference, await summarizeTar(tarRun.stdout), injected), []);
-    assert.equal(reference.get('big-ids')?.uid, BIG_ID);
-    assert.ok([...reference.keys()].some((path) => path.length === 3000), 'the 3000-byte path is there');
-  } finally {
-    await engine.stop();
-  }
-});
+`,
+      );
+      const save = join(work, 'go.tar');
+      engine.docker(['save', 'undocker-writers:go', '-o', save]);
+      const container = engine.docker(['create', 'undocker-writers:go', 'true']).trim();
+      const exported = join(work, 'go-export.tar');
+      engine.docker(['export', container, '-o', exported]);
+      const reference = await summarizeTar(exported);
+      const injected = (path: string): boolean =>
+        ['.dockerenv', 'etc/hosts', 'etc/hostname', 'etc/resolv.conf', 'etc/mtab', 'dev', 'proc', 'sys'].some(
+          (p) => path === p || path.startsWith(`${p}/`),
+        );
+      const tarRun = undocker(['rootfs', save, '-']);
+      assert.equal(tarRun.status, 0, tarRun.stderr);
+      assert.deepEqual(diffSummaries(reference, await summarizeTar(tarRun.stdout), injected), []);
+      assert.equal(reference.get('big-ids')?.uid, BIG_ID);
+      assert.ok(
+        [...reference.keys()].some((path) => path.length === 3000),
+        'the 3000-byte path is there',
+      );
+    } finally {
+      await engine.stop();
+    }
+  },
+);

@@ -4,8 +4,21 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { closeContainer, liveUsers, openContainer, recordRuntime, removeContainer } from '../../../src/cache/container-dirs.js';
-import { cachedRootfs, findCachedImage, imageDir, listCachedImages, pruneCache, removeCachedImage } from '../../../src/cache/image-cache.js';
+import {
+  closeContainer,
+  liveUsers,
+  openContainer,
+  recordRuntime,
+  removeContainer,
+} from '../../../src/cache/container-dirs.js';
+import {
+  cachedRootfs,
+  findCachedImage,
+  imageDir,
+  listCachedImages,
+  pruneCache,
+  removeCachedImage,
+} from '../../../src/cache/image-cache.js';
 import { probeDirectory } from '../../../src/flatten/directory-probe.js';
 import { openLocalArchive } from '../../../src/image/open-archive.js';
 import { selectImage } from '../../../src/image/select.js';
@@ -41,19 +54,36 @@ test('an image is flattened once, keyed by its config digest, and found by name 
     assert.ok((record?.bytes ?? 0) >= 6);
     assert.equal(findCachedImage(root, 'small:1').id, image.id);
     assert.equal(findCachedImage(root, image.id.slice(7, 15)).id, image.id);
-    assert.throws(() => findCachedImage(root, 'small'), { code: 'UNDOCKER_NOT_FOUND', message: /no cached image small/ }, 'tag latest by default');
+    assert.throws(
+      () => findCachedImage(root, 'small'),
+      { code: 'UNDOCKER_NOT_FOUND', message: /no cached image small/ },
+      'tag latest by default',
+    );
   });
 });
 
 test('two runs flattening one image at once both get the one complete tree', async () => {
   const root = tempDir();
   const big = Buffer.alloc(8 << 20, 7);
-  await withImage([[{ path: 'a', content: big }, { path: 'b', content: big }]], 'pair:1', async (image) => {
-    const results = await Promise.all([cachedRootfs(root, image), cachedRootfs(root, image)]);
-    assert.equal(results[0].rootfs, results[1].rootfs);
-    assert.deepEqual(readdirSync(imageDir(root, image.id)).sort(), ['image.json', 'rootfs'], 'no temporary tree left behind');
-    assert.equal(statSync(join(results[0].rootfs, 'b')).size, big.length);
-  });
+  await withImage(
+    [
+      [
+        { path: 'a', content: big },
+        { path: 'b', content: big },
+      ],
+    ],
+    'pair:1',
+    async (image) => {
+      const results = await Promise.all([cachedRootfs(root, image), cachedRootfs(root, image)]);
+      assert.equal(results[0].rootfs, results[1].rootfs);
+      assert.deepEqual(
+        readdirSync(imageDir(root, image.id)).sort(),
+        ['image.json', 'rootfs'],
+        'no temporary tree left behind',
+      );
+      assert.equal(statSync(join(results[0].rootfs, 'b')).size, big.length);
+    },
+  );
 });
 
 test('an interrupted flatten leaves no image, and prune clears what it left', async () => {
@@ -87,9 +117,16 @@ test('an image a container uses (running or kept) is neither removed nor pruned'
     closeContainer(kept, image.id, true);
     assert.deepEqual(liveUsers(root, image.id), ['k1'], 'kept containers keep their image');
     assert.throws(() => openContainer(root, 'k1', 'sha256:other', true), /kept from another image/);
-    assert.throws(() => openContainer(root, 'k1', image.id, false), /holds changes kept with --keep: add --keep to run it again, or remove it with undocker rm k1/);
+    assert.throws(
+      () => openContainer(root, 'k1', image.id, false),
+      /holds changes kept with --keep: add --keep to run it again, or remove it with undocker rm k1/,
+    );
     const again = openContainer(root, 'k1', image.id, true);
-    assert.equal(readFileSync(join(again.upper, 'change'), 'utf8'), 'kept', 'the next run of that name sees its changes');
+    assert.equal(
+      readFileSync(join(again.upper, 'change'), 'utf8'),
+      'kept',
+      'the next run of that name sees its changes',
+    );
     assert.deepEqual(readdirSync(again.work), [], 'the overlay work folder starts empty');
     closeContainer(again, image.id, true);
     assert.deepEqual(pruneCache(root), [], 'prune never drops kept changes');
@@ -117,26 +154,32 @@ test('the directory probe resolves paths as a chroot would: no read outside the 
   assert.equal(probe.exists('etc/missing'), false);
 });
 
-test('a container whose undocker was killed counts as running while its runtime lives; prune clears it after', async () => {
-  const root = tempDir();
-  await withImage(SMALL, 'orphan:1', async (image) => {
-    await cachedRootfs(root, image);
-    const dirs = openContainer(root, 'orphan', image.id, false);
-    const runtime = spawn('sleep', ['30']);
-    const dead = spawnSync('true').pid ?? 0;
-    recordRuntime(dirs, image.id, false, runtime.pid as number);
-    // What run.json says once undocker itself is gone (killed) and its runtime still runs.
-    const record = JSON.parse(readFileSync(join(dirs.dir, 'run.json'), 'utf8')) as { pid: number };
-    writeFileSync(join(dirs.dir, 'run.json'), JSON.stringify({ ...record, pid: dead }));
-    try {
-      assert.deepEqual(liveUsers(root, image.id), ['orphan']);
-      assert.deepEqual(pruneCache(root), [], 'nothing a running container needs is pruned');
-      assert.throws(() => openContainer(root, 'orphan', image.id, false), new RegExp(`a container named orphan is running \\(pid ${runtime.pid}\\)`));
-    } finally {
-      runtime.kill();
-      await once(runtime, 'exit');
-    }
-    assert.deepEqual(pruneCache(root), ['container orphan', 'orphan:1']);
-    assert.equal(existsSync(dirs.dir), false);
-  });
-});
+test(
+  'a container whose undocker was killed counts as running ' + 'while its runtime lives; prune clears it after',
+  async () => {
+    const root = tempDir();
+    await withImage(SMALL, 'orphan:1', async (image) => {
+      await cachedRootfs(root, image);
+      const dirs = openContainer(root, 'orphan', image.id, false);
+      const runtime = spawn('sleep', ['30']);
+      const dead = spawnSync('true').pid ?? 0;
+      recordRuntime(dirs, image.id, false, runtime.pid as number);
+      // What run.json says once undocker itself is gone (killed) and its runtime still runs.
+      const record = JSON.parse(readFileSync(join(dirs.dir, 'run.json'), 'utf8')) as { pid: number };
+      writeFileSync(join(dirs.dir, 'run.json'), JSON.stringify({ ...record, pid: dead }));
+      try {
+        assert.deepEqual(liveUsers(root, image.id), ['orphan']);
+        assert.deepEqual(pruneCache(root), [], 'nothing a running container needs is pruned');
+        assert.throws(
+          () => openContainer(root, 'orphan', image.id, false),
+          new RegExp(`a container named orphan is running \\(pid ${runtime.pid}\\)`),
+        );
+      } finally {
+        runtime.kill();
+        await once(runtime, 'exit');
+      }
+      assert.deepEqual(pruneCache(root), ['container orphan', 'orphan:1']);
+      assert.equal(existsSync(dirs.dir), false);
+    });
+  },
+);

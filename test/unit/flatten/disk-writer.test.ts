@@ -43,8 +43,13 @@ async function unpackInto(parent: string): Promise<Summary> {
 
 function assertExact(summary: Summary): void {
   const expected: Record<string, [string, number, number]> = {
-    'etc/plain': ['644', 0, 0], 'etc/open': ['666', 0, 0], 'etc/exec': ['777', 0, 0], 'etc/suid': ['4755', 0, 0],
-    'etc/owned': ['644', 1000, 1000], 'etc/group-only': ['2755', 0, 50], 'home/app': ['700', 1000, 1000],
+    'etc/plain': ['644', 0, 0],
+    'etc/open': ['666', 0, 0],
+    'etc/exec': ['777', 0, 0],
+    'etc/suid': ['4755', 0, 0],
+    'etc/owned': ['644', 1000, 1000],
+    'etc/group-only': ['2755', 0, 50],
+    'home/app': ['700', 1000, 1000],
   };
   for (const [path, [mode, uid, gid]] of Object.entries(expected)) {
     const record = summary.get(path);
@@ -53,19 +58,27 @@ function assertExact(summary: Summary): void {
   assert.deepEqual([summary.get('etc/link')?.uid, summary.get('etc/link')?.gid], [1000, 1000], 'etc/link');
 }
 
-test('modes and owners come out exact under a umask that cuts group and other bits', { skip: root ? false : 'needs root' }, async () => {
-  const previous = process.umask(0o077);
-  try {
-    assertExact(await unpackInto(tempDir()));
-  } finally {
-    process.umask(previous);
-  }
-});
+test(
+  'modes and owners come out exact under a umask that cuts group and other bits',
+  { skip: root ? false : 'needs root' },
+  async () => {
+    const previous = process.umask(0o077);
+    try {
+      assertExact(await unpackInto(tempDir()));
+    } finally {
+      process.umask(previous);
+    }
+  },
+);
 
-test('under a setgid folder of another group, files still get the layer\'s group', { skip: root ? false : 'needs root' }, async () => {
-  const parent = join(tempDir(), 'shared');
-  mkdirSync(parent);
-  chownSync(parent, 0, 4321);
-  chmodSync(parent, 0o2775);
-  assertExact(await unpackInto(parent));
-});
+test(
+  "under a setgid folder of another group, files still get the layer's group",
+  { skip: root ? false : 'needs root' },
+  async () => {
+    const parent = join(tempDir(), 'shared');
+    mkdirSync(parent);
+    chownSync(parent, 0, 4321);
+    chmodSync(parent, 0o2775);
+    assertExact(await unpackInto(parent));
+  },
+);

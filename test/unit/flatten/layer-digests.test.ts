@@ -16,7 +16,10 @@ import type { Layer } from '../../../src/image/types.js';
 import { tempDir } from '../../helpers/archives.js';
 import { makeTar } from '../../helpers/tar-builder.js';
 
-const TAR = makeTar([{ path: 'etc/', mode: 0o755 }, { path: 'etc/hostname', content: 'shared digest\n'.repeat(100) }]);
+const TAR = makeTar([
+  { path: 'etc/', mode: 0o755 },
+  { path: 'etc/hostname', content: 'shared digest\n'.repeat(100) },
+]);
 
 function sha256(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -27,9 +30,20 @@ function layerOf(stored: Buffer, digests: { digest: string; diffId: string }, fi
   const path = join(tempDir(), 'layer');
   writeFileSync(path, stored);
   return {
-    id: digests.digest, ...digests, mediaType: 'application/vnd.oci.image.layer.v1.tar', size: stored.length, where: 'layer 1 (test)',
+    id: digests.digest,
+    ...digests,
+    mediaType: 'application/vnd.oci.image.layer.v1.tar',
+    size: stored.length,
+    where: 'layer 1 (test)',
     open: () => Readable.from([stored]),
-    ...(file ? { openFile: async () => { const handle = await open(path, 'r'); return { handle, start: 0, size: stored.length, close: () => handle.close() }; } } : {}),
+    ...(file
+      ? {
+          openFile: async () => {
+            const handle = await open(path, 'r');
+            return { handle, start: 0, size: stored.length, close: () => handle.close() };
+          },
+        }
+      : {}),
   };
 }
 
@@ -54,7 +68,10 @@ for (const lentChunks of [false, true]) {
     const tampered = Buffer.from(TAR);
     tampered[600] = (tampered[600] as number) ^ 1; // a data byte: the tar still parses
     const layer = layerOf(tampered, { digest: sha256(TAR), diffId: sha256(TAR) }, lentChunks);
-    await assert.rejects(readAll(layer, lentChunks), { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer 1 \(test\): stored content: digest mismatch/ });
+    await assert.rejects(readAll(layer, lentChunks), {
+      code: 'UNDOCKER_DIGEST_MISMATCH',
+      message: /layer 1 \(test\): stored content: digest mismatch/,
+    });
   });
 
   test(`a gzip layer whose digests agree is accepted, ${how}`, async () => {
@@ -68,13 +85,19 @@ for (const lentChunks of [false, true]) {
     const tampered = Buffer.from(gz);
     tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 1; // the length in the trailer
     const layer = layerOf(tampered, { digest: sha256(gz), diffId: sha256(TAR) }, lentChunks);
-    await assert.rejects(readAll(layer, lentChunks), { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer 1 \(test\): stored content: digest mismatch/ });
+    await assert.rejects(readAll(layer, lentChunks), {
+      code: 'UNDOCKER_DIGEST_MISMATCH',
+      message: /layer 1 \(test\): stored content: digest mismatch/,
+    });
   });
 
   test(`a gzip layer whose diff_id claims the compressed bytes' digest is refused, ${how}`, async () => {
     // The blob digest is right; the config's diff_id names the gzip bytes, not the tar in them.
     const gz = gzipSync(TAR);
     const layer = layerOf(gz, { digest: sha256(gz), diffId: sha256(gz) }, lentChunks);
-    await assert.rejects(readAll(layer, lentChunks), { code: 'UNDOCKER_DIGEST_MISMATCH', message: /layer 1 \(test\): uncompressed content: digest mismatch/ });
+    await assert.rejects(readAll(layer, lentChunks), {
+      code: 'UNDOCKER_DIGEST_MISMATCH',
+      message: /layer 1 \(test\): uncompressed content: digest mismatch/,
+    });
   });
 }

@@ -19,8 +19,18 @@ async function withImage<T>(layers: EntrySpec[][], config: object, fn: (image: I
 
 test('the probe reads the file the flattened image shows: upper layers, whiteouts and symlinks applied', async () => {
   const layers: EntrySpec[][] = [
-    [{ path: 'etc/' }, { path: 'etc/passwd', content: 'lower' }, { path: 'etc/group', content: 'group-lower' }, { path: 'etc/gone', content: 'x' }],
-    [{ path: 'etc/.wh.gone' }, { path: 'etc/passwd', content: 'upper' }, { path: 'real/' }, { path: 'real/group', content: 'group-real' }],
+    [
+      { path: 'etc/' },
+      { path: 'etc/passwd', content: 'lower' },
+      { path: 'etc/group', content: 'group-lower' },
+      { path: 'etc/gone', content: 'x' },
+    ],
+    [
+      { path: 'etc/.wh.gone' },
+      { path: 'etc/passwd', content: 'upper' },
+      { path: 'real/' },
+      { path: 'real/group', content: 'group-real' },
+    ],
     [{ path: 'etc/.wh.group' }, { path: 'etc/group', linkname: '../real/group' }],
   ];
   await withImage(layers, { Cmd: ['/bin/sh'] }, async (image) => {
@@ -34,21 +44,32 @@ test('the probe reads the file the flattened image shows: upper layers, whiteout
   });
 });
 
-test('the run spec resolves User with the image\'s own passwd and group, and notes getent', async () => {
-  const layers: EntrySpec[][] = [[
-    { path: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\nweb:x:33:33:web:/var/www:/bin/sh\n' },
-    { path: 'etc/group', content: 'root:x:0:\nweb:x:33:\nlogs:x:4:web\n' },
-    { path: 'usr/bin/getent', content: '#!/bin/sh\n', mode: 0o755 },
-  ]];
+test("the run spec resolves User with the image's own passwd and group, and notes getent", async () => {
+  const layers: EntrySpec[][] = [
+    [
+      { path: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\nweb:x:33:33:web:/var/www:/bin/sh\n' },
+      { path: 'etc/group', content: 'root:x:0:\nweb:x:33:\nlogs:x:4:web\n' },
+      { path: 'usr/bin/getent', content: '#!/bin/sh\n', mode: 0o755 },
+    ],
+  ];
   await withImage(layers, { Entrypoint: ['/srv/app'], User: 'web' }, async (image) => {
     const probe = await probeRootfs(image, USER_DB_FILES);
     const { spec, hasGetent } = loadRunSpec(image, { where: 'image probe:latest', probe });
-    assert.deepEqual([spec.user.uid, spec.user.gid, spec.user.additionalGids, spec.user.home], [33, 33, [4], '/var/www']);
+    assert.deepEqual(
+      [spec.user.uid, spec.user.gid, spec.user.additionalGids, spec.user.home],
+      [33, 33, [4], '/var/www'],
+    );
     assert.equal(hasGetent, true);
     assert.equal(spec.hostname, 'probe');
   });
-  await withImage([[{ path: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\n' }]], { Cmd: ['x'], User: 'web' }, async (image) => {
-    const probe = await probeRootfs(image, [...USER_DB_FILES, ...GETENT_PATHS]);
-    assert.throws(() => loadRunSpec(image, { where: 'image probe:latest of p.tar', probe }), { message: /image probe:latest of p.tar: User "web": unable to find user web/ });
-  });
+  await withImage(
+    [[{ path: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\n' }]],
+    { Cmd: ['x'], User: 'web' },
+    async (image) => {
+      const probe = await probeRootfs(image, [...USER_DB_FILES, ...GETENT_PATHS]);
+      assert.throws(() => loadRunSpec(image, { where: 'image probe:latest of p.tar', probe }), {
+        message: /image probe:latest of p.tar: User "web": unable to find user web/,
+      });
+    },
+  );
 });

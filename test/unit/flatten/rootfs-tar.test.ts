@@ -14,13 +14,24 @@ import { makeTar } from '../../helpers/tar-builder.js';
 function imageOfReads(reads: [Buffer, Buffer]): Image {
   let opened = 0;
   const layer: Layer = {
-    id: 'layer', mediaType: 'application/vnd.docker.image.rootfs.diff.tar', size: reads[0].length, where: 'layer 1 (test)',
+    id: 'layer',
+    mediaType: 'application/vnd.docker.image.rootfs.diff.tar',
+    size: reads[0].length,
+    where: 'layer 1 (test)',
     open: () => Readable.from([reads[Math.min(opened++, 1)] as Buffer]),
   };
-  return { id: 'image', names: [], config: { os: 'linux', architecture: 'amd64', config: {}, rootfs: { type: 'layers', diff_ids: [] } }, layers: [layer] };
+  return {
+    id: 'image',
+    names: [],
+    config: { os: 'linux', architecture: 'amd64', config: {}, rootfs: { type: 'layers', diff_ids: [] } },
+    layers: [layer],
+  };
 }
 
-const FIRST = makeTar([{ path: 'a', content: 'alpha' }, { path: 'b', content: 'beta' }]);
+const FIRST = makeTar([
+  { path: 'a', content: 'alpha' },
+  { path: 'b', content: 'beta' },
+]);
 
 test('a layer read the same way twice gives both files, the second read supplying the data', async () => {
   const tar = await collect(rootfsTarChunks(imageOfReads([FIRST, FIRST])));
@@ -29,10 +40,19 @@ test('a layer read the same way twice gives both files, the second read supplyin
 
 test('a layer that loses a planned file on its second read fails and names the entry', async () => {
   const shorter = makeTar([{ path: 'a', content: 'alpha' }]);
-  await assert.rejects(collect(rootfsTarChunks(imageOfReads([FIRST, shorter]))), { code: 'UNDOCKER_BAD_ARCHIVE', message: 'layer 1 (test): entry 1 changed between two reads of the layer' });
+  await assert.rejects(collect(rootfsTarChunks(imageOfReads([FIRST, shorter]))), {
+    code: 'UNDOCKER_BAD_ARCHIVE',
+    message: 'layer 1 (test): entry 1 changed between two reads of the layer',
+  });
 });
 
 test('a layer whose planned file changes size on its second read fails and names the entry', async () => {
-  const longer = makeTar([{ path: 'a', content: 'alpha' }, { path: 'b', content: 'beta, longer' }]);
-  await assert.rejects(collect(rootfsTarChunks(imageOfReads([FIRST, longer]))), { code: 'UNDOCKER_BAD_ARCHIVE', message: 'layer 1 (test): entry 1 changed between two reads of the layer' });
+  const longer = makeTar([
+    { path: 'a', content: 'alpha' },
+    { path: 'b', content: 'beta, longer' },
+  ]);
+  await assert.rejects(collect(rootfsTarChunks(imageOfReads([FIRST, longer]))), {
+    code: 'UNDOCKER_BAD_ARCHIVE',
+    message: 'layer 1 (test): entry 1 changed between two reads of the layer',
+  });
 });

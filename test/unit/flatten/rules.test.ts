@@ -36,23 +36,35 @@ const cases: Array<{ name: string; layers: EntrySpec[][]; expect: Expect; check?
   },
   {
     name: 'whiteout of a lower directory keeps the children its own layer adds',
-    layers: [[{ path: 'd/' }, { path: 'd/old', content: '1' }], [{ path: 'd/new', content: '2' }, { path: '.wh.d' }]],
+    layers: [
+      [{ path: 'd/' }, { path: 'd/old', content: '1' }],
+      [{ path: 'd/new', content: '2' }, { path: '.wh.d' }],
+    ],
     expect: { 'd/old': null, 'd/new': { type: 'file' }, d: { type: 'directory' } },
   },
   {
     name: 'opaque directory hides lower contents and keeps its own (marker first)',
-    layers: [[{ path: 'o/' }, { path: 'o/lower', content: '1' }, { path: 'o/sub/' }, { path: 'o/sub/deep', content: '2' }],
-      [{ path: 'o/' }, { path: 'o/.wh..wh..opq' }, { path: 'o/upper', content: '3' }]],
+    layers: [
+      [{ path: 'o/' }, { path: 'o/lower', content: '1' }, { path: 'o/sub/' }, { path: 'o/sub/deep', content: '2' }],
+      [{ path: 'o/' }, { path: 'o/.wh..wh..opq' }, { path: 'o/upper', content: '3' }],
+    ],
     expect: { 'o/lower': null, 'o/sub': null, 'o/sub/deep': null, 'o/upper': { type: 'file' }, 'o/.wh..wh..opq': null },
   },
   {
     name: 'opaque directory keeps its own layer contents written before the marker',
-    layers: [[{ path: 'o/' }, { path: 'o/lower', content: '1' }], [{ path: 'o/' }, { path: 'o/upper', content: '3' }, { path: 'o/.wh..wh..opq' }]],
+    layers: [
+      [{ path: 'o/' }, { path: 'o/lower', content: '1' }],
+      [{ path: 'o/' }, { path: 'o/upper', content: '3' }, { path: 'o/.wh..wh..opq' }],
+    ],
     expect: { 'o/lower': null, 'o/upper': { type: 'file' } },
   },
   {
     name: 'opaque marker hides only lower layers, not later ones',
-    layers: [[{ path: 'o/' }, { path: 'o/a', content: '1' }], [{ path: 'o/.wh..wh..opq' }], [{ path: 'o/b', content: '2' }]],
+    layers: [
+      [{ path: 'o/' }, { path: 'o/a', content: '1' }],
+      [{ path: 'o/.wh..wh..opq' }],
+      [{ path: 'o/b', content: '2' }],
+    ],
     expect: { 'o/a': null, 'o/b': { type: 'file' }, o: { type: 'directory' } },
   },
   {
@@ -67,9 +79,16 @@ const cases: Array<{ name: string; layers: EntrySpec[][]; expect: Expect; check?
   },
   {
     name: 'a directory replaces a symlink and a symlink replaces a directory',
-    layers: [[{ path: 'lib', linkname: 'usr/lib' }, { path: 'etc/' }, { path: 'etc/x', content: '1' }],
-      [{ path: 'lib/' }, { path: 'lib/y', content: '2' }, { path: 'etc', linkname: '/usr/etc' }]],
-    expect: { lib: { type: 'directory' }, 'lib/y': { type: 'file' }, etc: { type: 'symlink', link: '/usr/etc' }, 'etc/x': null },
+    layers: [
+      [{ path: 'lib', linkname: 'usr/lib' }, { path: 'etc/' }, { path: 'etc/x', content: '1' }],
+      [{ path: 'lib/' }, { path: 'lib/y', content: '2' }, { path: 'etc', linkname: '/usr/etc' }],
+    ],
+    expect: {
+      lib: { type: 'directory' },
+      'lib/y': { type: 'file' },
+      etc: { type: 'symlink', link: '/usr/etc' },
+      'etc/x': null,
+    },
   },
   {
     name: 'metadata-only changes take effect: chmod and chown of a directory',
@@ -78,12 +97,31 @@ const cases: Array<{ name: string; layers: EntrySpec[][]; expect: Expect; check?
   },
   {
     name: 'setuid, setgid, sticky bits and numeric owners are kept',
-    layers: [[{ path: 'bin/' }, { path: 'bin/su', content: 'x', mode: 0o4755 }, { path: 'bin/wall', content: 'y', mode: 0o2755, gid: 5 }, { path: 'tmp/', mode: 0o1777 }, { path: 'home/' }, { path: 'home/u', content: 'z', uid: 1000, gid: 1000, mode: 0o600 }]],
-    expect: { 'bin/su': { mode: '4755' }, 'bin/wall': { mode: '2755', gid: 5 }, tmp: { mode: '1777' }, 'home/u': { uid: 1000, gid: 1000, mode: '600' } },
+    layers: [
+      [
+        { path: 'bin/' },
+        { path: 'bin/su', content: 'x', mode: 0o4755 },
+        { path: 'bin/wall', content: 'y', mode: 0o2755, gid: 5 },
+        { path: 'tmp/', mode: 0o1777 },
+        { path: 'home/' },
+        { path: 'home/u', content: 'z', uid: 1000, gid: 1000, mode: 0o600 },
+      ],
+    ],
+    expect: {
+      'bin/su': { mode: '4755' },
+      'bin/wall': { mode: '2755', gid: 5 },
+      tmp: { mode: '1777' },
+      'home/u': { uid: 1000, gid: 1000, mode: '600' },
+    },
   },
   {
     name: 'hardlink within a layer keeps one inode',
-    layers: [[{ path: 'a', content: 'same' }, { path: 'b', type: 'hardlink', linkname: 'a' }]],
+    layers: [
+      [
+        { path: 'a', content: 'same' },
+        { path: 'b', type: 'hardlink', linkname: 'a' },
+      ],
+    ],
     expect: { a: { group: 'a', size: 4 }, b: { group: 'a', size: 4 } },
   },
   {
@@ -93,39 +131,91 @@ const cases: Array<{ name: string; layers: EntrySpec[][]; expect: Expect; check?
   },
   {
     name: 'a hardlink survives when its first name is removed',
-    layers: [[{ path: 'a', content: 'data' }, { path: 'b', type: 'hardlink', linkname: 'a' }, { path: 'c', type: 'hardlink', linkname: 'a' }], [{ path: '.wh.a' }]],
+    layers: [
+      [
+        { path: 'a', content: 'data' },
+        { path: 'b', type: 'hardlink', linkname: 'a' },
+        { path: 'c', type: 'hardlink', linkname: 'a' },
+      ],
+      [{ path: '.wh.a' }],
+    ],
     expect: { a: null, b: { type: 'file', size: 4, group: 'b' }, c: { type: 'file', size: 4, group: 'b' } },
   },
   {
     name: 'a hardlink group splits when one name is replaced',
-    layers: [[{ path: 'a', content: 'old' }, { path: 'b', type: 'hardlink', linkname: 'a' }], [{ path: 'a', content: 'brand new' }]],
+    layers: [
+      [
+        { path: 'a', content: 'old' },
+        { path: 'b', type: 'hardlink', linkname: 'a' },
+      ],
+      [{ path: 'a', content: 'brand new' }],
+    ],
     expect: { a: { size: 9 }, b: { size: 3 } },
-    check: (s) => { assert.equal(s.get('a')?.group, undefined); assert.equal(s.get('b')?.group, undefined); },
+    check: (s) => {
+      assert.equal(s.get('a')?.group, undefined);
+      assert.equal(s.get('b')?.group, undefined);
+    },
   },
   {
     name: 'a hardlink whose only surviving name is in an upper directory keeps its data',
-    layers: [[{ path: 'z/' }, { path: 'z/a', content: 'data' }], [{ path: 'b', type: 'hardlink', linkname: 'z/a' }], [{ path: '.wh.z' }]],
+    layers: [
+      [{ path: 'z/' }, { path: 'z/a', content: 'data' }],
+      [{ path: 'b', type: 'hardlink', linkname: 'z/a' }],
+      [{ path: '.wh.z' }],
+    ],
     expect: { z: null, b: { type: 'file', size: 4 } },
   },
   {
     name: 'binary security.capability and user xattrs are kept',
-    layers: [[{ path: 'ping', content: 'x', mode: 0o755, xattrs: { 'security.capability': CAPABILITY, 'user.k': 'v' } }]],
-    expect: { ping: { xattrs: { 'security.capability': CAPABILITY.toString('hex'), 'user.k': Buffer.from('v').toString('hex') } } },
+    layers: [
+      [{ path: 'ping', content: 'x', mode: 0o755, xattrs: { 'security.capability': CAPABILITY, 'user.k': 'v' } }],
+    ],
+    expect: {
+      ping: {
+        xattrs: { 'security.capability': CAPABILITY.toString('hex'), 'user.k': Buffer.from('v').toString('hex') },
+      },
+    },
   },
   {
     name: 'device nodes and fifos are kept',
-    layers: [[{ path: 'dev/' }, { path: 'dev/null', type: 'char', devmajor: 1, devminor: 3, mode: 0o666 }, { path: 'dev/loop0', type: 'block', devmajor: 7, devminor: 0, mode: 0o660, gid: 6 }, { path: 'dev/fifo', type: 'fifo', mode: 0o600 }]],
-    expect: { 'dev/null': { type: 'char', dev: '1,3', mode: '666' }, 'dev/loop0': { type: 'block', dev: '7,0', gid: 6 }, 'dev/fifo': { type: 'fifo', mode: '600' } },
+    layers: [
+      [
+        { path: 'dev/' },
+        { path: 'dev/null', type: 'char', devmajor: 1, devminor: 3, mode: 0o666 },
+        { path: 'dev/loop0', type: 'block', devmajor: 7, devminor: 0, mode: 0o660, gid: 6 },
+        { path: 'dev/fifo', type: 'fifo', mode: 0o600 },
+      ],
+    ],
+    expect: {
+      'dev/null': { type: 'char', dev: '1,3', mode: '666' },
+      'dev/loop0': { type: 'block', dev: '7,0', gid: 6 },
+      'dev/fifo': { type: 'fifo', mode: '600' },
+    },
   },
   {
     name: 'long names, long link targets and UTF-8 names are kept',
-    layers: [[{ path: `${'a'.repeat(150)}/` }, { path: `${'a'.repeat(150)}/${'b'.repeat(200)}`, content: 'x' }, { path: 'l', linkname: `/${'c'.repeat(300)}` }, { path: 'naïve-日本.txt', content: 'u' }]],
-    expect: { [`${'a'.repeat(150)}/${'b'.repeat(200)}`]: { type: 'file' }, l: { link: `/${'c'.repeat(300)}` }, 'naïve-日本.txt': { type: 'file' } },
+    layers: [
+      [
+        { path: `${'a'.repeat(150)}/` },
+        { path: `${'a'.repeat(150)}/${'b'.repeat(200)}`, content: 'x' },
+        { path: 'l', linkname: `/${'c'.repeat(300)}` },
+        { path: 'naïve-日本.txt', content: 'u' },
+      ],
+    ],
+    expect: {
+      [`${'a'.repeat(150)}/${'b'.repeat(200)}`]: { type: 'file' },
+      l: { link: `/${'c'.repeat(300)}` },
+      'naïve-日本.txt': { type: 'file' },
+    },
   },
   {
     name: 'missing parents are created as 0755 root directories',
     layers: [[{ path: 'deep/er/file', content: 'x' }]],
-    expect: { deep: { type: 'directory', mode: '755', uid: 0 }, 'deep/er': { type: 'directory' }, 'deep/er/file': { type: 'file' } },
+    expect: {
+      deep: { type: 'directory', mode: '755', uid: 0 },
+      'deep/er': { type: 'directory' },
+      'deep/er/file': { type: 'file' },
+    },
   },
   {
     name: 'absolute entry paths are taken relative to the root',
@@ -134,7 +224,12 @@ const cases: Array<{ name: string; layers: EntrySpec[][]; expect: Expect; check?
   },
   {
     name: 'a symlink in a parent path resolves inside the root (etc -> / then etc/passwd)',
-    layers: [[{ path: 'etc', linkname: '/' }, { path: 'etc/passwd', content: 'root::0:0::/:/bin/sh\n' }]],
+    layers: [
+      [
+        { path: 'etc', linkname: '/' },
+        { path: 'etc/passwd', content: 'root::0:0::/:/bin/sh\n' },
+      ],
+    ],
     expect: { etc: { type: 'symlink', link: '/' }, passwd: { type: 'file' } },
   },
   {
@@ -144,7 +239,13 @@ const cases: Array<{ name: string; layers: EntrySpec[][]; expect: Expect; check?
   },
   {
     name: 'symlink targets are stored verbatim',
-    layers: [[{ path: 'abs', linkname: '/etc/../etc/passwd' }, { path: 'rel', linkname: '../../x' }, { path: 'dangling', linkname: 'nowhere' }]],
+    layers: [
+      [
+        { path: 'abs', linkname: '/etc/../etc/passwd' },
+        { path: 'rel', linkname: '../../x' },
+        { path: 'dangling', linkname: 'nowhere' },
+      ],
+    ],
     expect: { abs: { link: '/etc/../etc/passwd' }, rel: { link: '../../x' }, dangling: { link: 'nowhere' } },
   },
   {
@@ -157,16 +258,21 @@ const cases: Array<{ name: string; layers: EntrySpec[][]; expect: Expect; check?
 for (const c of cases) {
   test(`flatten: ${c.name}`, async () => {
     const { tar, dir } = await flattenBoth(c.layers);
-    for (const [label, summary] of [['tar', tar], ['directory', dir]] as const) {
+    for (const [label, summary] of [
+      ['tar', tar],
+      ['directory', dir],
+    ] as const) {
       for (const [path, expected] of Object.entries(c.expect)) {
         const actual = summary.get(path);
         if (expected === null) assert.equal(actual, undefined, `${label}: ${path} should be absent`);
         else {
           assert.ok(actual, `${label}: ${path} should exist`);
-          for (const [key, value] of Object.entries(expected)) assert.deepEqual(actual[key as keyof FileRecord], value, `${label}: ${path}.${key}`);
+          for (const [key, value] of Object.entries(expected))
+            assert.deepEqual(actual[key as keyof FileRecord], value, `${label}: ${path}.${key}`);
         }
       }
-      for (const path of summary.keys()) assert.ok(!path.split('/').some((p) => p.startsWith('.wh.')), `${label}: whiteout ${path} in output`);
+      for (const path of summary.keys())
+        assert.ok(!path.split('/').some((p) => p.startsWith('.wh.')), `${label}: whiteout ${path} in output`);
       c.check?.(summary);
     }
     // The tar and the directory must agree with each other entirely.
@@ -174,9 +280,16 @@ for (const c of cases) {
   });
 }
 
-test('regression: file data survives a batch boundary falling inside a run of small files (directory writer)', async () => {
-  // 600 small files: the writer's 512-operation batches end in the middle of their data.
-  const files = Array.from({ length: 600 }, (_, i) => ({ path: `many/f${i}`, content: `content of file ${i}\n`.repeat(1 + (i % 7)) }));
-  const { dir } = await flattenBoth([[{ path: 'many/' }, ...files]]);
-  for (const [i, file] of files.entries()) assert.equal(dir.get(`many/f${i}`)?.sha256, sha256(file.content), `many/f${i}`);
-});
+test(
+  'regression: file data survives a batch boundary falling ' + 'inside a run of small files (directory writer)',
+  async () => {
+    // 600 small files: the writer's 512-operation batches end in the middle of their data.
+    const files = Array.from({ length: 600 }, (_, i) => ({
+      path: `many/f${i}`,
+      content: `content of file ${i}\n`.repeat(1 + (i % 7)),
+    }));
+    const { dir } = await flattenBoth([[{ path: 'many/' }, ...files]]);
+    for (const [i, file] of files.entries())
+      assert.equal(dir.get(`many/f${i}`)?.sha256, sha256(file.content), `many/f${i}`);
+  },
+);

@@ -6,12 +6,26 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type AnyOp, type FieldType, OPS, OpDecoder, OpEncoder, type OpInput, type OpMeta, type OpName } from '../../../src/flatten/write-ops.js';
+import {
+  type AnyOp,
+  type FieldType,
+  OPS,
+  OpDecoder,
+  OpEncoder,
+  type OpInput,
+  type OpMeta,
+  type OpName,
+} from '../../../src/flatten/write-ops.js';
 
 const ROOT = Buffer.from('/target/', 'utf8');
 
-/** encodeInto runs `write` on an encoder whose batches are `size` bytes (or what one operation needs), and returns them. */
-function encodeInto(size: number, write: (encoder: OpEncoder) => void): Array<{ buffer: Buffer; length: number; needed: number }> {
+/**
+ * encodeInto runs `write` on an encoder whose batches are `size` bytes (or what one operation needs), and returns them.
+ */
+function encodeInto(
+  size: number,
+  write: (encoder: OpEncoder) => void,
+): Array<{ buffer: Buffer; length: number; needed: number }> {
   const batches: Array<{ buffer: Buffer; length: number; needed: number }> = [];
   let needed = 0;
   const encoder = new OpEncoder(ROOT, (full, length, nextNeeded) => {
@@ -33,7 +47,13 @@ function decodeAll(batches: Array<{ buffer: Buffer; length: number }>): AnyOp[] 
   return ops;
 }
 
-const meta = (xattrs: Array<[string, Buffer]> = []): OpMeta => ({ uid: 4_000_000_000, gid: 50, mode: 0o104755, time: 1_700_000_000.25, xattrs: new Map(xattrs) });
+const meta = (xattrs: Array<[string, Buffer]> = []): OpMeta => ({
+  uid: 4_000_000_000,
+  gid: 50,
+  mode: 0o104755,
+  time: 1_700_000_000.25,
+  xattrs: new Map(xattrs),
+});
 const CAPABILITY = Buffer.from('0100000200200000000000000000000000000000', 'hex');
 
 /** SAMPLES holds one input per operation: the compiler makes a new operation add its own. */
@@ -45,7 +65,12 @@ const SAMPLES: { [K in OpName]: OpInput<K> } = {
   open: { path: 'etc/caf\xc3\xa9', mode: 0o644 },
   data: { bytes: Buffer.from(Array.from({ length: 300 }, (_, i) => i % 251)) },
   hole: { length: 2 ** 40 + 3 },
-  close: { meta: meta([['security.capability', CAPABILITY], ['user.note', Buffer.from('é')]]) },
+  close: {
+    meta: meta([
+      ['security.capability', CAPABILITY],
+      ['user.note', Buffer.from('é')],
+    ]),
+  },
   symlink: { path: 'etc/link', target: '../x\xff', meta: meta() },
   link: { target: 'etc/caf\xc3\xa9', path: 'etc/hard', meta: meta(), chmod: false },
   special: { path: 'dev/null', kind: 'fifo', major: 1, minor: 3, meta: meta() },
@@ -67,17 +92,28 @@ function expected(name: OpName, input: Record<string, unknown>): Record<string, 
 
 /** plain turns views and maps into values deepEqual compares by content. */
 function plain(op: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(op).map(([key, value]) => {
-    if (value instanceof Uint8Array) return [key, Buffer.from(value).toString('hex')];
-    if (key === 'meta') return [key, { ...(value as OpMeta), xattrs: [...(value as OpMeta).xattrs].map(([k, v]) => [k, Buffer.from(v).toString('hex')]) }];
-    return [key, value];
-  }));
+  return Object.fromEntries(
+    Object.entries(op).map(([key, value]) => {
+      if (value instanceof Uint8Array) return [key, Buffer.from(value).toString('hex')];
+      if (key === 'meta')
+        return [
+          key,
+          {
+            ...(value as OpMeta),
+            xattrs: [...(value as OpMeta).xattrs].map(([k, v]) => [k, Buffer.from(v).toString('hex')]),
+          },
+        ];
+      return [key, value];
+    }),
+  );
 }
 
 const NAMES = Object.keys(OPS) as OpName[];
 
 test('the samples cover every operation and every field type', () => {
-  const types = new Set(NAMES.flatMap((name) => (OPS[name] as ReadonlyArray<readonly [string, FieldType]>).map(([, type]) => type)));
+  const types = new Set(
+    NAMES.flatMap((name) => (OPS[name] as ReadonlyArray<readonly [string, FieldType]>).map(([, type]) => type)),
+  );
   assert.deepEqual([...types].sort(), ['bytes', 'flag', 'meta', 'name', 'number', 'path', 'special', 'text']);
   for (const kind of ['char', 'block', 'fifo'] as const) {
     const [op] = decodeAll(encodeInto(64, (encoder) => encoder.encode('special', { ...SAMPLES.special, kind })));
@@ -112,7 +148,9 @@ test('every operation comes back as written, in order, across batch boundaries',
   assert.deepEqual(data, SAMPLES.data.bytes, 'file data split across batches, in order');
   assert.deepEqual(
     ops.filter((op) => op.op !== 'data').map(plain),
-    NAMES.filter((name) => name !== 'data').map((name) => plain(expected(name, SAMPLES[name] as Record<string, unknown>))),
+    NAMES.filter((name) => name !== 'data').map((name) =>
+      plain(expected(name, SAMPLES[name] as Record<string, unknown>)),
+    ),
   );
 });
 

@@ -10,7 +10,10 @@ test('regression: the blob lock is held by one process at a time, and a killed h
   const path = join(tempDir(), 'blob.lock');
   const first = await lockBlob(path);
   let secondHeld = false;
-  const second = lockBlob(path).then((lock) => { secondHeld = true; return lock; });
+  const second = lockBlob(path).then((lock) => {
+    secondHeld = true;
+    return lock;
+  });
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal(secondHeld, false, 'the second waits while the first holds it');
   await first.release();

@@ -24,28 +24,50 @@ test('references as people write them, normalised as Docker does', () => {
   assert.equal(apiHost(parseReference('ghcr.io/a/b')), 'ghcr.io');
   assert.equal(familiarName(parseReference('nginx:1')), 'nginx:1');
   assert.equal(familiarName(parseReference('localhost:5000/app')), 'localhost:5000/app:latest');
-  for (const bad of ['Nginx', 'nginx:', 'a@sha256:12', 'ghcr.io/', 'a//b']) assert.throws(() => parseReference(bad), { code: 'UNDOCKER_USAGE' }, bad);
+  for (const bad of ['Nginx', 'nginx:', 'a@sha256:12', 'ghcr.io/', 'a//b'])
+    assert.throws(() => parseReference(bad), { code: 'UNDOCKER_USAGE' }, bad);
   assert.equal(isLoopback('127.0.0.1:5000'), true);
   assert.equal(isLoopback('localhost'), true);
   assert.equal(isLoopback('registry.example:5000'), false);
 });
 
 test('WWW-Authenticate challenges: bearer with quoted parameters, basic', () => {
-  assert.deepEqual(parseChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"'), {
-    scheme: 'bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' },
+  assert.deepEqual(
+    parseChallenge(
+      'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"',
+    ),
+    {
+      scheme: 'bearer',
+      params: {
+        realm: 'https://auth.docker.io/token',
+        service: 'registry.docker.io',
+        scope: 'repository:library/nginx:pull',
+      },
+    },
+  );
+  assert.deepEqual(parseChallenge('Basic realm="Registry Realm"'), {
+    scheme: 'basic',
+    params: { realm: 'Registry Realm' },
   });
-  assert.deepEqual(parseChallenge('Basic realm="Registry Realm"'), { scheme: 'basic', params: { realm: 'Registry Realm' } });
-  assert.deepEqual(parseChallenge('Bearer realm=unquoted, error="insufficient_scope"'), { scheme: 'bearer', params: { realm: 'unquoted', error: 'insufficient_scope' } });
+  assert.deepEqual(parseChallenge('Bearer realm=unquoted, error="insufficient_scope"'), {
+    scheme: 'bearer',
+    params: { realm: 'unquoted', error: 'insufficient_scope' },
+  });
 });
 
 test('credentials from --creds and from an auth file, Docker Hub under its historic key', () => {
   assert.deepEqual(parseCreds('user:pa:ss'), { username: 'user', password: 'pa:ss' });
   assert.throws(() => parseCreds('nopassword'), { code: 'UNDOCKER_USAGE' });
   const file = join(mkdtempSync(join(tmpdir(), 'undocker-auth-')), 'config.json');
-  writeFileSync(file, JSON.stringify({ auths: {
-    'https://index.docker.io/v1/': { auth: Buffer.from('hub:secret').toString('base64') },
-    'localhost:5000': { username: 'local', password: 'pw' },
-  } }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      auths: {
+        'https://index.docker.io/v1/': { auth: Buffer.from('hub:secret').toString('base64') },
+        'localhost:5000': { username: 'local', password: 'pw' },
+      },
+    }),
+  );
   assert.deepEqual(credentialsFor('docker.io', file), { username: 'hub', password: 'secret' });
   assert.deepEqual(credentialsFor('localhost:5000', file), { username: 'local', password: 'pw' });
   assert.equal(credentialsFor('ghcr.io', file), undefined);

@@ -22,7 +22,10 @@ class SlowSink extends Writable {
   readonly taken: Buffer[] = [];
   ended = false;
   override _write(chunk: Buffer, _encoding: string, done: (error?: Error) => void): void {
-    setTimeout(() => { this.taken.push(Buffer.from(chunk)); done(); }, 2);
+    setTimeout(() => {
+      this.taken.push(Buffer.from(chunk));
+      done();
+    }, 2);
   }
   override _final(done: () => void): void {
     this.ended = true;
@@ -39,26 +42,39 @@ async function withHandle<T>(fn: (handle: Awaited<ReturnType<typeof open>>) => P
   }
 }
 
-test('feedFileRange writes the range in order, refilling no buffer before the sink has taken it, hashes it and ends the sink', async () => {
-  const sink = new SlowSink();
-  const hash = createHash('sha256');
-  await withHandle((handle) => feedFileRange(handle, 1000, range.length, sink, hash));
-  await finished(sink);
-  assert.deepEqual(Buffer.concat(sink.taken), range);
-  assert.equal(hash.digest('hex'), createHash('sha256').update(range).digest('hex'));
-  assert.ok(sink.ended);
-});
+test(
+  'feedFileRange writes the range in order, refilling no buffer before ' +
+    'the sink has taken it, hashes it and ends the sink',
+  async () => {
+    const sink = new SlowSink();
+    const hash = createHash('sha256');
+    await withHandle((handle) => feedFileRange(handle, 1000, range.length, sink, hash));
+    await finished(sink);
+    assert.deepEqual(Buffer.concat(sink.taken), range);
+    assert.equal(hash.digest('hex'), createHash('sha256').update(range).digest('hex'));
+    assert.ok(sink.ended);
+  },
+);
 
 test('feedFileRange: a range past the end of the file is a truncation', async () => {
   const sink = new SlowSink();
-  await assert.rejects(withHandle((handle) => feedFileRange(handle, 1000, range.length + 10, sink, undefined)), (error: unknown) => error instanceof TruncatedError && error.position === range.length);
+  await assert.rejects(
+    withHandle((handle) => feedFileRange(handle, 1000, range.length + 10, sink, undefined)),
+    (error: unknown) => error instanceof TruncatedError && error.position === range.length,
+  );
   assert.equal(sink.ended, false);
 });
 
 test('feedFileRange rejects when the sink refuses a write, and when the signal aborts', async () => {
   const refusing = new Writable({ write: (_chunk, _encoding, done) => done(new Error('decoder says no')) });
   refusing.on('error', () => undefined);
-  await assert.rejects(withHandle((handle) => feedFileRange(handle, 0, data.length, refusing, undefined)), /decoder says no/);
+  await assert.rejects(
+    withHandle((handle) => feedFileRange(handle, 0, data.length, refusing, undefined)),
+    /decoder says no/,
+  );
   const aborted = AbortSignal.abort(new Error('stopped'));
-  await assert.rejects(withHandle((handle) => feedFileRange(handle, 0, data.length, new SlowSink(), undefined, aborted)), /stopped/);
+  await assert.rejects(
+    withHandle((handle) => feedFileRange(handle, 0, data.length, new SlowSink(), undefined, aborted)),
+    /stopped/,
+  );
 });

@@ -14,7 +14,10 @@ const file = join(tempDir(), 'bytes');
 writeFileSync(file, data);
 const range = data.subarray(1000);
 
-async function withBytes<T>(size: number, fn: (bytes: LentFileBytes, hash: ReturnType<typeof createHash>) => Promise<T>): Promise<T> {
+async function withBytes<T>(
+  size: number,
+  fn: (bytes: LentFileBytes, hash: ReturnType<typeof createHash>) => Promise<T>,
+): Promise<T> {
   const fd = openSync(file, 'r');
   try {
     const hash = createHash('sha256');
@@ -57,37 +60,57 @@ test('LentFileBytes: what read returns stays intact; what take lends is reused',
 
 test('LentFileBytes: a range past the end of the file, or a read past the range, is a truncation', async () => {
   await withBytes(range.length + 4096, async (bytes) => {
-    await assert.rejects(bytes.drain(), (error: unknown) => error instanceof TruncatedError && error.position === range.length);
+    await assert.rejects(
+      bytes.drain(),
+      (error: unknown) => error instanceof TruncatedError && error.position === range.length,
+    );
   });
   await withBytes(1024, async (bytes) => {
     await assert.rejects(bytes.read(2048), TruncatedError);
   });
 });
 
-test('LentFileBytes.takeInto puts bytes in the filler\'s memory, the window\'s first, and hashes every byte once', async () => {
-  await withBytes(range.length, async (bytes, hash) => {
-    const header = await bytes.read(512);
-    const rooms: Buffer[] = [];
-    let waits = 0;
-    // Rooms of 100 KiB: the first bytes come from the window (read with the header), the rest straight from the file.
-    const filler = {
-      room: () => { rooms.push(Buffer.alloc(100 * KiB)); return rooms[rooms.length - 1] as Buffer; },
-      filled: (length: number) => { rooms[rooms.length - 1] = (rooms[rooms.length - 1] as Buffer).subarray(0, length); waits++; return Promise.resolve(); },
-    };
-    await bytes.takeInto(600 * KiB, filler);
-    const after = await bytes.read(1024);
-    assert.deepEqual(header, range.subarray(0, 512));
-    assert.deepEqual(Buffer.concat(rooms), range.subarray(512, 512 + 600 * KiB));
-    assert.ok(rooms.length >= 6 && waits === rooms.length, 'each room is filled and reported');
-    assert.deepEqual(after, range.subarray(512 + 600 * KiB, 512 + 600 * KiB + 1024), 'reading goes on after the data');
-    await bytes.drain();
-    assert.equal(hash.digest('hex'), createHash('sha256').update(range).digest('hex'));
-  });
-});
+test(
+  "LentFileBytes.takeInto puts bytes in the filler's memory, the " + "window's first, and hashes every byte once",
+  async () => {
+    await withBytes(range.length, async (bytes, hash) => {
+      const header = await bytes.read(512);
+      const rooms: Buffer[] = [];
+      let waits = 0;
+      // Rooms of 100 KiB: the first bytes come from the window (read with the header), the rest straight from the file.
+      const filler = {
+        room: () => {
+          rooms.push(Buffer.alloc(100 * KiB));
+          return rooms[rooms.length - 1] as Buffer;
+        },
+        filled: (length: number) => {
+          rooms[rooms.length - 1] = (rooms[rooms.length - 1] as Buffer).subarray(0, length);
+          waits++;
+          return Promise.resolve();
+        },
+      };
+      await bytes.takeInto(600 * KiB, filler);
+      const after = await bytes.read(1024);
+      assert.deepEqual(header, range.subarray(0, 512));
+      assert.deepEqual(Buffer.concat(rooms), range.subarray(512, 512 + 600 * KiB));
+      assert.ok(rooms.length >= 6 && waits === rooms.length, 'each room is filled and reported');
+      assert.deepEqual(
+        after,
+        range.subarray(512 + 600 * KiB, 512 + 600 * KiB + 1024),
+        'reading goes on after the data',
+      );
+      await bytes.drain();
+      assert.equal(hash.digest('hex'), createHash('sha256').update(range).digest('hex'));
+    });
+  },
+);
 
 test('LentFileBytes.takeInto past the end of the file is a truncation', async () => {
   await withBytes(range.length + 4096, async (bytes) => {
     const filler = { room: () => Buffer.alloc(64 * KiB), filled: () => undefined };
-    await assert.rejects(bytes.takeInto(range.length + 4096, filler), (error: unknown) => error instanceof TruncatedError && error.position === range.length);
+    await assert.rejects(
+      bytes.takeInto(range.length + 4096, filler),
+      (error: unknown) => error instanceof TruncatedError && error.position === range.length,
+    );
   });
 });

@@ -7,16 +7,34 @@ import { readTar } from '../../../src/tar/reader.js';
 import { expandSparse, sparsePieces } from '../../../src/tar/sparse.js';
 import { END_OF_ARCHIVE } from '../../../src/tar/writer.js';
 
-const header = (fields: Partial<RawHeader>): Buffer => encodeHeader({
-  name: 'f', mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0, typeflag: '0', linkname: '', uname: '', gname: '', devmajor: 0, devminor: 0, ...fields,
-});
+const header = (fields: Partial<RawHeader>): Buffer =>
+  encodeHeader({
+    name: 'f',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    size: 0,
+    mtime: 0,
+    typeflag: '0',
+    linkname: '',
+    uname: '',
+    gname: '',
+    devmajor: 0,
+    devminor: 0,
+    ...fields,
+  });
 
 const padded = (data: Buffer): Buffer => Buffer.concat([data, Buffer.alloc(padding(data.length))]);
 
 /** paxEntry is a PAX header with `records`, then the entry's own header and data. */
 function paxEntry(records: Record<string, string>, fields: Partial<RawHeader>, data: Buffer = Buffer.alloc(0)): Buffer {
   const pax = encodePax(new Map(Object.entries(records).map(([k, v]) => [k, Buffer.from(v, 'latin1')])));
-  return Buffer.concat([header({ name: 'PaxHeaders/x', typeflag: 'x', size: pax.length }), padded(pax), header({ size: data.length, ...fields }), padded(data)]);
+  return Buffer.concat([
+    header({ name: 'PaxHeaders/x', typeflag: 'x', size: pax.length }),
+    padded(pax),
+    header({ size: data.length, ...fields }),
+    padded(data),
+  ]);
 }
 
 async function readAll(tar: Buffer) {
@@ -34,7 +52,9 @@ test('PAX path over a ustar name that ends in / is a file, not a directory (Pyth
   const path = `${'d'.repeat(99)}/${'f'.repeat(30)}`;
   const tar = Buffer.concat([
     paxEntry({ path }, { name: path.slice(0, 100), typeflag: '0' }, Buffer.from('content\n')),
-    header({ name: 'next', size: 2 }), padded(Buffer.from('ok')), END_OF_ARCHIVE,
+    header({ name: 'next', size: 2 }),
+    padded(Buffer.from('ok')),
+    END_OF_ARCHIVE,
   ]);
   const [first, second] = await readAll(tar);
   assert.equal(first?.entry.path, path);
@@ -54,7 +74,12 @@ test('the V7 rule still makes a directory of a typeflag 0 or NUL entry whose fin
   await t.test('a GNU long name ending in / over a plain ustar name', async () => {
     const long = `${'l'.repeat(120)}/`;
     const data = Buffer.from(`${long}\0`);
-    const tar = Buffer.concat([header({ name: '././@LongLink', typeflag: 'L', size: data.length }), padded(data), header({ name: 'short' }), END_OF_ARCHIVE]);
+    const tar = Buffer.concat([
+      header({ name: '././@LongLink', typeflag: 'L', size: data.length }),
+      padded(data),
+      header({ name: 'short' }),
+      END_OF_ARCHIVE,
+    ]);
     const [item] = await readAll(tar);
     assert.equal(item?.entry.type, 'directory');
   });
@@ -66,28 +91,58 @@ const SPARSE_STORED = Buffer.from('AAAAAAAAAABBBBB');
 
 test('GNU sparse files are read whole, with zeros in their holes', async (t) => {
   await t.test('PAX 0.1 (GNU.sparse.map)', async () => {
-    const tar = Buffer.concat([paxEntry({ 'GNU.sparse.size': '300', 'GNU.sparse.numblocks': '2', 'GNU.sparse.name': 'real/name', 'GNU.sparse.map': '0,10,100,5' },
-      { name: 'GNUSparseFile.1/name' }, SPARSE_STORED), END_OF_ARCHIVE]);
+    const tar = Buffer.concat([
+      paxEntry(
+        {
+          'GNU.sparse.size': '300',
+          'GNU.sparse.numblocks': '2',
+          'GNU.sparse.name': 'real/name',
+          'GNU.sparse.map': '0,10,100,5',
+        },
+        { name: 'GNUSparseFile.1/name' },
+        SPARSE_STORED,
+      ),
+      END_OF_ARCHIVE,
+    ]);
     const [item] = await readAll(tar);
     assert.equal(item?.entry.path, 'real/name');
     assert.equal(item?.entry.size, 300);
     assert.deepEqual(item?.data, SPARSE_REAL);
-    assert.deepEqual(item?.sparse?.layout.regions, [{ offset: 0, length: 10 }, { offset: 100, length: 5 }]);
+    assert.deepEqual(item?.sparse?.layout.regions, [
+      { offset: 0, length: 10 },
+      { offset: 100, length: 5 },
+    ]);
   });
   await t.test('PAX 0.0 (repeated GNU.sparse.offset and numbytes records)', async () => {
     const record = (key: string, value: string): Buffer => encodePax(new Map([[key, Buffer.from(value)]]));
-    const records = Buffer.concat([record('GNU.sparse.size', '300'), record('GNU.sparse.offset', '0'), record('GNU.sparse.numbytes', '10'),
-      record('GNU.sparse.offset', '100'), record('GNU.sparse.numbytes', '5')]);
-    const tar = Buffer.concat([header({ name: 'PaxHeaders/x', typeflag: 'x', size: records.length }), padded(records),
-      header({ name: 'zero', size: SPARSE_STORED.length }), padded(SPARSE_STORED), END_OF_ARCHIVE]);
+    const records = Buffer.concat([
+      record('GNU.sparse.size', '300'),
+      record('GNU.sparse.offset', '0'),
+      record('GNU.sparse.numbytes', '10'),
+      record('GNU.sparse.offset', '100'),
+      record('GNU.sparse.numbytes', '5'),
+    ]);
+    const tar = Buffer.concat([
+      header({ name: 'PaxHeaders/x', typeflag: 'x', size: records.length }),
+      padded(records),
+      header({ name: 'zero', size: SPARSE_STORED.length }),
+      padded(SPARSE_STORED),
+      END_OF_ARCHIVE,
+    ]);
     const [item] = await readAll(tar);
     assert.equal(item?.entry.path, 'zero');
     assert.deepEqual(item?.data, SPARSE_REAL);
   });
   await t.test('PAX 1.0 (the map opens the data)', async () => {
     const map = padded(Buffer.from('2\n0\n10\n100\n5\n'));
-    const tar = Buffer.concat([paxEntry({ 'GNU.sparse.major': '1', 'GNU.sparse.minor': '0', 'GNU.sparse.name': 'one', 'GNU.sparse.realsize': '300' },
-      { name: 'GNUSparseFile.1/one' }, Buffer.concat([map, SPARSE_STORED])), END_OF_ARCHIVE]);
+    const tar = Buffer.concat([
+      paxEntry(
+        { 'GNU.sparse.major': '1', 'GNU.sparse.minor': '0', 'GNU.sparse.name': 'one', 'GNU.sparse.realsize': '300' },
+        { name: 'GNUSparseFile.1/one' },
+        Buffer.concat([map, SPARSE_STORED]),
+      ),
+      END_OF_ARCHIVE,
+    ]);
     const [item] = await readAll(tar);
     assert.equal(item?.entry.path, 'one');
     assert.deepEqual(item?.data, SPARSE_REAL);
@@ -126,23 +181,62 @@ test('GNU sparse files are read whole, with zeros in their holes', async (t) => 
 
 test('hostile sparse maps are refused with one line', async (t) => {
   const cases: Array<{ name: string; map: string; size: string; stored: Buffer<ArrayBuffer>; message: RegExp }> = [
-    { name: 'regions that overlap', map: '0,10,5,5', size: '300', stored: SPARSE_STORED, message: /overlap or run past/ },
-    { name: 'a region past the real size', map: '0,10,296,5', size: '300', stored: SPARSE_STORED, message: /overlap or run past/ },
-    { name: 'a map that holds more than the entry stores', map: '0,10,100,50', size: '300', stored: SPARSE_STORED, message: /sparse map holds 60 bytes but the entry stores 15/ },
-    { name: 'a map that is not numbers', map: '0,x', size: '300', stored: SPARSE_STORED, message: /not a tar|sparse|map/ },
+    {
+      name: 'regions that overlap',
+      map: '0,10,5,5',
+      size: '300',
+      stored: SPARSE_STORED,
+      message: /overlap or run past/,
+    },
+    {
+      name: 'a region past the real size',
+      map: '0,10,296,5',
+      size: '300',
+      stored: SPARSE_STORED,
+      message: /overlap or run past/,
+    },
+    {
+      name: 'a map that holds more than the entry stores',
+      map: '0,10,100,50',
+      size: '300',
+      stored: SPARSE_STORED,
+      message: /sparse map holds 60 bytes but the entry stores 15/,
+    },
+    {
+      name: 'a map that is not numbers',
+      map: '0,x',
+      size: '300',
+      stored: SPARSE_STORED,
+      message: /not a tar|sparse|map/,
+    },
   ];
   for (const c of cases) {
     await t.test(c.name, async () => {
-      const tar = Buffer.concat([paxEntry({ 'GNU.sparse.size': c.size, 'GNU.sparse.map': c.map }, { name: 'evil' }, c.stored), END_OF_ARCHIVE]);
-      await assert.rejects(readAll(tar), (e: UndockerError) => e.code === 'UNDOCKER_BAD_ARCHIVE' && /x\.tar: entry evil: /.test(e.message) && c.message.test(e.message));
+      const tar = Buffer.concat([
+        paxEntry({ 'GNU.sparse.size': c.size, 'GNU.sparse.map': c.map }, { name: 'evil' }, c.stored),
+        END_OF_ARCHIVE,
+      ]);
+      await assert.rejects(
+        readAll(tar),
+        (e: UndockerError) =>
+          e.code === 'UNDOCKER_BAD_ARCHIVE' && /x\.tar: entry evil: /.test(e.message) && c.message.test(e.message),
+      );
     });
   }
 });
 
 test('sparsePieces tells holes apart from data, and expandSparse fills them', async () => {
-  const layout = { regions: [{ offset: 4, length: 3 }, { offset: 7, length: 0 }, { offset: 10, length: 2 }], realSize: 16 };
+  const layout = {
+    regions: [
+      { offset: 4, length: 3 },
+      { offset: 7, length: 0 },
+      { offset: 10, length: 2 },
+    ],
+    realSize: 16,
+  };
   const pieces: Array<string | number> = [];
-  for await (const piece of sparsePieces(Readable.from([Buffer.from('xy'), Buffer.from('zuv')]), layout)) pieces.push(typeof piece === 'number' ? piece : piece.toString());
+  for await (const piece of sparsePieces(Readable.from([Buffer.from('xy'), Buffer.from('zuv')]), layout))
+    pieces.push(typeof piece === 'number' ? piece : piece.toString());
   assert.deepEqual(pieces, [4, 'xy', 'z', 3, 'uv', 4]);
   const parts: Buffer[] = [];
   for await (const chunk of expandSparse(Readable.from([Buffer.from('xyzuv')]), layout)) parts.push(chunk);
