@@ -3,12 +3,13 @@
  * `--runtime lxc`, an LXC container); `undocker uninstall NAME` removes what install made.
  */
 import type { Command } from 'commander';
-import { UndockerError, UsageError } from '../errors.js';
+import { UndockerError } from '../errors.js';
 import { type NspawnNetwork, renderNspawnUnit } from '../generate/nspawn-unit.js';
 import { defaultLxcPath, installLxcContainer, uninstallLxcContainer } from '../install/lxc-container.js';
 import { installNspawnMachine, MACHINES_DIR, NSPAWN_DIR, uninstallNspawnMachine } from '../install/nspawn-machine.js';
 import type { Image } from '../image/types.js';
 import { ARCHIVE_HELP, type ImageOptions, registryFlags, withImage } from './archive.js';
+import { networkOption, runtimeOption } from './choice-options.js';
 import { containerName, headerOf, runSpecOf, Warnings } from './generate.js';
 import { lxcTemplateFiles } from './lxc-template.js';
 import { printLine, printWarning } from './output.js';
@@ -21,8 +22,8 @@ interface Places {
 
 interface InstallOptions extends Places, ImageOptions {
   name?: string;
-  runtime: string;
-  network: string;
+  runtime: 'nspawn' | 'lxc';
+  network: NspawnNetwork;
   volumeDir?: string;
   executeOnly?: boolean;
   force?: boolean;
@@ -47,7 +48,7 @@ async function installNspawn(
   const { spec, hasGetent } = await runSpecOf(image, input, name, warnings.add, signal);
   const unit = renderNspawnUnit(spec, {
     name,
-    network: options.network as NspawnNetwork,
+    network: options.network,
     hasGetent,
     header: headerOf(image),
     warn: warnings.add,
@@ -76,7 +77,7 @@ async function installLxc(
   const lxcPath = options.lxcpath ?? (await defaultLxcPath());
   const dir = await installLxcContainer(image, name, files, {
     lxcPath,
-    network: options.network as NspawnNetwork,
+    network: options.network,
     force: options.force ?? false,
     signal,
   });
@@ -95,8 +96,8 @@ export function registerInstall(program: Command, signal: AbortSignal): void {
       .argument('<archive>', ARCHIVE_HELP)
       .argument('[image]', 'IMAGE[:TAG], or an image id or digest prefix')
       .option('--name <name>', 'machine or container name (default: from the image name)')
-      .option('--runtime <nspawn|lxc>', 'systemd-nspawn machine or LXC container', 'nspawn')
-      .option('--network <host|none|veth>', "the host's network (default), none, or a private veth pair", 'host')
+      .addOption(runtimeOption('systemd-nspawn machine or LXC container'))
+      .addOption(networkOption("the host's network, none, or a private veth pair"))
       .option(
         '--volume-dir <dir>',
         "bind each of the image's volumes from a folder under DIR instead of a temporary file system",
@@ -105,10 +106,6 @@ export function registerInstall(program: Command, signal: AbortSignal): void {
       .option('--force', 'replace a machine or container of that name')
       .option('--platform <os/arch[/variant]>', "which platform of a multi-platform image (default: this machine's)"),
   ).action(async (input: string, selector: string | undefined, options: InstallOptions) => {
-    if (options.runtime !== 'nspawn' && options.runtime !== 'lxc')
-      throw new UsageError(`install: --runtime ${options.runtime}: use nspawn or lxc`);
-    if (!['host', 'none', 'veth'].includes(options.network))
-      throw new UsageError(`install: --network ${options.network}: use host, none or veth`);
     await withImage(input, selector, options, signal, async (image) => {
       const name = containerName(options, image);
       const install = options.runtime === 'lxc' ? installLxc : installNspawn;

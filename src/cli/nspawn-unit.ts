@@ -2,9 +2,9 @@
  * `undocker nspawn-unit ARCHIVE [IMAGE] [FILE|-]`: a systemd-nspawn settings file for the image.
  */
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
 import { type NspawnNetwork, renderNspawnUnit } from '../generate/nspawn-unit.js';
 import { withImage } from './archive.js';
+import { networkOption } from './choice-options.js';
 import {
   containerName,
   emit,
@@ -16,8 +16,6 @@ import {
   Warnings,
 } from './generate.js';
 
-const NETWORKS: NspawnNetwork[] = ['host', 'none', 'veth'];
-
 /** registerNspawnUnit adds the nspawn-unit command. */
 export function registerNspawnUnit(program: Command, signal: AbortSignal): void {
   generatorCommand(
@@ -26,22 +24,16 @@ export function registerNspawnUnit(program: Command, signal: AbortSignal): void 
     "write a systemd-nspawn settings file (NAME.nspawn) that runs the image's command",
     'FILE.nspawn|-',
   )
-    .option(
-      '--network <host|none|veth>',
-      "the host's network (default), none, or a veth pair with the image's ports mapped",
-      'host',
-    )
-    .action(async (input: string, rest: string[], options: GeneratorOptions & { network: string }) => {
+    .addOption(networkOption("the host's network, none, or a veth pair with the image's ports mapped"))
+    .action(async (input: string, rest: string[], options: GeneratorOptions & { network: NspawnNetwork }) => {
       const { selector, output } = splitImageAndOutput('nspawn-unit', rest);
-      if (!NETWORKS.includes(options.network as NspawnNetwork))
-        throw new UsageError(`nspawn-unit: --network ${options.network}: use host, none or veth`);
       await withImage(input, selector, options, signal, async (image) => {
         const name = containerName(options, image, { path: output, suffix: /\.nspawn$/ });
         const warnings = new Warnings();
         const { spec, hasGetent } = await runSpecOf(image, input, name, warnings.add, signal);
         const text = renderNspawnUnit(spec, {
           name,
-          network: options.network as NspawnNetwork,
+          network: options.network,
           hasGetent,
           header: headerOf(image),
           warn: warnings.add,

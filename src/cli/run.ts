@@ -15,6 +15,7 @@ import { describeImage } from '../image/select.js';
 import { runImage } from '../launch/run-image.js';
 import { type Network, parseBindMount, parsePublish, type RunRequest, type Runtime } from '../launch/run-request.js';
 import { type ImageOptions, registryFlags, withImage } from './archive.js';
+import { networkOption, runtimeOption } from './choice-options.js';
 import { ExitStatus, FAILED_TO_START } from './exit-status.js';
 import { parseImageArgument } from './image-argument.js';
 import { terminalProgress } from './progress.js';
@@ -139,7 +140,7 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .argument('[command...]', "command and arguments replacing the image's Cmd")
     .usage('[options] IMAGE [COMMAND [ARG...]]')
     .passThroughOptions()
-    .addOption(new Option('--runtime <runtime>', 'the container runtime').choices(['nspawn', 'lxc']).default('nspawn'))
+    .addOption(runtimeOption('the container runtime'))
     .option(
       '-e, --env <name=value>',
       "set an environment variable (NAME alone takes the host's value; repeatable)",
@@ -154,11 +155,7 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .option('--name <name>', 'container name, also the hostname (default: the image name and a random suffix)')
     .option('-t, --tty', 'give the container a terminal')
     .option('-i, --interactive', 'pass standard input to the container')
-    .addOption(
-      new Option('--network <network>', "the host's network, none, or a private veth pair")
-        .choices(['host', 'none', 'veth'])
-        .default('host'),
-    )
+    .addOption(networkOption("the host's network, none, or a private veth pair"))
     .option(
       '-p, --publish <[host:]container[/proto]>',
       'map a host port to a container port, with --network veth (repeatable)',
