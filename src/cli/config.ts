@@ -13,8 +13,8 @@ import { formatTable, printJson, printLine } from './output.js';
 
 function printRunSpec(spec: RunSpec): void {
   const { user } = spec;
-  const groups = user.additionalGids.length ? ` +${user.additionalGids.join(',')}` : '';
-  const who = `${user.uid}:${user.gid}${groups}${user.name !== undefined ? ` (${user.name})` : ''}`;
+  const name = user.name !== undefined ? ` (${user.name})` : '';
+  const who = `${user.uid}:${user.gid}${name}, groups ${user.groups.join(',')}`;
   const rows = [
     ...rowsOf('Image', [spec.image]),
     ...rowsOf('Argv', [JSON.stringify(spec.argv)]),

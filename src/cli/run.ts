@@ -7,13 +7,21 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { cacheRoot } from '../cache/cache-root.js';
+import { CAPABILITIES, toCapabilities } from '../config/capabilities.js';
 import { parseEnvFile, toEnvEntry } from '../config/env-file.js';
 import { checkMachineName, toMachineName } from '../config/machine-name.js';
 import type { RunOverrides } from '../config/run-spec.js';
 import { UndockerError, UsageError } from '../errors.js';
 import { describeImage } from '../image/select.js';
 import { runImage } from '../launch/run-image.js';
-import { type Network, parseBindMount, parsePublish, type RunRequest, type Runtime } from '../launch/run-request.js';
+import {
+  type Network,
+  parseBindMount,
+  parsePublish,
+  parseSecurityOpts,
+  type RunRequest,
+  type Runtime,
+} from '../launch/run-request.js';
 import { type ImageOptions, registryFlags, withImage } from './archive.js';
 import { networkOption, runtimeOption } from './choice-options.js';
 import { ExitStatus, FAILED_TO_START } from './exit-status.js';
@@ -41,6 +49,10 @@ interface RunOptions extends ImageOptions {
   rm?: boolean;
   keep?: boolean;
   stopTimeout: number;
+  capAdd: string[];
+  capDrop: string[];
+  privileged?: boolean;
+  securityOpt: string[];
 }
 
 const collect = (value: string, all: string[]): string[] => [...all, value];
@@ -87,6 +99,10 @@ function requestOf(options: RunOptions): (name: string) => RunRequest {
   if (options.tty && options.interactive && !process.stdin.isTTY)
     throw new UsageError('run: -t -i: the input device is not a TTY');
   const volumes = options.volume.map(parseBindMount);
+  const capabilities = { add: options.capAdd, drop: options.capDrop, privileged: options.privileged ?? false };
+  // The names are checked now, against this host's capabilities later, at the launch.
+  toCapabilities(capabilities, CAPABILITIES);
+  const security = { capabilities, ...parseSecurityOpts(options.securityOpt) };
   return (name) => ({
     runtime: options.runtime,
     network: options.network,
@@ -97,6 +113,7 @@ function requestOf(options: RunOptions): (name: string) => RunRequest {
     readOnly: options.readOnly ?? false,
     name,
     stopTimeout: options.stopTimeout,
+    security,
   });
 }
 
@@ -170,6 +187,15 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .option('--keep', "keep the container's changes under --name for the next run of that name")
     .option('--stop-timeout <seconds>', 'seconds between the stop signal and a kill', wholeSeconds, 10)
     .option('-q, --quiet', 'no progress display while the image is flattened into the cache')
+    .option(
+      '--cap-add <capability>',
+      "add a Linux capability to docker run's default set, or ALL (repeatable)",
+      collect,
+      [],
+    )
+    .option('--cap-drop <capability>', 'drop a Linux capability, or ALL (repeatable)', collect, [])
+    .option('--privileged', 'every capability this host can give, as docker run --privileged gives them')
+    .option('--security-opt <option>', 'no-new-privileges, or seccomp=unconfined (repeatable)', collect, [])
     .action(async (imageText: string, command: string[], options: RunOptions) => {
       let status: number;
       try {

@@ -2,6 +2,8 @@
  * Docker's reading of the `User` field (moby/sys/user GetExecUser): `name`, `uid`, `name:group`,
  * `uid:gid`, looked up in the image's own passwd and group files. A numeric uid the image does
  * not know is used as it is, with gid 0 and HOME `/`; a name it does not know is an error.
+ * The supplementary groups are Docker 20.10's, measured with its engine: the primary gid, plus,
+ * when no group was given, every group of /etc/group that lists the user's name.
  */
 import { UndockerError } from '../errors.js';
 import type { UserDb } from './user-db.js';
@@ -16,8 +18,8 @@ export interface ResolvedUser {
   name?: string;
   /** group is the group part of the spec, when one was given. */
   group?: string;
-  /** additionalGids are the groups that list the user as a member (none when a group is given). */
-  additionalGids: number[];
+  /** groups are the supplementary groups in ascending order: the gid and the groups that list the user. */
+  groups: number[];
   home: string;
 }
 
@@ -49,7 +51,7 @@ export function resolveUser(spec: string, db: UserDb, where: string): ResolvedUs
     spec,
     uid: entry?.uid ?? toId(wanted, 'uid', where),
     gid: entry?.gid ?? 0,
-    additionalGids: [],
+    groups: [],
     home: entry?.home || '/',
   };
   if (entry !== undefined) user.name = entry.name;
@@ -65,11 +67,9 @@ export function resolveUser(spec: string, db: UserDb, where: string): ResolvedUs
       );
     }
     user.gid = group?.gid ?? toId(groupPart, 'gid', where);
-  } else if (user.name !== undefined) {
-    const name = user.name;
-    user.additionalGids = [
-      ...new Set(groups.filter((g) => g.members.includes(name) && g.gid !== user.gid).map((g) => g.gid)),
-    ];
   }
+  const name = user.name;
+  const listing = user.group === undefined && name !== undefined ? groups.filter((g) => g.members.includes(name)) : [];
+  user.groups = [...new Set([user.gid, ...listing.map((g) => g.gid)])].sort((a, b) => a - b);
   return user;
 }

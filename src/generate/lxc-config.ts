@@ -95,7 +95,7 @@ export function renderLxcConfig(spec: RunSpec, options: LxcOptions): string {
     cwd: toLxcValue(spec.workingDir, 'WorkingDir'),
     uid: String(spec.user.uid),
     gid: String(spec.user.gid),
-    groups: spec.user.additionalGids.length > 0 ? [`lxc.init.groups = ${spec.user.additionalGids.join(',')}`] : [],
+    groups: [`lxc.init.groups = ${spec.user.groups.join(',')}`],
     stop_signal: spec.stopSignal,
     hostname: spec.hostname,
     mounts: mountLines(spec, options),

@@ -2,6 +2,7 @@
  * The LXC side of a run: a config for `lxc-execute -f`, with the command given on lxc-execute's
  * own command line (argv intact, no config quoting) and ids as -u/-g.
  */
+import type { Capability } from '../config/capabilities.js';
 import type { RunSpec } from '../config/run-spec.js';
 import { toLxcValue } from '../generate/lxc-quote.js';
 import { renderTemplate } from '../generate/template.js';
@@ -16,8 +17,29 @@ function mountPath(path: string): string {
   return toLxcValue(path, '-v path');
 }
 
-/** toLxcRunConfig returns the config text for running `spec` on `rootfs`. */
-export function toLxcRunConfig(spec: RunSpec, rootfs: string, request: RunRequest, templateConfig: string): string {
+/**
+ * securityLines replace common.conf's capability drops with docker run's set (lxc.cap.keep; none
+ * keeps none), or with nothing under --privileged, and add no_new_privs and seccomp as asked.
+ */
+function securityLines(request: RunRequest, capabilities: readonly Capability[]): string[] {
+  const { security } = request;
+  const names = capabilities.map((cap) => cap.slice('CAP_'.length).toLowerCase());
+  return [
+    'lxc.cap.drop =',
+    ...(security.capabilities.privileged ? [] : [`lxc.cap.keep = ${names.length > 0 ? names.join(' ') : 'none'}`]),
+    ...(security.noNewPrivileges ? ['lxc.no_new_privs = 1'] : []),
+    ...(security.seccomp ? [] : ['lxc.seccomp.profile =']),
+  ];
+}
+
+/** toLxcRunConfig returns the config text for running `spec` on `rootfs` with `capabilities`. */
+export function toLxcRunConfig(
+  spec: RunSpec,
+  rootfs: string,
+  request: RunRequest,
+  templateConfig: string,
+  capabilities: readonly Capability[],
+): string {
   if (request.publish.length > 0)
     throw new UsageError('-p: LXC has no port publishing; use --runtime nspawn with --network veth');
   const mounts = request.volumes.map(
@@ -33,11 +55,12 @@ export function toLxcRunConfig(spec: RunSpec, rootfs: string, request: RunReques
       ([name, value]) => `lxc.environment = ${toLxcValue(`${name}=${value}`, `environment variable ${name}`)}`,
     ),
     cwd: toLxcValue(spec.workingDir, 'working directory'),
-    groups: spec.user.additionalGids.length > 0 ? [`lxc.init.groups = ${spec.user.additionalGids.join(',')}`] : [],
+    groups: [`lxc.init.groups = ${spec.user.groups.join(',')}`],
     stop_signal: spec.stopSignal,
     hostname: spec.hostname,
     network: NETWORK_TYPE[request.network],
     mounts,
+    security: securityLines(request, capabilities),
   });
 }
 

@@ -1,14 +1,35 @@
 /**
  * toNspawnArgv builds the systemd-nspawn command line for a run. Everything goes in argv
- * (--setenv, --chdir, --user, the command after --), so no value needs quoting. The command is
- * PID 1, as under docker run, and --kill-signal makes nspawn send the image's StopSignal to it
- * when nspawn gets SIGTERM.
+ * (--setenv, --chdir, the command after --), so no value needs quoting. The identity helper
+ * starts as PID 1 and execs the command, which is PID 1 as under docker run; --kill-signal
+ * makes nspawn send the image's StopSignal to it when nspawn gets SIGTERM.
  */
+import type { Capability } from '../config/capabilities.js';
 import type { RunSpec } from '../config/run-spec.js';
+import { type IdentityHelper, toHelperArgv } from './identity-helper.js';
 import type { RunRequest } from './run-request.js';
 
+/** NspawnIdentity is who the command runs as, and with which capabilities. */
+export interface NspawnIdentity {
+  helper: IdentityHelper;
+  /** capabilities the command gets (its bounding set) */
+  capabilities: readonly Capability[];
+  /** known are the capabilities this kernel has, to drop those not kept */
+  known: readonly Capability[];
+}
+
+/** HELPER_NEEDS are what the helper itself needs to switch ids and shrink the bounding set. */
+const HELPER_NEEDS: readonly Capability[] = ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP'];
+
+function capabilityArgs(request: RunRequest, identity: NspawnIdentity): string[] {
+  if (request.security.capabilities.privileged) return ['--capability=all'];
+  const keep = identity.known.filter((cap) => identity.capabilities.includes(cap) || HELPER_NEEDS.includes(cap));
+  const drop = identity.known.filter((cap) => !keep.includes(cap));
+  return [`--capability=${keep.join(',')}`, ...(drop.length > 0 ? [`--drop-capability=${drop.join(',')}`] : [])];
+}
+
 /** toNspawnArgv returns the arguments (without the program) that run `spec` on `rootfs`. */
-export function toNspawnArgv(spec: RunSpec, rootfs: string, request: RunRequest): string[] {
+export function toNspawnArgv(spec: RunSpec, rootfs: string, request: RunRequest, identity: NspawnIdentity): string[] {
   const args = [
     '--quiet',
     '--register=no',
@@ -20,7 +41,8 @@ export function toNspawnArgv(spec: RunSpec, rootfs: string, request: RunRequest)
     `--kill-signal=${spec.stopSignal}`,
     `--console=${!request.tty ? 'pipe' : request.interactive ? 'interactive' : 'read-only'}`,
   ];
-  if (spec.user.uid !== 0 || spec.user.gid !== 0) args.push(`--user=${spec.user.name ?? String(spec.user.uid)}`);
+  args.push(...capabilityArgs(request, identity));
+  for (const bind of identity.helper.binds) args.push(`--bind-ro=${bind.host}:${bind.container}`);
   for (const [name, value] of spec.env) args.push(`--setenv=${name}=${value}`);
   for (const volume of request.volumes)
     args.push(`--bind${volume.readOnly ? '-ro' : ''}=${volume.host}:${volume.container}`);
@@ -28,5 +50,10 @@ export function toNspawnArgv(spec: RunSpec, rootfs: string, request: RunRequest)
   if (request.network === 'none') args.push('--private-network');
   if (request.network === 'veth') args.push('--network-veth');
   for (const p of request.publish) args.push(`--port=${p.protocol}:${p.host}:${p.container}`);
-  return [...args, '--', ...spec.argv];
+  const helper = toHelperArgv(identity.helper, {
+    user: spec.user,
+    bounding: request.security.capabilities.privileged ? undefined : identity.capabilities,
+    noNewPrivileges: request.security.noNewPrivileges,
+  });
+  return [...args, '--', ...helper, ...spec.argv];
 }

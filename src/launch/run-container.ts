@@ -22,6 +22,8 @@ export interface Launch {
   interactive: boolean;
   /** lxc: where to find the container's init pid */
   lxc?: { lxcPath: string; name: string };
+  /** env adds to the runtime's environment */
+  env?: Record<string, string>;
   /** setupFailure, when set, makes the error for what the launch wrote to fd 3 before exec'ing the runtime */
   setupFailure?: (detail: string) => Error;
 }
@@ -60,6 +62,7 @@ export async function runContainer(
   const child = spawn(launch.program, launch.args, {
     stdio: launch.setupFailure ? [stdin, 'inherit', 'inherit', 'pipe'] : [stdin, 'inherit', 'inherit'],
     detached: true,
+    ...(launch.env !== undefined ? { env: { ...process.env, ...launch.env } } : {}),
   });
   if (child.pid !== undefined) started(child.pid);
   let setupOutput = '';

@@ -11,7 +11,6 @@ import { cachedRootfs } from '../cache/image-cache.js';
 import { closeContainer, openContainer, recordRuntime } from '../cache/container-dirs.js';
 import { loadRunSpec } from '../config/load-run-spec.js';
 import type { RunOverrides, RunSpec } from '../config/run-spec.js';
-import { UndockerError } from '../errors.js';
 import { probeDirectory } from '../flatten/directory-probe.js';
 import { LXC_CONFIG_DIR } from '../generate/lxc-config.js';
 import type { Image, RootfsProbe } from '../image/types.js';
@@ -21,6 +20,9 @@ import { inOverlay, type MountPoints } from './overlay.js';
 import { type Launch, runContainer } from './run-container.js';
 import type { RunRequest } from './run-request.js';
 import { requireRuntime } from './runtime-check.js';
+import { findIdentityHelper, HELPER_DIR } from './identity-helper.js';
+import { hostCapabilities } from './host-capabilities.js';
+import { toCapabilities } from '../config/capabilities.js';
 import type { FlattenProgress } from '../flatten/rootfs-tar.js';
 
 /** RunImageOptions are a run's request, overrides and surroundings. */
@@ -47,32 +49,15 @@ export interface RunImageOptions {
 function nspawnMountPoints(probe: RootfsProbe, readOnly: boolean): MountPoints {
   const dirs = readOnly ? ['usr', 'dev', 'proc', 'sys', 'run', 'tmp', 'etc', 'var'] : ['usr'];
   const files = readOnly ? ['etc/resolv.conf', 'etc/localtime'] : [];
-  return { dirs: dirs.filter((dir) => !probe.exists(dir)), files: files.filter((file) => !probe.exists(file)) };
+  // The identity helper's bind mounts, made here so a read-only tree can take them too.
+  const helper = findIdentityHelper().binds.map((bind) => bind.container.slice(1));
+  return {
+    dirs: [...dirs.filter((dir) => !probe.exists(dir)), HELPER_DIR.slice(1)],
+    files: [...files.filter((file) => !probe.exists(file)), ...helper],
+  };
 }
 
-/** checkNspawnUser refuses a user systemd-nspawn cannot switch to, rather than fail inside. */
-function checkNspawnUser(spec: RunSpec, hasGetent: boolean, warn: (message: string) => void): void {
-  const { user } = spec;
-  if (user.uid === 0 && user.gid === 0) return;
-  const remedy = 'use --runtime lxc, which takes numeric ids';
-  if (user.name === undefined)
-    throw new UndockerError(
-      'UNDOCKER_UNSUPPORTED',
-      `user ${user.spec}: systemd-nspawn switches only to users named in the image's /etc/passwd: ${remedy}`,
-    );
-  if (!hasGetent)
-    throw new UndockerError(
-      'UNDOCKER_UNSUPPORTED',
-      `user ${user.spec}: systemd-nspawn switches users with the image's getent, and ${spec.image} has none: ${remedy}`,
-    );
-  if (user.group !== undefined)
-    warn(
-      `user ${user.spec}: systemd-nspawn runs ${user.name} with its groups from the image's passwd and group, not ` +
-        `${user.group}`,
-    );
-}
-
-function launchOf(spec: RunSpec, hasGetent: boolean, rootfs: string, dir: string, options: RunImageOptions): Launch {
+function launchOf(spec: RunSpec, rootfs: string, dir: string, options: RunImageOptions): Launch {
   const { request } = options;
   const common = {
     runtime: request.runtime,
@@ -80,12 +65,16 @@ function launchOf(spec: RunSpec, hasGetent: boolean, rootfs: string, dir: string
     stopTimeout: request.stopTimeout,
     interactive: request.interactive || request.tty,
   };
+  const known = hostCapabilities();
+  const capabilities = toCapabilities(request.security.capabilities, known);
   if (request.runtime === 'nspawn') {
-    checkNspawnUser(spec, hasGetent, options.warn);
-    return { ...common, program: 'systemd-nspawn', args: toNspawnArgv(spec, rootfs, request) };
+    const identity = { helper: findIdentityHelper(), capabilities, known };
+    // SYSTEMD_SECCOMP=0 turns systemd-nspawn's system call filter off, as seccomp=unconfined asks.
+    const env: Record<string, string> = request.security.seccomp ? {} : { SYSTEMD_SECCOMP: '0' };
+    return { ...common, program: 'systemd-nspawn', args: toNspawnArgv(spec, rootfs, request, identity), env };
   }
   const configPath = join(dir, 'lxc.conf');
-  writeFileSync(configPath, toLxcRunConfig(spec, rootfs, request, LXC_CONFIG_DIR));
+  writeFileSync(configPath, toLxcRunConfig(spec, rootfs, request, LXC_CONFIG_DIR, capabilities));
   return {
     ...common,
     program: 'lxc-execute',
@@ -106,14 +95,14 @@ export async function runImage(image: Image, options: RunImageOptions): Promise<
       ...(options.progress ? { progress: options.progress } : {}),
     });
     const probe = probeDirectory(rootfs);
-    const { spec, hasGetent } = loadRunSpec(image, {
+    const { spec } = loadRunSpec(image, {
       where: options.where,
       overrides: options.overrides,
       name: request.name,
       warn: options.warn,
       probe,
     });
-    const launch = launchOf(spec, hasGetent, dirs.merged, dirs.dir, options);
+    const launch = launchOf(spec, dirs.merged, dirs.dir, options);
     signal.throwIfAborted();
     const add = request.runtime === 'nspawn' ? nspawnMountPoints(probe, request.readOnly) : undefined;
     const started = (pid: number): void => recordRuntime(dirs, image.id, options.keep, pid);

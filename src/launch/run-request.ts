@@ -2,6 +2,7 @@
  * RunRequest is what `undocker run` was asked beyond the image's run spec: the runtime, mounts,
  * networking and terminal, with docker run's names and meanings.
  */
+import type { CapabilityRequest } from '../config/capabilities.js';
 import { UsageError } from '../errors.js';
 
 /** Runtime names the container runtimes undocker launches. */
@@ -24,6 +25,21 @@ export interface Publish {
   protocol: 'tcp' | 'udp';
 }
 
+/** Security is docker run's --cap-add, --cap-drop, --privileged and --security-opt. */
+export interface Security {
+  capabilities: CapabilityRequest;
+  noNewPrivileges: boolean;
+  /** seccomp is false for seccomp=unconfined: no system call filter of the runtime's */
+  seccomp: boolean;
+}
+
+/** DEFAULT_SECURITY is docker run's: its default capabilities, the runtime's seccomp filter. */
+export const DEFAULT_SECURITY: Security = {
+  capabilities: { add: [], drop: [], privileged: false },
+  noNewPrivileges: false,
+  seccomp: true,
+};
+
 /** RunRequest is the launch-time part of a run. */
 export interface RunRequest {
   runtime: Runtime;
@@ -37,6 +53,28 @@ export interface RunRequest {
   name: string;
   /** seconds between the stop signal and a kill, as docker stop's default */
   stopTimeout: number;
+  security: Security;
+}
+
+/**
+ * parseSecurityOpts reads --security-opt values as docker run takes them: `no-new-privileges`
+ * (alone, or `:true` / `:false`, `=` accepted for `:`) and `seccomp=unconfined`.
+ */
+export function parseSecurityOpts(values: readonly string[]): Pick<Security, 'noNewPrivileges' | 'seccomp'> {
+  let noNewPrivileges = false;
+  let seccomp = true;
+  for (const value of values) {
+    const match = /^no-new-privileges(?:[:=](true|false))?$/.exec(value);
+    if (match !== null) noNewPrivileges = match[1] !== 'false';
+    else if (value === 'seccomp=unconfined' || value === 'seccomp:unconfined') seccomp = false;
+    else {
+      throw new UsageError(
+        `--security-opt ${value}: use no-new-privileges[:true|false] or seccomp=unconfined ` +
+          "(seccomp profiles, AppArmor and SELinux labels are the runtime's own)",
+      );
+    }
+  }
+  return { noNewPrivileges, seccomp };
 }
 
 /** parseBindMount reads -v HOST:CONTAINER[:ro|rw]; both paths must be absolute. */

@@ -96,7 +96,7 @@ test('lxcconfig writes lxc.init.cmd and lxc.execute.cmd, or refuses what lxc.ini
   assert.doesNotMatch(text, /^lxc.init.cmd/m);
   assert.match(text, /^lxc.execute.cmd = \/srv\/web --listen :80 "two words"$/m);
   assert.match(text, /^lxc.include = LXC_TEMPLATE_CONFIG\/common.conf$/m);
-  assert.match(text, /^lxc.init.uid = 33\nlxc.init.gid = 33\nlxc.init.groups = 4$/m);
+  assert.match(text, /^lxc.init.uid = 33\nlxc.init.gid = 33\nlxc.init.groups = 4,33$/m);
   assert.match(text, /^lxc.init.cwd = \/srv$/m);
   assert.match(text, /^lxc.environment = HOME=\/var\/www$/m);
   assert.match(text, /^lxc.signal.stop = SIGQUIT$/m);
@@ -215,16 +215,16 @@ test('config --run-spec shows the resolved run spec', () => {
   assert.equal(result.status, 0, result.stderr);
   const spec = JSON.parse(result.stdout.toString()) as {
     argv: string[];
-    user: { uid: number; additionalGids: number[] };
+    user: { uid: number; groups: number[] };
     env: Array<[string, string]>;
     hostname: string;
   };
   assert.deepEqual(spec.argv, ['/srv/web', '--listen', ':80', 'two words']);
-  assert.deepEqual([spec.user.uid, spec.user.additionalGids], [33, [4]]);
+  assert.deepEqual([spec.user.uid, spec.user.groups], [33, [4, 33]], 'the gid and the groups listing web');
   assert.deepEqual(
     spec.env.find(([name]) => name === 'PATH'),
     ['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
   );
   assert.equal(spec.hostname, 'web');
-  assert.match(undocker(['config', WEB, '--run-spec']).stdout.toString(), /^User:\s+33:33 \+4 \(web\)$/m);
+  assert.match(undocker(['config', WEB, '--run-spec']).stdout.toString(), /^User:\s+33:33 \(web\), groups 4,33$/m);
 });

@@ -5,7 +5,7 @@
  * `docker import`, so nothing is downloaded.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tempDir } from './archives.js';
 
@@ -89,6 +89,8 @@ export async function startDockerEngine(): Promise<DockerEngine> {
 /** importBaseImage makes `undocker-base:latest` from busybox-static and setcap with its libraries. */
 export function importBaseImage(engine: DockerEngine): void {
   const stage = tempDir('undocker-base-');
+  // The stage is made 0700; an image's root is 0755, or no user but root could enter it.
+  chmodSync(stage, 0o755);
   for (const dir of ['bin', 'sbin', 'tmp', 'etc']) mkdirSync(join(stage, dir), { recursive: true });
   cpSync('/bin/busybox', join(stage, 'bin/busybox'));
   for (const applet of BASE_APPLETS) symlinkSync('busybox', join(stage, 'bin', applet));

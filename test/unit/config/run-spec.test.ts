@@ -98,20 +98,20 @@ test('WorkingDir defaults to / and must be absolute', () => {
 });
 
 test("User is resolved against the image's passwd and group as Docker does", () => {
-  const cases: Array<[string, { uid: number; gid: number; home: string; additionalGids: number[]; name?: string }]> = [
-    ['', { uid: 0, gid: 0, home: '/root', additionalGids: [], name: 'root' }],
-    ['app', { uid: 1000, gid: 1000, home: '/home/app', additionalGids: [1500, 10], name: 'app' }],
-    ['1000', { uid: 1000, gid: 1000, home: '/home/app', additionalGids: [1500, 10], name: 'app' }],
-    ['4242', { uid: 4242, gid: 0, home: '/', additionalGids: [] }],
-    ['app:extra', { uid: 1000, gid: 1500, home: '/home/app', additionalGids: [], name: 'app' }],
-    ['app:77', { uid: 1000, gid: 77, home: '/home/app', additionalGids: [], name: 'app' }],
-    ['4242:4343', { uid: 4242, gid: 4343, home: '/', additionalGids: [] }],
-    ['nohome', { uid: 1001, gid: 1001, home: '/', additionalGids: [], name: 'nohome' }],
+  const cases: Array<[string, { uid: number; gid: number; home: string; groups: number[]; name?: string }]> = [
+    ['', { uid: 0, gid: 0, home: '/root', groups: [0], name: 'root' }],
+    ['app', { uid: 1000, gid: 1000, home: '/home/app', groups: [10, 1000, 1500], name: 'app' }],
+    ['1000', { uid: 1000, gid: 1000, home: '/home/app', groups: [10, 1000, 1500], name: 'app' }],
+    ['4242', { uid: 4242, gid: 0, home: '/', groups: [0] }],
+    ['app:extra', { uid: 1000, gid: 1500, home: '/home/app', groups: [1500], name: 'app' }],
+    ['app:77', { uid: 1000, gid: 77, home: '/home/app', groups: [77], name: 'app' }],
+    ['4242:4343', { uid: 4242, gid: 4343, home: '/', groups: [4343] }],
+    ['nohome', { uid: 1001, gid: 1001, home: '/', groups: [1001], name: 'nohome' }],
   ];
   for (const [field, want] of cases) {
     const { user, env } = spec({ User: field });
     assert.deepEqual(
-      { uid: user.uid, gid: user.gid, home: user.home, additionalGids: user.additionalGids, name: user.name },
+      { uid: user.uid, gid: user.gid, home: user.home, groups: user.groups, name: user.name },
       { name: undefined, ...want },
       `User ${JSON.stringify(field)}`,
     );

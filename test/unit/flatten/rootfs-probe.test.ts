@@ -55,10 +55,7 @@ test("the run spec resolves User with the image's own passwd and group, and note
   await withImage(layers, { Entrypoint: ['/srv/app'], User: 'web' }, async (image) => {
     const probe = await probeRootfs(image, USER_DB_FILES);
     const { spec, hasGetent } = loadRunSpec(image, { where: 'image probe:latest', probe });
-    assert.deepEqual(
-      [spec.user.uid, spec.user.gid, spec.user.additionalGids, spec.user.home],
-      [33, 33, [4], '/var/www'],
-    );
+    assert.deepEqual([spec.user.uid, spec.user.gid, spec.user.groups, spec.user.home], [33, 33, [4, 33], '/var/www']);
     assert.equal(hasGetent, true);
     assert.equal(spec.hostname, 'probe');
   });

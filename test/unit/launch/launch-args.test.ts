@@ -2,8 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunSpec } from '../../../src/config/run-spec.js';
 import { toLxcExecuteArgv, toLxcRunConfig } from '../../../src/launch/lxc-run-config.js';
-import { toNspawnArgv } from '../../../src/launch/nspawn-argv.js';
-import { parseBindMount, parsePublish, type RunRequest } from '../../../src/launch/run-request.js';
+import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES } from '../../../src/config/capabilities.js';
+import { HELPER_DIR, parseLdd, type IdentityHelper } from '../../../src/launch/identity-helper.js';
+import { type NspawnIdentity, toNspawnArgv as nspawnArgv } from '../../../src/launch/nspawn-argv.js';
+import {
+  DEFAULT_SECURITY,
+  parseBindMount,
+  parsePublish,
+  parseSecurityOpts,
+  type RunRequest,
+} from '../../../src/launch/run-request.js';
 
 const SPEC: RunSpec = {
   image: 'web:1',
@@ -13,7 +21,7 @@ const SPEC: RunSpec = {
     ['Q', `it's "q"`],
   ],
   workingDir: '/srv',
-  user: { spec: 'web', uid: 33, gid: 33, name: 'web', additionalGids: [4], home: '/var/www' },
+  user: { spec: 'web', uid: 33, gid: 33, name: 'web', groups: [4, 33], home: '/var/www' },
   ports: [],
   volumes: [],
   stopSignal: 'SIGQUIT',
@@ -31,7 +39,20 @@ const REQUEST: RunRequest = {
   readOnly: false,
   name: 'web-1',
   stopTimeout: 10,
+  security: DEFAULT_SECURITY,
 };
+
+const HELPER: IdentityHelper = {
+  binds: [
+    { host: '/usr/bin/setpriv', container: `${HELPER_DIR}/setpriv` },
+    { host: '/usr/lib/ld.so', container: `${HELPER_DIR}/ld.so` },
+  ],
+  loader: `${HELPER_DIR}/ld.so`,
+};
+const IDENTITY: NspawnIdentity = { helper: HELPER, capabilities: DOCKER_DEFAULT_CAPABILITIES, known: CAPABILITIES };
+const toNspawnArgv = (spec: RunSpec, rootfs: string, request: RunRequest): string[] =>
+  nspawnArgv(spec, rootfs, request, IDENTITY);
+const HELPER_PREFIX = ['/.undocker/ld.so', '--library-path', '/.undocker', '/.undocker/setpriv'];
 
 test('-v takes HOST:CONTAINER[:ro|rw] with absolute paths; anything else is a usage error', () => {
   assert.deepEqual(parseBindMount('/srv/data:/data'), { host: '/srv/data', container: '/data', readOnly: false });
@@ -49,28 +70,43 @@ test('-p takes [HOST:]CONTAINER[/tcp|udp] with ports 1 to 65535', () => {
 
 test('nspawn argv: every value is its own argument and the command follows --, whole', () => {
   const args = toNspawnArgv(SPEC, '/cache/merged', REQUEST);
-  assert.deepEqual(args.slice(args.indexOf('--') + 1), ['/srv/web', 'two words', '--', '$HOME']);
+  assert.deepEqual(args.slice(args.indexOf('--') + 1), [
+    ...HELPER_PREFIX,
+    '--bounding-set=-all,+chown,+dac_override,+fowner,+fsetid,+kill,+setgid,+setuid,+setpcap,+net_bind_service,' +
+      '+net_raw,+sys_chroot,+mknod,+audit_write,+setfcap',
+    '--inh-caps=-all',
+    '--regid=33',
+    '--groups=4,33',
+    '--reuid=33',
+    '--',
+    '/srv/web',
+    'two words',
+    '--',
+    '$HOME',
+  ]);
   for (const expected of [
     '--directory=/cache/merged',
     '--machine=web-1',
     '--hostname=web-1',
     '--chdir=/srv',
     '--kill-signal=SIGQUIT',
-    '--user=web',
+    '--bind-ro=/usr/bin/setpriv:/.undocker/setpriv',
+    '--bind-ro=/usr/lib/ld.so:/.undocker/ld.so',
     '--setenv=Q=it\'s "q"',
     '--console=pipe',
     '--register=no',
   ]) {
     assert.ok(args.includes(expected), expected);
   }
-  assert.ok(!args.includes('--as-pid2'), 'the command is PID 1, so it gets the stop signal');
+  assert.ok(!args.includes('--as-pid2'), 'the helper execs the command as PID 1, so it gets the stop signal');
+  assert.ok(!args.some((a) => a.startsWith('--user')), "nspawn's --user would need the image's getent");
   assert.ok(
     !args.some((a) => a.startsWith('--private-network') || a.startsWith('--network-veth')),
     "the host's network by default",
   );
 });
 
-test('nspawn argv: root runs without --user; mounts, read-only, networks, ports and a terminal as asked', () => {
+test('nspawn argv: mounts, read-only, networks, ports and a terminal as asked', () => {
   const root = { ...SPEC, user: { ...SPEC.user, uid: 0, gid: 0, name: 'root' } };
   const args = toNspawnArgv(root, '/m', {
     ...REQUEST,
@@ -84,7 +120,6 @@ test('nspawn argv: root runs without --user; mounts, read-only, networks, ports 
     ],
     publish: [{ host: 8080, container: 80, protocol: 'tcp' }],
   });
-  assert.ok(!args.some((a) => a.startsWith('--user')));
   for (const expected of [
     '--bind=/h:/c',
     '--bind-ro=/r:/ro',
@@ -124,17 +159,21 @@ test('lxc-execute: ids and the command on its own command line, the rest in the 
     '/cache/merged',
     { ...REQUEST, runtime: 'lxc', volumes: [{ host: '/h', container: '/c/d', readOnly: true }] },
     '/usr/share/lxc/config',
+    DOCKER_DEFAULT_CAPABILITIES,
   );
   for (const line of [
     'lxc.rootfs.path = dir:/cache/merged',
     'lxc.include = /usr/share/lxc/config/common.conf',
     `lxc.environment = Q=it's "q"`,
     'lxc.init.cwd = /srv',
-    'lxc.init.groups = 4',
+    'lxc.init.groups = 4,33',
     'lxc.signal.stop = SIGQUIT',
     'lxc.uts.name = web-1',
     'lxc.net.0.type = none',
     'lxc.mount.entry = /h c/d none bind,create=dir,ro 0 0',
+    'lxc.cap.drop =',
+    'lxc.cap.keep = chown dac_override fowner fsetid kill setgid setuid setpcap net_bind_service net_raw sys_chroot ' +
+      'mknod audit_write setfcap',
   ]) {
     assert.ok(config.split('\n').includes(line), line);
   }
@@ -143,7 +182,8 @@ test('lxc-execute: ids and the command on its own command line, the rest in the 
 test('lxc: what its config cannot hold is refused, naming it', () => {
   const lxc = { ...REQUEST, runtime: 'lxc' as const };
   assert.throws(
-    () => toLxcRunConfig(SPEC, '/m', { ...lxc, volumes: [{ host: '/a b', container: '/c', readOnly: false }] }, '/x'),
+    () =>
+      toLxcRunConfig(SPEC, '/m', { ...lxc, volumes: [{ host: '/a b', container: '/c', readOnly: false }] }, '/x', []),
     /-v: "\/a b": an LXC mount entry cannot hold whitespace/,
   );
   assert.throws(
@@ -153,8 +193,77 @@ test('lxc: what its config cannot hold is refused, naming it', () => {
         '/m',
         { ...lxc, network: 'veth', publish: [{ host: 1, container: 1, protocol: 'tcp' }] },
         '/x',
+        [],
       ),
     /-p: LXC has no port publishing/,
   );
-  assert.throws(() => toLxcRunConfig({ ...SPEC, env: [['X', 'a\nb']] }, '/m', lxc, '/x'), /environment variable X/);
+  assert.throws(() => toLxcRunConfig({ ...SPEC, env: [['X', 'a\nb']] }, '/m', lxc, '/x', []), /environment variable X/);
+});
+
+test("nspawn argv: the runtime keeps what the helper needs; the helper leaves the command docker run's set", () => {
+  const none = nspawnArgv(SPEC, '/m', REQUEST, { ...IDENTITY, capabilities: [] });
+  assert.ok(none.includes('--capability=CAP_SETGID,CAP_SETUID,CAP_SETPCAP'), 'setpriv switches ids, then drops them');
+  const dropped = none.find((a) => a.startsWith('--drop-capability=')) ?? '';
+  assert.ok(dropped.includes('CAP_SYS_ADMIN') && !dropped.includes('CAP_SETUID'));
+  assert.ok(none.includes('--bounding-set=-all'));
+  const privileged = nspawnArgv(
+    SPEC,
+    '/m',
+    { ...REQUEST, security: { ...DEFAULT_SECURITY, capabilities: { add: [], drop: [], privileged: true } } },
+    IDENTITY,
+  );
+  assert.ok(privileged.includes('--capability=all'));
+  assert.ok(!privileged.some((a) => a.startsWith('--bounding-set') || a.startsWith('--drop-capability')));
+  const nnp = nspawnArgv(
+    SPEC,
+    '/m',
+    { ...REQUEST, security: { ...DEFAULT_SECURITY, noNewPrivileges: true } },
+    IDENTITY,
+  );
+  assert.ok(nnp.includes('--nnp'));
+  const root = nspawnArgv(
+    { ...SPEC, user: { ...SPEC.user, uid: 0, gid: 0, groups: [0, 10] } },
+    '/m',
+    REQUEST,
+    IDENTITY,
+  );
+  assert.ok(root.includes('--reuid=0') && root.includes('--groups=0,10'));
+});
+
+test('lxc config: --privileged keeps every capability; no-new-privileges and seccomp=unconfined as asked', () => {
+  const lxc = { ...REQUEST, runtime: 'lxc' as const };
+  const lines = (request: RunRequest, caps = DOCKER_DEFAULT_CAPABILITIES): string[] =>
+    toLxcRunConfig(SPEC, '/m', request, '/x', caps).split('\n');
+  const privileged = lines({
+    ...lxc,
+    security: { ...DEFAULT_SECURITY, capabilities: { add: [], drop: [], privileged: true } },
+  });
+  assert.ok(privileged.includes('lxc.cap.drop ='));
+  assert.ok(!privileged.some((line) => line.startsWith('lxc.cap.keep')));
+  assert.ok(lines(lxc, []).includes('lxc.cap.keep = none'));
+  const loose = lines({ ...lxc, security: { ...DEFAULT_SECURITY, noNewPrivileges: true, seccomp: false } });
+  assert.ok(loose.includes('lxc.no_new_privs = 1'));
+  assert.ok(loose.includes('lxc.seccomp.profile ='));
+});
+
+test('--security-opt takes no-new-privileges and seccomp=unconfined; anything else is a usage error', () => {
+  assert.deepEqual(parseSecurityOpts([]), { noNewPrivileges: false, seccomp: true });
+  assert.deepEqual(parseSecurityOpts(['no-new-privileges']), { noNewPrivileges: true, seccomp: true });
+  assert.deepEqual(parseSecurityOpts(['no-new-privileges:true', 'no-new-privileges=false']).noNewPrivileges, false);
+  assert.deepEqual(parseSecurityOpts(['seccomp=unconfined']), { noNewPrivileges: false, seccomp: false });
+  for (const bad of ['apparmor=unconfined', 'seccomp=/x.json', 'label=disable'])
+    assert.throws(() => parseSecurityOpts([bad]), { code: 'UNDOCKER_USAGE' }, bad);
+});
+
+test('ldd output gives the libraries to bind and the loader', () => {
+  const output = [
+    '\tlinux-vdso.so.1 (0x00007ffd)',
+    '\tlibcap-ng.so.0 => /lib/x86_64-linux-gnu/libcap-ng.so.0 (0x00007f76)',
+    '\tlibc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x00007f75)',
+    '\t/lib64/ld-linux-x86-64.so.2 (0x00007f77)',
+  ].join('\n');
+  assert.deepEqual(parseLdd(output), {
+    libraries: ['/lib/x86_64-linux-gnu/libcap-ng.so.0', '/lib/x86_64-linux-gnu/libc.so.6'],
+    loader: '/lib64/ld-linux-x86-64.so.2',
+  });
 });

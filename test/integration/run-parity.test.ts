@@ -1,0 +1,119 @@
+/**
+ * The real Docker engine is the oracle for who a container's process is: a probe image built by
+ * Docker (busybox, no getent, a named USER in extra groups) prints `id` and its credentials from
+ * /proc/self/status, under `docker run` and under `undocker run` on systemd-nspawn and LXC, with
+ * the same options; the outputs must be equal line for line. Docker's `--cap-add ALL` and
+ * `--privileged` cannot start on a machine without CAP_SYS_RESOURCE (runc: "unable to apply
+ * caps"), so those are checked against the host's bounding set instead.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { tempDir } from '../helpers/archives.js';
+import { undocker } from '../helpers/cli.js';
+import { buildImage, importBaseImage, startDockerEngine, type DockerEngine } from '../helpers/docker-engine.js';
+
+const missing = ['systemd-nspawn', 'lxc-execute', 'dockerd'].filter(
+  (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,
+);
+const skip = process.getuid?.() !== 0 ? 'needs root' : missing.length > 0 ? `needs ${missing.join(', ')}` : false;
+
+const PROBE = `FROM undocker-base:latest
+RUN printf 'root:x:0:0:root:/root:/bin/sh\\napp:x:1000:1000:App:/home/app:/bin/sh\\n' > /etc/passwd \\
+ && printf 'root:x:0:\\nwheel:x:10:root\\napp:x:1000:\\nextra:x:1500:app\\nstaff:x:50:app,other\\n' > /etc/group \\
+ && printf '#!/bin/sh\\nid\\nexec cat /proc/self/status\\n' > /probe && chmod 755 /probe
+USER app
+ENTRYPOINT ["/probe"]
+`;
+
+/** CASES are docker run options, each run both ways. */
+const CASES: string[][] = [
+  [],
+  ['-u', 'root'],
+  ['-u', '1000'],
+  ['-u', '1000:1000'],
+  ['-u', '4242'],
+  ['-u', 'app:wheel'],
+  ['-u', '0:1500'],
+  ['--cap-drop', 'ALL'],
+  ['-u', 'root', '--cap-drop', 'ALL'],
+  ['-u', 'root', '--cap-drop', 'ALL', '--cap-add', 'NET_BIND_SERVICE'],
+  ['-u', 'root', '--cap-add', 'SYS_ADMIN'],
+  ['-u', 'root', '--cap-drop', 'chown', '--cap-drop', 'CAP_KILL'],
+  ['--security-opt', 'no-new-privileges'],
+  ['-u', 'root', '--security-opt', 'no-new-privileges'],
+];
+
+/** identity keeps what the probe printed about credentials: the id line and the status lines that say who it is. */
+function identity(output: string): string {
+  return output
+    .split('\n')
+    .filter((line) => /^(uid=|Uid:|Gid:|Groups:|Cap(Inh|Prm|Eff|Bnd|Amb):|NoNewPrivs:)/.test(line))
+    .join('\n');
+}
+
+describe('undocker run gives the process docker run gives', { skip }, () => {
+  let archive: string;
+  /** expected holds docker run's answer for each case, asked before any undocker run: systemd-nspawn
+   * runs in the test's cgroup, and Docker, started from here too, loses container exits when they mix. */
+  const expected = new Map<string, string>();
+  const work = tempDir('undocker-parity-');
+  const env = { UNDOCKER_CACHE: join(work, 'cache') };
+
+  before(async () => {
+    const engine: DockerEngine = await startDockerEngine();
+    try {
+      importBaseImage(engine);
+      buildImage(engine, 'probe:1', PROBE);
+      archive = join(work, 'probe.tar');
+      engine.docker(['save', '-o', archive, 'probe:1']);
+      for (const options of CASES) {
+        expected.set(
+          options.join(' '),
+          identity(engine.docker(['run', '--rm', '--network', 'none', ...options, 'probe:1'])),
+        );
+      }
+    } finally {
+      await engine.stop();
+    }
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  for (const runtime of ['nspawn', 'lxc'] as const) {
+    test(`${runtime}: uid, gid, groups, capabilities and no_new_privs equal docker run's`, () => {
+      for (const options of CASES) {
+        const docker = expected.get(options.join(' ')) ?? '';
+        assert.match(docker, /^uid=/, `docker run ${options.join(' ')} printed its identity`);
+        const result = undocker(['run', '--runtime', runtime, ...options, archive], { env });
+        assert.equal(result.status, 0, `${options.join(' ')}: ${result.stderr}`);
+        assert.equal(
+          identity(result.stdout.toString()),
+          docker,
+          `undocker run --runtime ${runtime} ${options.join(' ')}`,
+        );
+      }
+    });
+
+    test(`${runtime}: --privileged and --cap-add ALL give the host's whole bounding set`, () => {
+      const host = /^CapBnd:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+      for (const options of [['--privileged'], ['--cap-add', 'ALL']]) {
+        const result = undocker(['run', '--runtime', runtime, '-u', 'root', ...options, archive], { env });
+        assert.equal(result.status, 0, result.stderr);
+        const shown = identity(result.stdout.toString());
+        assert.match(shown, new RegExp(`^CapBnd:\\s*${host}$`, 'm'), options.join(' '));
+        assert.match(shown, new RegExp(`^CapEff:\\s*${host}$`, 'm'), options.join(' '));
+      }
+    });
+  }
+
+  test('a capability that does not exist fails before anything runs, with one line', () => {
+    const result = undocker(['run', '--cap-add', 'FLY', archive], { env });
+    assert.equal(result.status, 125);
+    assert.equal(
+      result.stderr.toString(),
+      'undocker: --cap-add FLY: unknown capability; capabilities(7) lists them, as CAP_NAME or NAME\n',
+    );
+  });
+});
