@@ -10,6 +10,7 @@ import { cacheRoot } from '../cache/cache-root.js';
 import { CAPABILITIES, toCapabilities } from '../config/capabilities.js';
 import { parseEnvFile, toEnvEntry } from '../config/env-file.js';
 import { checkMachineName, toMachineName } from '../config/machine-name.js';
+import { toStopSignal } from '../config/stop-signal.js';
 import type { RunOverrides } from '../config/run-spec.js';
 import { UndockerError, UsageError } from '../errors.js';
 import { describeImage } from '../image/select.js';
@@ -19,6 +20,8 @@ import {
   parseBindMount,
   parsePublish,
   parseSecurityOpts,
+  parseTmpfs,
+  parseUlimit,
   type RunRequest,
   type Runtime,
 } from '../launch/run-request.js';
@@ -53,6 +56,9 @@ interface RunOptions extends ImageOptions {
   capDrop: string[];
   privileged?: boolean;
   securityOpt: string[];
+  tmpfs: string[];
+  ulimit: string[];
+  stopSignal?: string;
 }
 
 const collect = (value: string, all: string[]): string[] => [...all, value];
@@ -80,7 +86,17 @@ function overridesOf(options: RunOptions, command: string[]): RunOverrides {
     ...(options.workdir !== undefined ? { workingDir: options.workdir } : {}),
     ...(options.user !== undefined ? { user: options.user } : {}),
     ...(options.hostname !== undefined ? { hostname: options.hostname } : {}),
+    ...(options.stopSignal !== undefined ? { stopSignal: options.stopSignal } : {}),
   };
+}
+
+/** signalName checks --stop-signal before anything is opened. */
+function signalName(text: string): string {
+  try {
+    return toStopSignal(text, '--stop-signal');
+  } catch {
+    throw new InvalidArgumentError('Give a signal name or number, like SIGINT, INT or 2.');
+  }
 }
 
 /** wholeSeconds parses --stop-timeout before anything is opened. */
@@ -103,6 +119,8 @@ function requestOf(options: RunOptions): (name: string) => RunRequest {
   // The names are checked now, against this host's capabilities later, at the launch.
   toCapabilities(capabilities, CAPABILITIES);
   const security = { capabilities, ...parseSecurityOpts(options.securityOpt) };
+  const tmpfs = options.tmpfs.map(parseTmpfs);
+  const ulimits = options.ulimit.map(parseUlimit);
   return (name) => ({
     runtime: options.runtime,
     network: options.network,
@@ -114,6 +132,8 @@ function requestOf(options: RunOptions): (name: string) => RunRequest {
     name,
     stopTimeout: options.stopTimeout,
     security,
+    tmpfs,
+    ulimits,
   });
 }
 
@@ -196,6 +216,18 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .option('--cap-drop <capability>', 'drop a Linux capability, or ALL (repeatable)', collect, [])
     .option('--privileged', 'every capability this host can give, as docker run --privileged gives them')
     .option('--security-opt <option>', 'no-new-privileges, or seccomp=unconfined (repeatable)', collect, [])
+    .option(
+      '--tmpfs <path[:options]>',
+      'mount a tmpfs (rw,noexec,nosuid,nodev and the options given; repeatable)',
+      collect,
+      [],
+    )
+    .option('--ulimit <name=soft[:hard]>', 'set a resource limit, as nofile=512:1024 (repeatable)', collect, [])
+    .option(
+      '--stop-signal <signal>',
+      "the signal that stops the container, in place of the image's StopSignal",
+      signalName,
+    )
     .action(async (imageText: string, command: string[], options: RunOptions) => {
       let status: number;
       try {

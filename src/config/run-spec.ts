@@ -45,6 +45,8 @@ export interface RunOverrides {
   workingDir?: string;
   user?: string;
   hostname?: string;
+  /** stopSignal replaces the image's StopSignal (docker run --stop-signal) */
+  stopSignal?: string;
 }
 
 /** RunSpecInput is the config, the image's user database and the overrides. */
@@ -129,7 +131,10 @@ export function toRunSpec(input: RunSpecInput, warn: (message: string) => void =
       warn(`${where}: Volumes: ${JSON.stringify(path)} is not an absolute path: left out`);
       return false;
     }),
-    stopSignal: toStopSignal(view.StopSignal, where),
+    stopSignal:
+      overrides.stopSignal !== undefined
+        ? toStopSignal(overrides.stopSignal, '--stop-signal')
+        : toStopSignal(view.StopSignal, where),
     hostname,
     architecture: view.architecture,
   };

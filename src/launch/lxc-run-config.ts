@@ -42,11 +42,18 @@ export function toLxcRunConfig(
 ): string {
   if (request.publish.length > 0)
     throw new UsageError('-p: LXC has no port publishing; use --runtime nspawn with --network veth');
-  const mounts = request.volumes.map(
-    (v) =>
-      `lxc.mount.entry = ${mountPath(v.host)} ${mountPath(v.container).slice(1)} none ` +
-      `bind,create=dir${v.readOnly ? ',ro' : ''} 0 0`,
-  );
+  const mounts = [
+    ...request.volumes.map(
+      (v) =>
+        `lxc.mount.entry = ${mountPath(v.host)} ${mountPath(v.container).slice(1)} none ` +
+        `bind,create=dir${v.readOnly ? ',ro' : ''} 0 0`,
+    ),
+    ...request.tmpfs.map(
+      (t) => `lxc.mount.entry = tmpfs ${mountPath(t.path).slice(1)} tmpfs ${t.options},create=dir 0 0`,
+    ),
+  ];
+  const limit = (value: number): string => (value === -1 ? 'unlimited' : String(value));
+  const ulimits = request.ulimits.map((u) => `lxc.prlimit.${u.name} = ${limit(u.soft)}:${limit(u.hard)}`);
   return renderTemplate('lxc-run.conf', {
     template_config: templateConfig,
     rootfs: toLxcValue(rootfs, 'rootfs path'),
@@ -60,7 +67,7 @@ export function toLxcRunConfig(
     hostname: spec.hostname,
     network: NETWORK_TYPE[request.network],
     mounts,
-    security: securityLines(request, capabilities),
+    security: [...securityLines(request, capabilities), ...ulimits],
   });
 }
 

@@ -46,6 +46,11 @@ export function toNspawnArgv(spec: RunSpec, rootfs: string, request: RunRequest,
   for (const [name, value] of spec.env) args.push(`--setenv=${name}=${value}`);
   for (const volume of request.volumes)
     args.push(`--bind${volume.readOnly ? '-ro' : ''}=${volume.host}:${volume.container}`);
+  for (const mount of request.tmpfs) args.push(`--tmpfs=${mount.path}:${mount.options}`);
+  for (const { name, soft, hard } of request.ulimits) {
+    const value = (limit: number): string => (limit === -1 ? 'infinity' : String(limit));
+    args.push(`--rlimit=RLIMIT_${name.toUpperCase()}=${value(soft)}:${value(hard)}`);
+  }
   if (request.readOnly) args.push('--read-only');
   if (request.network === 'none') args.push('--private-network');
   if (request.network === 'veth') args.push('--network-veth');

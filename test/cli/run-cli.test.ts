@@ -42,6 +42,11 @@ test('run: flags are checked before the image is opened or pulled', () => {
     [['--rm', '--keep', '--name', 'n'], /option '--rm' cannot be used with option '--keep'/],
     [['-p', '80'], /-p needs --network veth/],
     [['-v', 'rel:/x'], /-v rel:\/x: use HOST:CONTAINER/],
+    [['--stop-signal', 'NOPE'], /--stop-signal <signal>' argument 'NOPE' is invalid\. Give a signal name/],
+    [['--tmpfs', 'rel'], /--tmpfs rel: use PATH\[:OPTIONS\]/],
+    [['--ulimit', 'files=1'], /--ulimit files=1: use NAME=SOFT\[:HARD\]/],
+    [['--security-opt', 'label=disable'], /--security-opt label=disable: use no-new-privileges/],
+    [['--cap-drop', 'FLY'], /--cap-drop FLY: unknown capability/],
   ] as const) {
     const result = undocker(['run', ...args, missing], { env });
     assert.equal(result.status, 125, result.stderr);

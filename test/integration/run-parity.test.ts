@@ -23,7 +23,8 @@ const skip = process.getuid?.() !== 0 ? 'needs root' : missing.length > 0 ? `nee
 const PROBE = `FROM undocker-base:latest
 RUN printf 'root:x:0:0:root:/root:/bin/sh\\napp:x:1000:1000:App:/home/app:/bin/sh\\n' > /etc/passwd \\
  && printf 'root:x:0:\\nwheel:x:10:root\\napp:x:1000:\\nextra:x:1500:app\\nstaff:x:50:app,other\\n' > /etc/group \\
- && printf '#!/bin/sh\\nid\\nexec cat /proc/self/status\\n' > /probe && chmod 755 /probe
+ && printf '#!/bin/sh\\nid\\ncat /proc/self/limits\\nexec cat /proc/mounts /proc/self/status\\n' > /probe \\
+ && chmod 755 /probe
 USER app
 ENTRYPOINT ["/probe"]
 `;
@@ -44,14 +45,28 @@ const CASES: string[][] = [
   ['-u', 'root', '--cap-drop', 'chown', '--cap-drop', 'CAP_KILL'],
   ['--security-opt', 'no-new-privileges'],
   ['-u', 'root', '--security-opt', 'no-new-privileges'],
+  ['--tmpfs', '/scratch', '--tmpfs', '/sized:size=4m,mode=700', '--ulimit', 'nofile=512:1024', '--ulimit', 'nproc=100'],
 ];
 
-/** identity keeps what the probe printed about credentials: the id line and the status lines that say who it is. */
-function identity(output: string): string {
-  return output
-    .split('\n')
-    .filter((line) => /^(uid=|Uid:|Gid:|Groups:|Cap(Inh|Prm|Eff|Bnd|Amb):|NoNewPrivs:)/.test(line))
-    .join('\n');
+/** LIMIT_LINES are /proc/self/limits' names of the limits the cases set; the others are each runtime's own. */
+const LIMIT_LINES = /^(Max open files|Max processes) /;
+
+/**
+ * identity keeps what the probe printed about who it is and its walls: the id line, the status
+ * lines of credentials, the limits a case sets, and the case's tmpfs mounts (sorted, and without
+ * the atime flag: systemd-nspawn always mounts them strictatime).
+ */
+function identity(output: string, options: string[]): string {
+  const lines = output.split('\n');
+  const mounts = options.flatMap((option, i) => (options[i - 1] === '--tmpfs' ? [option.split(':')[0]] : []));
+  return [
+    ...lines.filter((line) => /^(uid=|Uid:|Gid:|Groups:|Cap(Inh|Prm|Eff|Bnd|Amb):|NoNewPrivs:)/.test(line)),
+    ...(options.includes('--ulimit') ? lines.filter((line) => LIMIT_LINES.test(line)) : []),
+    ...lines
+      .filter((line) => mounts.some((path) => line.startsWith(`tmpfs ${path} `)))
+      .map((line) => line.replace(',relatime', ''))
+      .sort(), // Docker keeps --tmpfs in a map: its mount order varies from run to run
+  ].join('\n');
 }
 
 describe('undocker run gives the process docker run gives', { skip }, () => {
@@ -72,7 +87,7 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
       for (const options of CASES) {
         expected.set(
           options.join(' '),
-          identity(engine.docker(['run', '--rm', '--network', 'none', ...options, 'probe:1'])),
+          identity(engine.docker(['run', '--rm', '--network', 'none', ...options, 'probe:1']), options),
         );
       }
     } finally {
@@ -82,14 +97,14 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
   after(() => rmSync(work, { recursive: true, force: true }));
 
   for (const runtime of ['nspawn', 'lxc'] as const) {
-    test(`${runtime}: uid, gid, groups, capabilities and no_new_privs equal docker run's`, () => {
+    test(`${runtime}: uid, gid, groups, capabilities, no_new_privs, tmpfs mounts and ulimits equal docker run's`, () => {
       for (const options of CASES) {
         const docker = expected.get(options.join(' ')) ?? '';
         assert.match(docker, /^uid=/, `docker run ${options.join(' ')} printed its identity`);
         const result = undocker(['run', '--runtime', runtime, ...options, archive], { env });
         assert.equal(result.status, 0, `${options.join(' ')}: ${result.stderr}`);
         assert.equal(
-          identity(result.stdout.toString()),
+          identity(result.stdout.toString(), options),
           docker,
           `undocker run --runtime ${runtime} ${options.join(' ')}`,
         );
@@ -101,7 +116,7 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
       for (const options of [['--privileged'], ['--cap-add', 'ALL']]) {
         const result = undocker(['run', '--runtime', runtime, '-u', 'root', ...options, archive], { env });
         assert.equal(result.status, 0, result.stderr);
-        const shown = identity(result.stdout.toString());
+        const shown = identity(result.stdout.toString(), options);
         assert.match(shown, new RegExp(`^CapBnd:\\s*${host}$`, 'm'), options.join(' '));
         assert.match(shown, new RegExp(`^CapEff:\\s*${host}$`, 'm'), options.join(' '));
       }

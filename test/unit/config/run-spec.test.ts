@@ -141,6 +141,7 @@ test('StopSignal is normalised to SIGNAME; an unknown one is refused', () => {
   ];
   for (const [field, want] of cases) assert.equal(spec({ StopSignal: field }).stopSignal, want, field);
   assert.throws(() => spec({ StopSignal: 'SIGBOGUS' }), { message: /StopSignal "SIGBOGUS" is not a signal/ });
+  assert.equal(spec({ StopSignal: 'SIGQUIT' }, { stopSignal: 'usr1' }).stopSignal, 'SIGUSR1', '--stop-signal wins');
 });
 
 test('ports and volumes are parsed; malformed ones are warnings', () => {

@@ -10,6 +10,8 @@ import {
   parseBindMount,
   parsePublish,
   parseSecurityOpts,
+  parseTmpfs,
+  parseUlimit,
   type RunRequest,
 } from '../../../src/launch/run-request.js';
 
@@ -40,6 +42,8 @@ const REQUEST: RunRequest = {
   name: 'web-1',
   stopTimeout: 10,
   security: DEFAULT_SECURITY,
+  tmpfs: [],
+  ulimits: [],
 };
 
 const HELPER: IdentityHelper = {
@@ -266,4 +270,34 @@ test('ldd output gives the libraries to bind and the loader', () => {
     libraries: ['/lib/x86_64-linux-gnu/libcap-ng.so.0', '/lib/x86_64-linux-gnu/libc.so.6'],
     loader: '/lib64/ld-linux-x86-64.so.2',
   });
+});
+
+test('--tmpfs and --ulimit read as docker run reads them, and reach both runtimes', () => {
+  assert.deepEqual(parseTmpfs('/run'), { path: '/run', options: 'rw,noexec,nosuid,nodev' });
+  assert.deepEqual(parseTmpfs('/s:size=4m,exec'), { path: '/s', options: 'rw,noexec,nosuid,nodev,size=4m,exec' });
+  for (const bad of ['run', '/a b', '/x:size=1 m'])
+    assert.throws(() => parseTmpfs(bad), { code: 'UNDOCKER_USAGE' }, bad);
+  assert.deepEqual(parseUlimit('nofile=512:1024'), { name: 'nofile', soft: 512, hard: 1024 });
+  assert.deepEqual(parseUlimit('nproc=100'), { name: 'nproc', soft: 100, hard: 100 });
+  assert.deepEqual(parseUlimit('core=-1'), { name: 'core', soft: -1, hard: -1 });
+  for (const bad of ['files=1', 'nofile', 'nofile=2:1', 'nofile=-1:5', 'nofile=x'])
+    assert.throws(() => parseUlimit(bad), { code: 'UNDOCKER_USAGE' }, bad);
+  const walls = {
+    tmpfs: [parseTmpfs('/s:size=4m')],
+    ulimits: [parseUlimit('nofile=512:1024'), parseUlimit('core=-1')],
+  };
+  const args = toNspawnArgv(SPEC, '/m', { ...REQUEST, ...walls });
+  for (const expected of [
+    '--tmpfs=/s:rw,noexec,nosuid,nodev,size=4m',
+    '--rlimit=RLIMIT_NOFILE=512:1024',
+    '--rlimit=RLIMIT_CORE=infinity:infinity',
+  ])
+    assert.ok(args.includes(expected), expected);
+  const config = toLxcRunConfig(SPEC, '/m', { ...REQUEST, runtime: 'lxc', ...walls }, '/x', []).split('\n');
+  for (const expected of [
+    'lxc.mount.entry = tmpfs s tmpfs rw,noexec,nosuid,nodev,size=4m,create=dir 0 0',
+    'lxc.prlimit.nofile = 512:1024',
+    'lxc.prlimit.core = unlimited:unlimited',
+  ])
+    assert.ok(config.includes(expected), expected);
 });
