@@ -97,7 +97,7 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
   after(() => rmSync(work, { recursive: true, force: true }));
 
   for (const runtime of ['nspawn', 'lxc'] as const) {
-    test(`${runtime}: uid, gid, groups, capabilities, no_new_privs, tmpfs mounts and ulimits equal docker run's`, () => {
+    test(`${runtime}: ids, groups, capabilities, no_new_privs, tmpfs mounts and ulimits equal docker run's`, () => {
       for (const options of CASES) {
         const docker = expected.get(options.join(' ')) ?? '';
         assert.match(docker, /^uid=/, `docker run ${options.join(' ')} printed its identity`);
