@@ -14,6 +14,7 @@ import { toStopSignal } from '../config/stop-signal.js';
 import type { RunOverrides } from '../config/run-spec.js';
 import { UndockerError, UsageError } from '../errors.js';
 import { describeImage } from '../image/select.js';
+import { checkLimits, parseBytes, type ResourceLimits } from '../launch/resource-limits.js';
 import { runImage } from '../launch/run-image.js';
 import {
   type Network,
@@ -59,6 +60,37 @@ interface RunOptions extends ImageOptions {
   tmpfs: string[];
   ulimit: string[];
   stopSignal?: string;
+  memory?: string;
+  memorySwap?: string;
+  cpus?: string;
+  cpuShares?: string;
+  cpusetCpus?: string;
+  pidsLimit?: string;
+}
+
+/** limitsOf reads the resource flags as docker run does. */
+function limitsOf(options: RunOptions): ResourceLimits {
+  const number = (text: string, flag: string): number => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${flag} ${text}: give a number`);
+    return value;
+  };
+  const { memory, memorySwap, cpus, cpuShares, cpusetCpus, pidsLimit } = options;
+  return checkLimits({
+    ...(memory !== undefined ? { memory: parseBytes(memory, '--memory') } : {}),
+    ...(memorySwap !== undefined
+      ? { memorySwap: memorySwap === '-1' ? -1 : parseBytes(memorySwap, '--memory-swap') }
+      : {}),
+    ...(cpus !== undefined ? { cpus: number(cpus, '--cpus') } : {}),
+    ...(cpuShares !== undefined ? { cpuShares: number(cpuShares, '--cpu-shares') } : {}),
+    ...(cpusetCpus !== undefined ? { cpusetCpus: checkCpuList(cpusetCpus) } : {}),
+    ...(pidsLimit !== undefined ? { pidsLimit: number(pidsLimit, '--pids-limit') } : {}),
+  });
+}
+
+function checkCpuList(text: string): string {
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(text)) throw new UsageError(`--cpuset-cpus ${text}: give CPUs like 0-2,4`);
+  return text;
 }
 
 const collect = (value: string, all: string[]): string[] => [...all, value];
@@ -121,6 +153,7 @@ function requestOf(options: RunOptions): (name: string) => RunRequest {
   const security = { capabilities, ...parseSecurityOpts(options.securityOpt) };
   const tmpfs = options.tmpfs.map(parseTmpfs);
   const ulimits = options.ulimit.map(parseUlimit);
+  const limits = limitsOf(options);
   return (name) => ({
     runtime: options.runtime,
     network: options.network,
@@ -134,6 +167,7 @@ function requestOf(options: RunOptions): (name: string) => RunRequest {
     security,
     tmpfs,
     ulimits,
+    limits,
   });
 }
 
@@ -223,6 +257,12 @@ export function registerRun(program: Command, signal: AbortSignal): void {
       [],
     )
     .option('--ulimit <name=soft[:hard]>', 'set a resource limit, as nofile=512:1024 (repeatable)', collect, [])
+    .option('-m, --memory <bytes>', 'memory limit, like 512m or 2g')
+    .option('--memory-swap <bytes>', 'memory plus swap limit (default: twice --memory; -1 for unlimited swap)')
+    .option('--cpus <number>', 'how many CPUs the container may use, like 1.5')
+    .option('-c, --cpu-shares <number>', 'relative CPU weight (1024 is the default share)')
+    .option('--cpuset-cpus <list>', 'CPUs the container may run on, like 0-2,4')
+    .option('--pids-limit <number>', 'most tasks at once (0 or -1 for no limit)')
     .option(
       '--stop-signal <signal>',
       "the signal that stops the container, in place of the image's StopSignal",

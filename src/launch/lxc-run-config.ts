@@ -7,6 +7,7 @@ import type { RunSpec } from '../config/run-spec.js';
 import { toLxcValue } from '../generate/lxc-quote.js';
 import { renderTemplate } from '../generate/template.js';
 import { UsageError } from '../errors.js';
+import { type CgroupSetting, toCgroupSettings } from './resource-limits.js';
 import type { RunRequest } from './run-request.js';
 
 const NETWORK_TYPE = { host: 'none', none: 'empty', veth: 'veth' } as const;
@@ -39,6 +40,7 @@ export function toLxcRunConfig(
   request: RunRequest,
   templateConfig: string,
   capabilities: readonly Capability[],
+  cgroupVersion: 1 | 2 = 1,
 ): string {
   if (request.publish.length > 0)
     throw new UsageError('-p: LXC has no port publishing; use --runtime nspawn with --network veth');
@@ -54,6 +56,10 @@ export function toLxcRunConfig(
   ];
   const limit = (value: number): string => (value === -1 ? 'unlimited' : String(value));
   const ulimits = request.ulimits.map((u) => `lxc.prlimit.${u.name} = ${limit(u.soft)}:${limit(u.hard)}`);
+  const key = cgroupVersion === 1 ? 'lxc.cgroup' : 'lxc.cgroup2';
+  const cgroups = toCgroupSettings(request.limits, cgroupVersion).map(
+    (s: CgroupSetting) => `${key}.${s.file} = ${s.value}`,
+  );
   return renderTemplate('lxc-run.conf', {
     template_config: templateConfig,
     rootfs: toLxcValue(rootfs, 'rootfs path'),
@@ -67,7 +73,7 @@ export function toLxcRunConfig(
     hostname: spec.hostname,
     network: NETWORK_TYPE[request.network],
     mounts,
-    security: [...securityLines(request, capabilities), ...ulimits],
+    security: [...securityLines(request, capabilities), ...ulimits, ...cgroups],
   });
 }
 

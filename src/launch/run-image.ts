@@ -22,8 +22,13 @@ import type { RunRequest } from './run-request.js';
 import { requireRuntime } from './runtime-check.js';
 import { findIdentityHelper, HELPER_DIR } from './identity-helper.js';
 import { hostCapabilities } from './host-capabilities.js';
+import { toCgroupSettings } from './resource-limits.js';
+import { cgroupVersion, inCgroup, makeRunCgroup } from './run-cgroup.js';
 import { toCapabilities } from '../config/capabilities.js';
 import type { FlattenProgress } from '../flatten/rootfs-tar.js';
+
+/** OOM_KILLED is docker run's status for a command the kernel killed for memory: 128 + SIGKILL. */
+const OOM_KILLED = 137;
 
 /** RunImageOptions are a run's request, overrides and surroundings. */
 export interface RunImageOptions {
@@ -74,7 +79,7 @@ function launchOf(spec: RunSpec, rootfs: string, dir: string, options: RunImageO
     return { ...common, program: 'systemd-nspawn', args: toNspawnArgv(spec, rootfs, request, identity), env };
   }
   const configPath = join(dir, 'lxc.conf');
-  writeFileSync(configPath, toLxcRunConfig(spec, rootfs, request, LXC_CONFIG_DIR, capabilities));
+  writeFileSync(configPath, toLxcRunConfig(spec, rootfs, request, LXC_CONFIG_DIR, capabilities, cgroupVersion()));
   return {
     ...common,
     program: 'lxc-execute',
@@ -106,7 +111,17 @@ export async function runImage(image: Image, options: RunImageOptions): Promise<
     signal.throwIfAborted();
     const add = request.runtime === 'nspawn' ? nspawnMountPoints(probe, request.readOnly) : undefined;
     const started = (pid: number): void => recordRuntime(dirs, image.id, options.keep, pid);
-    return await runContainer(await inOverlay(launch, rootfs, dirs, add), signal, started);
+    const overlaid = await inOverlay(launch, rootfs, dirs, add);
+    if (request.runtime === 'lxc') return await runContainer(overlaid, signal, started);
+    const version = cgroupVersion();
+    const cgroup = makeRunCgroup(request.name, toCgroupSettings(request.limits, version), version);
+    try {
+      const status = await runContainer(cgroup === undefined ? overlaid : inCgroup(overlaid, cgroup), signal, started);
+      // systemd-nspawn exits 1 when the command is killed; an OOM kill is 137 under docker run.
+      return status === 1 && (cgroup?.oomKills() ?? 0) > 0 ? OOM_KILLED : status;
+    } finally {
+      cgroup?.remove();
+    }
   } finally {
     closeContainer(dirs, image.id, options.keep);
   }

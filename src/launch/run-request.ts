@@ -4,6 +4,7 @@
  */
 import type { CapabilityRequest } from '../config/capabilities.js';
 import { UsageError } from '../errors.js';
+import type { ResourceLimits } from './resource-limits.js';
 
 /** Runtime names the container runtimes undocker launches. */
 export type Runtime = 'nspawn' | 'lxc';
@@ -122,6 +123,7 @@ export interface RunRequest {
   security: Security;
   tmpfs: Tmpfs[];
   ulimits: Ulimit[];
+  limits: ResourceLimits;
 }
 
 /**

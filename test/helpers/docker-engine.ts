@@ -4,7 +4,7 @@
  * afterwards. Its base image is built from busybox-static and setcap with GNU tar and
  * `docker import`, so nothing is downloaded.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tempDir } from './archives.js';
@@ -12,6 +12,8 @@ import { tempDir } from './archives.js';
 /** DockerEngine is a running private dockerd. */
 export interface DockerEngine {
   docker(args: string[], input?: Buffer): string;
+  /** run is `docker run ARGS`, whatever its exit status: the status and standard output. */
+  run(args: string[]): { status: number; stdout: string };
   stop(): Promise<void>;
 }
 
@@ -75,8 +77,13 @@ export async function startDockerEngine(): Promise<DockerEngine> {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
+  const run = (args: string[]): { status: number; stdout: string } => {
+    const result = spawnSync('docker', ['run', ...args], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
+    return { status: result.status ?? 128, stdout: result.stdout };
+  };
   return {
     docker,
+    run,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));

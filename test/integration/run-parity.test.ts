@@ -48,6 +48,34 @@ const CASES: string[][] = [
   ['--tmpfs', '/scratch', '--tmpfs', '/sized:size=4m,mode=700', '--ulimit', 'nofile=512:1024', '--ulimit', 'nproc=100'],
 ];
 
+/**
+ * WALLS are runs against limits, compared by exit status and output: memory past --memory is
+ * OOM-killed (137), forks past --pids-limit fail. The command is busybox itself, so it is PID 1.
+ */
+const WALLS: string[][] = [
+  [
+    '--memory',
+    '32m',
+    '--entrypoint',
+    '/bin/busybox',
+    'probe:1',
+    'dd',
+    'if=/dev/zero',
+    'of=/dev/null',
+    'bs=64M',
+    'count=1',
+  ],
+  [
+    '--pids-limit',
+    '20',
+    '--entrypoint',
+    '/bin/sh',
+    'probe:1',
+    '-c',
+    'i=0; while [ $i -lt 40 ]; do sleep 2 & i=$((i+1)); done 2>&1 | head -n 1; echo done',
+  ],
+];
+
 /** LIMIT_LINES are /proc/self/limits' names of the limits the cases set; the others are each runtime's own. */
 const LIMIT_LINES = /^(Max open files|Max processes) /;
 
@@ -74,6 +102,7 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
   /** expected holds docker run's answer for each case, asked before any undocker run: systemd-nspawn
    * runs in the test's cgroup, and Docker, started from here too, loses container exits when they mix. */
   const expected = new Map<string, string>();
+  const walled = new Map<string, { status: number; stdout: string }>();
   const work = tempDir('undocker-parity-');
   const env = { UNDOCKER_CACHE: join(work, 'cache') };
 
@@ -90,6 +119,7 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
           identity(engine.docker(['run', '--rm', '--network', 'none', ...options, 'probe:1']), options),
         );
       }
+      for (const options of WALLS) walled.set(options.join(' '), engine.run(['--rm', '--network', 'none', ...options]));
     } finally {
       await engine.stop();
     }
@@ -119,6 +149,21 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
         const shown = identity(result.stdout.toString(), options);
         assert.match(shown, new RegExp(`^CapBnd:\\s*${host}$`, 'm'), options.join(' '));
         assert.match(shown, new RegExp(`^CapEff:\\s*${host}$`, 'm'), options.join(' '));
+      }
+    });
+  }
+
+  for (const runtime of ['nspawn', 'lxc'] as const) {
+    test(`${runtime}: --memory and --pids-limit stop what docker run stops, with its exit status`, () => {
+      const [memory, pids] = WALLS.map((options) => walled.get(options.join(' ')));
+      assert.equal(memory?.status, 137, 'docker run: dd past --memory is OOM-killed');
+      assert.match(pids?.stdout ?? '', /can't fork/, 'docker run: forks past --pids-limit fail');
+      for (const options of WALLS) {
+        const docker = walled.get(options.join(' '));
+        const image = options.indexOf('probe:1');
+        const args = [...options.slice(0, image), archive, ...options.slice(image + 1)];
+        const result = undocker(['run', '--runtime', runtime, ...args], { env });
+        assert.deepEqual({ status: result.status, stdout: result.stdout.toString() }, docker, options.join(' '));
       }
     });
   }

@@ -44,6 +44,7 @@ const REQUEST: RunRequest = {
   security: DEFAULT_SECURITY,
   tmpfs: [],
   ulimits: [],
+  limits: {},
 };
 
 const HELPER: IdentityHelper = {
