@@ -13,6 +13,11 @@ import { networkOption, runtimeOption } from './choice-options.js';
 import { containerName, headerOf, runSpecOf, Warnings } from './generate.js';
 import { lxcTemplateFiles } from './lxc-template.js';
 import { printLine, printWarning } from './output.js';
+import { securityFlags, securityOf, type SecurityFlags } from './security-options.js';
+import { toCapabilities } from '../config/capabilities.js';
+import { hostCapabilities } from '../launch/host-capabilities.js';
+import { findIdentityHelper } from '../launch/identity-helper.js';
+import type { Privileges } from './lxc-template.js';
 
 interface Places {
   machinesDir: string;
@@ -20,7 +25,7 @@ interface Places {
   lxcpath?: string;
 }
 
-interface InstallOptions extends Places, ImageOptions {
+interface InstallOptions extends Places, ImageOptions, SecurityFlags {
   name?: string;
   runtime: 'nspawn' | 'lxc';
   network: NspawnNetwork;
@@ -37,6 +42,16 @@ function placeOptions(command: Command): Command {
     .option('--lxcpath <dir>', "where LXC containers go (default: LXC's lxc.lxcpath)");
 }
 
+/** privilegesOf turns the flags into what the generators write, with this host's capabilities for ALL. */
+function privilegesOf(options: InstallOptions): Privileges {
+  const security = securityOf(options);
+  return {
+    capabilities: toCapabilities(security.capabilities, hostCapabilities()),
+    privileged: security.capabilities.privileged,
+    noNewPrivileges: security.noNewPrivileges,
+  };
+}
+
 async function installNspawn(
   image: Image,
   input: string,
@@ -46,16 +61,21 @@ async function installNspawn(
   warnings: Warnings,
 ): Promise<void> {
   const { spec, hasGetent } = await runSpecOf(image, input, name, warnings.add, signal);
+  // The machine's tree is undocker's: the identity helper goes in it, so no getent is needed.
+  const helper = findIdentityHelper();
   const unit = renderNspawnUnit(spec, {
     name,
     network: options.network,
     hasGetent,
     header: headerOf(image),
     warn: warnings.add,
+    helper,
+    ...privilegesOf(options),
     ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
   });
   const paths = await installNspawnMachine(image, name, unit, {
     ...options,
+    helper: helper.binds,
     force: options.force ?? false,
     signal,
     warn: printWarning,
@@ -73,7 +93,7 @@ async function installLxc(
   signal: AbortSignal,
   warnings: Warnings,
 ): Promise<void> {
-  const files = await lxcTemplateFiles(image, input, name, options, signal, warnings);
+  const files = await lxcTemplateFiles(image, input, name, { ...options, ...privilegesOf(options) }, signal, warnings);
   const lxcPath = options.lxcpath ?? (await defaultLxcPath());
   const dir = await installLxcContainer(image, name, files, {
     lxcPath,
@@ -89,7 +109,7 @@ async function installLxc(
 /** registerInstall adds the install command. */
 export function registerInstall(program: Command, signal: AbortSignal): void {
   placeOptions(
-    registryFlags(program.command('install'))
+    securityFlags(registryFlags(program.command('install')))
       .description(
         'make a machinectl image (/var/lib/machines/NAME and its .nspawn), or an LXC container with --runtime lxc',
       )
@@ -106,6 +126,7 @@ export function registerInstall(program: Command, signal: AbortSignal): void {
       .option('--force', 'replace a machine or container of that name')
       .option('--platform <os/arch[/variant]>', "which platform of a multi-platform image (default: this machine's)"),
   ).action(async (input: string, selector: string | undefined, options: InstallOptions) => {
+    securityOf(options); // checked before the image is opened
     await withImage(input, selector, options, signal, async (image) => {
       const name = containerName(options, image);
       const install = options.runtime === 'lxc' ? installLxc : installNspawn;

@@ -2,6 +2,7 @@
  * `undocker lxc-template ARCHIVE [IMAGE] DIR`: DIR/meta.tar.xz and DIR/rootfs.tar.xz for
  * `lxc-create -t local`, and the command line that imports them.
  */
+import type { Capability } from '../config/capabilities.js';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { renderLxcConfig, TEMPLATE_CONFIG } from '../generate/lxc-config.js';
@@ -18,12 +19,19 @@ function shellWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Privileges are what the generated config grants: docker run's default capabilities when absent. */
+export interface Privileges {
+  capabilities?: readonly Capability[];
+  privileged?: boolean;
+  noNewPrivileges?: boolean;
+}
+
 /** lxcTemplateFiles renders what goes into meta.tar.xz: the container config and the create message. */
 export async function lxcTemplateFiles(
   image: Image,
   input: string,
   name: string,
-  options: LxcCommandOptions,
+  options: LxcCommandOptions & Privileges,
   signal: AbortSignal,
   warnings: Warnings,
 ): Promise<LxcTemplateFiles> {
@@ -33,6 +41,9 @@ export async function lxcTemplateFiles(
     executeOnly: options.executeOnly ?? false,
     header: headerOf(image),
     warn: warnings.add,
+    ...(options.capabilities !== undefined ? { capabilities: options.capabilities } : {}),
+    ...(options.privileged ? { privileged: true } : {}),
+    ...(options.noNewPrivileges ? { noNewPrivileges: true } : {}),
     ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
   });
   const createMessage = renderTemplate('lxc-create-message', {

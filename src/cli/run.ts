@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { cacheRoot } from '../cache/cache-root.js';
-import { CAPABILITIES, toCapabilities } from '../config/capabilities.js';
 import { parseEnvFile, toEnvEntry } from '../config/env-file.js';
 import { checkMachineName, toMachineName } from '../config/machine-name.js';
 import { toStopSignal } from '../config/stop-signal.js';
@@ -20,7 +19,6 @@ import {
   type Network,
   parseBindMount,
   parsePublish,
-  parseSecurityOpts,
   parseTmpfs,
   parseUlimit,
   type RunRequest,
@@ -32,8 +30,9 @@ import { ExitStatus, FAILED_TO_START } from './exit-status.js';
 import { parseImageArgument } from './image-argument.js';
 import { terminalProgress } from './progress.js';
 import { printWarning } from './output.js';
+import { securityFlags, securityOf, type SecurityFlags } from './security-options.js';
 
-interface RunOptions extends ImageOptions {
+interface RunOptions extends ImageOptions, SecurityFlags {
   runtime: Runtime;
   env: string[];
   envFile: string[];
@@ -53,10 +52,6 @@ interface RunOptions extends ImageOptions {
   rm?: boolean;
   keep?: boolean;
   stopTimeout: number;
-  capAdd: string[];
-  capDrop: string[];
-  privileged?: boolean;
-  securityOpt: string[];
   tmpfs: string[];
   ulimit: string[];
   stopSignal?: string;
@@ -147,10 +142,7 @@ function requestOf(options: RunOptions): (name: string) => RunRequest {
   if (options.tty && options.interactive && !process.stdin.isTTY)
     throw new UsageError('run: -t -i: the input device is not a TTY');
   const volumes = options.volume.map(parseBindMount);
-  const capabilities = { add: options.capAdd, drop: options.capDrop, privileged: options.privileged ?? false };
-  // The names are checked now, against this host's capabilities later, at the launch.
-  toCapabilities(capabilities, CAPABILITIES);
-  const security = { capabilities, ...parseSecurityOpts(options.securityOpt) };
+  const security = securityOf(options);
   const tmpfs = options.tmpfs.map(parseTmpfs);
   const ulimits = options.ulimit.map(parseUlimit);
   const limits = limitsOf(options);
@@ -203,7 +195,7 @@ async function run(imageText: string, command: string[], options: RunOptions, si
 
 /** registerRun adds the run command. */
 export function registerRun(program: Command, signal: AbortSignal): void {
-  registryFlags(program.command('run'))
+  securityFlags(registryFlags(program.command('run')))
     .description(
       "run an image under systemd-nspawn (or LXC) with docker run's options; exits with the container's status",
     )
@@ -241,15 +233,6 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .option('--keep', "keep the container's changes under --name for the next run of that name")
     .option('--stop-timeout <seconds>', 'seconds between the stop signal and a kill', wholeSeconds, 10)
     .option('-q, --quiet', 'no progress display while the image is flattened into the cache')
-    .option(
-      '--cap-add <capability>',
-      "add a Linux capability to docker run's default set, or ALL (repeatable)",
-      collect,
-      [],
-    )
-    .option('--cap-drop <capability>', 'drop a Linux capability, or ALL (repeatable)', collect, [])
-    .option('--privileged', 'every capability this host can give, as docker run --privileged gives them')
-    .option('--security-opt <option>', 'no-new-privileges, or seccomp=unconfined (repeatable)', collect, [])
     .option(
       '--tmpfs <path[:options]>',
       'mount a tmpfs (rw,noexec,nosuid,nodev and the options given; repeatable)',

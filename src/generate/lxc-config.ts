@@ -4,6 +4,8 @@
  * (lxc.init.cmd) and lxc-execute (lxc.execute.cmd), environment, working directory, ids, stop
  * signal. Networking is left to the host's LXC defaults.
  */
+import { type Capability, DOCKER_DEFAULT_CAPABILITIES } from '../config/capabilities.js';
+import { lxcSecurityLines } from './lxc-security.js';
 import { UndockerError } from '../errors.js';
 import type { RunSpec } from '../config/run-spec.js';
 import { quoteExecuteWord, toInitWord, toLxcValue } from './lxc-quote.js';
@@ -36,6 +38,10 @@ export interface LxcOptions {
   executeOnly: boolean;
   header: string;
   warn: (message: string) => void;
+  /** capabilities the command gets: Docker's default set when absent */
+  capabilities?: readonly Capability[];
+  privileged?: boolean;
+  noNewPrivileges?: boolean;
 }
 
 function initCmd(spec: RunSpec, options: LxcOptions): string[] {
@@ -99,5 +105,11 @@ export function renderLxcConfig(spec: RunSpec, options: LxcOptions): string {
     stop_signal: spec.stopSignal,
     hostname: spec.hostname,
     mounts: mountLines(spec, options),
+    security: lxcSecurityLines({
+      capabilities: options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES,
+      privileged: options.privileged ?? false,
+      noNewPrivileges: options.noNewPrivileges ?? false,
+      seccomp: true,
+    }),
   });
 }

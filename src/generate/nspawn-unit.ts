@@ -4,7 +4,9 @@
  * Environment= per variable, and mounts and networking as asked. What a .nspawn file cannot
  * say is a warning.
  */
+import { CAPABILITIES, type Capability, DOCKER_DEFAULT_CAPABILITIES } from '../config/capabilities.js';
 import type { RunSpec } from '../config/run-spec.js';
+import { type HelperLoader, toHelperArgv } from './helper-argv.js';
 import { quoteNspawnWord, toNspawnPath } from './nspawn-quote.js';
 import { renderTemplate } from './template.js';
 import { toVolumeMounts } from './volumes.js';
@@ -22,6 +24,25 @@ export interface NspawnOptions {
   hasGetent: boolean;
   header: string;
   warn: (message: string) => void;
+  /** helper is the identity helper in the tree (install): it switches users, so no User= and no getent */
+  helper?: HelperLoader;
+  /** capabilities the command gets: Docker's default set when absent */
+  capabilities?: readonly Capability[];
+  privileged?: boolean;
+  noNewPrivileges?: boolean;
+}
+
+/** HELPER_NEEDS are what the identity helper needs to switch ids and shrink the bounding set. */
+const HELPER_NEEDS: readonly Capability[] = ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP'];
+
+/** securityLines give the command docker run's capabilities: Capability= keeps, DropCapability= drops the rest. */
+function securityLines(options: NspawnOptions): string[] {
+  const nnp = options.noNewPrivileges ? ['NoNewPrivileges=yes'] : [];
+  if (options.privileged) return ['Capability=all', ...nnp];
+  const wanted = options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES;
+  const keep = CAPABILITIES.filter((cap) => wanted.includes(cap) || (options.helper && HELPER_NEEDS.includes(cap)));
+  const drop = CAPABILITIES.filter((cap) => !keep.includes(cap));
+  return [`Capability=${keep.join(' ')}`, `DropCapability=${drop.join(' ')}`, ...nnp];
 }
 
 function userLines(spec: RunSpec, options: NspawnOptions): string[] {
@@ -79,6 +100,16 @@ function fileLines(spec: RunSpec, options: NspawnOptions): string[] {
   ];
 }
 
+/** helperWords start Parameters= when the identity helper is in the tree. */
+function helperWords(spec: RunSpec, options: NspawnOptions): string[] {
+  if (options.helper === undefined) return [];
+  return toHelperArgv(options.helper, {
+    user: spec.user,
+    bounding: options.privileged ? undefined : (options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES),
+    noNewPrivileges: options.noNewPrivileges ?? false,
+  });
+}
+
 /** renderNspawnUnit returns the text of NAME.nspawn for `spec`. */
 export function renderNspawnUnit(spec: RunSpec, options: NspawnOptions): string {
   if (spec.healthcheck !== undefined)
@@ -89,12 +120,16 @@ export function renderNspawnUnit(spec: RunSpec, options: NspawnOptions): string 
   return renderTemplate('nspawn.nspawn', {
     header: options.header,
     name: options.name,
-    parameters: spec.argv.map((word, i) => quoteNspawnWord(word, `argument ${i} of the command`)).join(' '),
+    parameters: [
+      ...helperWords(spec, options).map((word) => quoteNspawnWord(word, 'the identity helper')),
+      ...spec.argv.map((word, i) => quoteNspawnWord(word, `argument ${i} of the command`)),
+    ].join(' '),
     environment: spec.env.map(
       ([name, value]) => `Environment=${quoteNspawnWord(`${name}=${value}`, `environment variable ${name}`)}`,
     ),
     working_directory: toNspawnPath(spec.workingDir, 'WorkingDir'),
-    user: userLines(spec, options),
+    user: options.helper === undefined ? userLines(spec, options) : [],
+    security: securityLines(options),
     kill_signal: spec.stopSignal,
     hostname: spec.hostname,
     personality,

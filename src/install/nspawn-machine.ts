@@ -3,11 +3,12 @@
  * `<nspawn>/NAME.nspawn`, where `systemd-nspawn -M NAME` and `machinectl start NAME` look.
  * Uninstalling removes both, and only when the settings file is undocker's.
  */
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, UndockerError } from '../errors.js';
 import { unpackRootfs } from '../flatten/rootfs.js';
 import { isGeneratedByUndocker } from '../generate/header.js';
+import { HELPER_DIR } from '../generate/helper-argv.js';
 import type { Image } from '../image/types.js';
 import { writeFileAtomically } from '../output/atomic.js';
 
@@ -39,7 +40,13 @@ export async function installNspawnMachine(
   image: Image,
   name: string,
   unit: string,
-  places: NspawnPlaces & { force: boolean; signal?: AbortSignal; warn?: (message: string) => void },
+  places: NspawnPlaces & {
+    force: boolean;
+    signal?: AbortSignal;
+    warn?: (message: string) => void;
+    /** helper are host files copied into the tree (the identity helper), host -> path inside */
+    helper?: Array<{ host: string; container: string }>;
+  },
 ): Promise<{ rootfs: string; unit: string }> {
   const paths = machinePaths(name, places);
   const had = await exists(paths.rootfs);
@@ -65,6 +72,13 @@ export async function installNspawnMachine(
         `warning: the image has no /usr, without which systemd-nspawn refuses to start a machine: made an empty ` +
           `${join(paths.rootfs, 'usr')}`,
       );
+    }
+    if (places.helper !== undefined && places.helper.length > 0) {
+      await mkdir(join(paths.rootfs, HELPER_DIR), { mode: 0o755 });
+      for (const file of places.helper) {
+        await copyFile(file.host, join(paths.rootfs, file.container));
+        await chmod(join(paths.rootfs, file.container), 0o755);
+      }
     }
     await writeFileAtomically(paths.unit, async (stream) => {
       await new Promise<void>((resolve, reject) =>

@@ -1,28 +1,19 @@
 /**
- * The identity helper: util-linux's setpriv, with its own dynamic loader and libraries, bound
- * read-only into the container at HELPER_DIR and run through that loader, so it works in any
- * image (busybox, distroless, scratch) and never reads the image's libc or NSS. It is PID 1
- * for an instant: it sets the groups, gid, uid, bounding set, inheritable set and
- * no_new_privs as runc does for docker run, then execs the command, which keeps PID 1.
- * systemd-nspawn's own --user needs the image's getent, which most images lack.
+ * Finding the identity helper on this host: util-linux's setpriv and what its dynamic loader
+ * loads, to be bound read-only into a container at HELPER_DIR (or copied there, for a tree
+ * undocker installs). generate/helper-argv.ts says how it is run.
  */
 import { execFileSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { Capability } from '../config/capabilities.js';
-import type { ResolvedUser } from '../config/resolve-user.js';
 import { UndockerError } from '../errors.js';
+import { HELPER_DIR, type HelperLoader } from '../generate/helper-argv.js';
 import { findProgram } from './runtime-check.js';
 
-/** HELPER_DIR is where the helper appears inside a container, as /.dockerenv does under Docker. */
-export const HELPER_DIR = '/.undocker';
-
-/** IdentityHelper is the host files to bind and the loader to run them with. */
-export interface IdentityHelper {
+/** IdentityHelper is the host files to bind (or copy) and the loader to run them with. */
+export interface IdentityHelper extends HelperLoader {
   /** binds are host file -> path inside the container */
   binds: Array<{ host: string; container: string }>;
-  /** loader is the dynamic loader's path inside the container */
-  loader: string;
 }
 
 let found: IdentityHelper | undefined;
@@ -63,31 +54,4 @@ export function findIdentityHelper(): IdentityHelper {
   }));
   found = { binds, loader: `${HELPER_DIR}/${basename(loader)}` };
   return found;
-}
-
-/** HelperIdentity is what the helper sets before it execs the command. */
-export interface HelperIdentity {
-  user: ResolvedUser;
-  /** bounding is the bounding set to keep, or undefined to keep the runtime's (--privileged) */
-  bounding: readonly Capability[] | undefined;
-  noNewPrivileges: boolean;
-}
-
-/** toHelperArgv is the argv prefix that runs the helper, to be followed by the command. */
-export function toHelperArgv(helper: IdentityHelper, identity: HelperIdentity): string[] {
-  const { user, bounding } = identity;
-  const caps = (bounding ?? []).map((cap) => `+${cap.slice('CAP_'.length).toLowerCase()}`);
-  return [
-    helper.loader,
-    '--library-path',
-    HELPER_DIR,
-    `${HELPER_DIR}/setpriv`,
-    ...(identity.noNewPrivileges ? ['--nnp'] : []),
-    ...(bounding !== undefined ? [`--bounding-set=${['-all', ...caps].join(',')}`] : []),
-    '--inh-caps=-all',
-    `--regid=${user.gid}`,
-    user.groups.length > 0 ? `--groups=${user.groups.join(',')}` : '--clear-groups',
-    `--reuid=${user.uid}`,
-    '--',
-  ];
 }

@@ -5,6 +5,7 @@
 import type { Capability } from '../config/capabilities.js';
 import type { RunSpec } from '../config/run-spec.js';
 import { toLxcValue } from '../generate/lxc-quote.js';
+import { lxcSecurityLines } from '../generate/lxc-security.js';
 import { renderTemplate } from '../generate/template.js';
 import { UsageError } from '../errors.js';
 import { type CgroupSetting, toCgroupSettings } from './resource-limits.js';
@@ -16,21 +17,6 @@ const NETWORK_TYPE = { host: 'none', none: 'empty', veth: 'veth' } as const;
 function mountPath(path: string): string {
   if (/\s/.test(path)) throw new UsageError(`-v: ${JSON.stringify(path)}: an LXC mount entry cannot hold whitespace`);
   return toLxcValue(path, '-v path');
-}
-
-/**
- * securityLines replace common.conf's capability drops with docker run's set (lxc.cap.keep; none
- * keeps none), or with nothing under --privileged, and add no_new_privs and seccomp as asked.
- */
-function securityLines(request: RunRequest, capabilities: readonly Capability[]): string[] {
-  const { security } = request;
-  const names = capabilities.map((cap) => cap.slice('CAP_'.length).toLowerCase());
-  return [
-    'lxc.cap.drop =',
-    ...(security.capabilities.privileged ? [] : [`lxc.cap.keep = ${names.length > 0 ? names.join(' ') : 'none'}`]),
-    ...(security.noNewPrivileges ? ['lxc.no_new_privs = 1'] : []),
-    ...(security.seccomp ? [] : ['lxc.seccomp.profile =']),
-  ];
 }
 
 /** toLxcRunConfig returns the config text for running `spec` on `rootfs` with `capabilities`. */
@@ -73,7 +59,16 @@ export function toLxcRunConfig(
     hostname: spec.hostname,
     network: NETWORK_TYPE[request.network],
     mounts,
-    security: [...securityLines(request, capabilities), ...ulimits, ...cgroups],
+    security: [
+      ...lxcSecurityLines({
+        capabilities,
+        privileged: request.security.capabilities.privileged,
+        noNewPrivileges: request.security.noNewPrivileges,
+        seccomp: request.security.seccomp,
+      }),
+      ...ulimits,
+      ...cgroups,
+    ],
   });
 }
 

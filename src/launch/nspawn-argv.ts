@@ -6,7 +6,8 @@
  */
 import type { Capability } from '../config/capabilities.js';
 import type { RunSpec } from '../config/run-spec.js';
-import { type IdentityHelper, toHelperArgv } from './identity-helper.js';
+import { toHelperArgv } from '../generate/helper-argv.js';
+import type { IdentityHelper } from './identity-helper.js';
 import type { RunRequest } from './run-request.js';
 
 /** NspawnIdentity is who the command runs as, and with which capabilities. */

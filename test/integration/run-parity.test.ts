@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempDir } from '../helpers/archives.js';
@@ -167,6 +167,28 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
       }
     });
   }
+
+  test("an installed machine runs its USER without getent, with docker run's groups and capabilities", () => {
+    const machines = join(work, 'machines');
+    const installed = undocker([
+      'install',
+      archive,
+      '--name',
+      'probe',
+      '--machines-dir',
+      machines,
+      '--nspawn-dir',
+      machines,
+    ]);
+    assert.equal(installed.status, 0, installed.stderr);
+    const args = ['--quiet', '--register=no', '--keep-unit', '--console=pipe', '--settings=trusted'];
+    const result = spawnSync('systemd-nspawn', [...args, '-D', join(machines, 'probe')], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(identity(result.stdout, []), expected.get(''));
+    const unpacked = undocker(['rootfs', archive, '-C', join(work, 'plain')]);
+    assert.equal(unpacked.status, 0, unpacked.stderr);
+    assert.equal(existsSync(join(work, 'plain', '.undocker')), false, 'the helper is never part of the image');
+  });
 
   test('a capability that does not exist fails before anything runs, with one line', () => {
     const result = undocker(['run', '--cap-add', 'FLY', archive], { env });

@@ -1,0 +1,38 @@
+/**
+ * docker run's privilege flags, shared by `run` and `install`: --cap-add, --cap-drop,
+ * --privileged and --security-opt, checked before any image is opened.
+ */
+import type { Command } from 'commander';
+import { CAPABILITIES, toCapabilities } from '../config/capabilities.js';
+import { parseSecurityOpts, type Security } from '../launch/run-request.js';
+
+/** SecurityFlags are the flags as commander gives them. */
+export interface SecurityFlags {
+  capAdd: string[];
+  capDrop: string[];
+  privileged?: boolean;
+  securityOpt: string[];
+}
+
+const collect = (value: string, all: string[]): string[] => [...all, value];
+
+/** securityFlags adds the flags to `command`. */
+export function securityFlags(command: Command): Command {
+  return command
+    .option(
+      '--cap-add <capability>',
+      "add a Linux capability to docker run's default set, or ALL (repeatable)",
+      collect,
+      [],
+    )
+    .option('--cap-drop <capability>', 'drop a Linux capability, or ALL (repeatable)', collect, [])
+    .option('--privileged', 'every capability this host can give, as docker run --privileged gives them')
+    .option('--security-opt <option>', 'no-new-privileges, or seccomp=unconfined (repeatable)', collect, []);
+}
+
+/** securityOf reads the flags; capability names are checked now, against this host's set at the launch. */
+export function securityOf(flags: SecurityFlags): Security {
+  const capabilities = { add: flags.capAdd, drop: flags.capDrop, privileged: flags.privileged ?? false };
+  toCapabilities(capabilities, CAPABILITIES);
+  return { capabilities, ...parseSecurityOpts(flags.securityOpt) };
+}

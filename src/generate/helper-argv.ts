@@ -1,0 +1,44 @@
+/**
+ * The identity helper's command line: util-linux's setpriv, run through its own dynamic loader
+ * from HELPER_DIR, so it works in any image (busybox, distroless, scratch) and never reads the
+ * image's libc or NSS. It sets the bounding set, inheritable set, no_new_privs, gid, groups and
+ * uid as runc does for docker run, then execs the command, which keeps its PID. systemd-nspawn's
+ * own --user and User= need the image's getent, which most images lack.
+ */
+import type { Capability } from '../config/capabilities.js';
+import type { ResolvedUser } from '../config/resolve-user.js';
+
+/** HELPER_DIR is where the helper appears inside a container, as /.dockerenv does under Docker. */
+export const HELPER_DIR = '/.undocker';
+
+/** HelperLoader names the dynamic loader, inside the container, that runs the helper. */
+export interface HelperLoader {
+  loader: string;
+}
+
+/** HelperIdentity is what the helper sets before it execs the command. */
+export interface HelperIdentity {
+  user: ResolvedUser;
+  /** bounding is the bounding set to keep, or undefined to keep the runtime's (--privileged) */
+  bounding: readonly Capability[] | undefined;
+  noNewPrivileges: boolean;
+}
+
+/** toHelperArgv is the argv prefix that runs the helper, to be followed by the command. */
+export function toHelperArgv(helper: HelperLoader, identity: HelperIdentity): string[] {
+  const { user, bounding } = identity;
+  const caps = (bounding ?? []).map((cap) => `+${cap.slice('CAP_'.length).toLowerCase()}`);
+  return [
+    helper.loader,
+    '--library-path',
+    HELPER_DIR,
+    `${HELPER_DIR}/setpriv`,
+    ...(identity.noNewPrivileges ? ['--nnp'] : []),
+    ...(bounding !== undefined ? [`--bounding-set=${['-all', ...caps].join(',')}`] : []),
+    '--inh-caps=-all',
+    `--regid=${user.gid}`,
+    user.groups.length > 0 ? `--groups=${user.groups.join(',')}` : '--clear-groups',
+    `--reuid=${user.uid}`,
+    '--',
+  ];
+}
