@@ -11,6 +11,9 @@ import type { ResolvedUser } from '../config/resolve-user.js';
 /** HELPER_DIR is where the helper appears inside a container, as /.dockerenv does under Docker. */
 export const HELPER_DIR = '/.undocker';
 
+/** HELPER_CAPABILITIES are what the helper needs to switch ids and shrink the bounding set: the runtime keeps them. */
+export const HELPER_CAPABILITIES: readonly Capability[] = ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP'];
+
 /** HelperLoader names the dynamic loader, inside the container, that runs the helper. */
 export interface HelperLoader {
   loader: string;

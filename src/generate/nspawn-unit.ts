@@ -6,7 +6,7 @@
  */
 import { CAPABILITIES, type Capability, DOCKER_DEFAULT_CAPABILITIES } from '../config/capabilities.js';
 import type { RunSpec } from '../config/run-spec.js';
-import { type HelperLoader, toHelperArgv } from './helper-argv.js';
+import { HELPER_CAPABILITIES, type HelperLoader, toHelperArgv } from './helper-argv.js';
 import { quoteNspawnWord, toNspawnPath } from './nspawn-quote.js';
 import { renderTemplate } from './template.js';
 import { toVolumeMounts } from './volumes.js';
@@ -32,15 +32,14 @@ export interface NspawnOptions {
   noNewPrivileges?: boolean;
 }
 
-/** HELPER_NEEDS are what the identity helper needs to switch ids and shrink the bounding set. */
-const HELPER_NEEDS: readonly Capability[] = ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP'];
-
 /** securityLines give the command docker run's capabilities: Capability= keeps, DropCapability= drops the rest. */
 function securityLines(options: NspawnOptions): string[] {
   const nnp = options.noNewPrivileges ? ['NoNewPrivileges=yes'] : [];
   if (options.privileged) return ['Capability=all', ...nnp];
   const wanted = options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES;
-  const keep = CAPABILITIES.filter((cap) => wanted.includes(cap) || (options.helper && HELPER_NEEDS.includes(cap)));
+  const keep = CAPABILITIES.filter(
+    (cap) => wanted.includes(cap) || (options.helper && HELPER_CAPABILITIES.includes(cap)),
+  );
   const drop = CAPABILITIES.filter((cap) => !keep.includes(cap));
   return [`Capability=${keep.join(' ')}`, `DropCapability=${drop.join(' ')}`, ...nnp];
 }

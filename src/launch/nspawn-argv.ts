@@ -6,7 +6,7 @@
  */
 import type { Capability } from '../config/capabilities.js';
 import type { RunSpec } from '../config/run-spec.js';
-import { toHelperArgv } from '../generate/helper-argv.js';
+import { HELPER_CAPABILITIES, toHelperArgv } from '../generate/helper-argv.js';
 import type { IdentityHelper } from './identity-helper.js';
 import type { RunRequest } from './run-request.js';
 
@@ -19,12 +19,9 @@ export interface NspawnIdentity {
   known: readonly Capability[];
 }
 
-/** HELPER_NEEDS are what the helper itself needs to switch ids and shrink the bounding set. */
-const HELPER_NEEDS: readonly Capability[] = ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP'];
-
 function capabilityArgs(request: RunRequest, identity: NspawnIdentity): string[] {
   if (request.security.capabilities.privileged) return ['--capability=all'];
-  const keep = identity.known.filter((cap) => identity.capabilities.includes(cap) || HELPER_NEEDS.includes(cap));
+  const keep = identity.known.filter((cap) => identity.capabilities.includes(cap) || HELPER_CAPABILITIES.includes(cap));
   const drop = identity.known.filter((cap) => !keep.includes(cap));
   return [`--capability=${keep.join(',')}`, ...(drop.length > 0 ? [`--drop-capability=${drop.join(',')}`] : [])];
 }
