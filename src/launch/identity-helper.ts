@@ -4,7 +4,7 @@
  * undocker installs). generate/helper-argv.ts says how it is run.
  */
 import { execFileSync } from 'node:child_process';
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UndockerError } from '../errors.js';
 import { HELPER_DIR, type HelperLoader } from '../generate/helper-argv.js';
@@ -30,9 +30,47 @@ export function parseLdd(output: string): { libraries: string[]; loader: string 
   return { libraries, loader };
 }
 
-/** findIdentityHelper locates setpriv and what it loads, once per process. */
-export function findIdentityHelper(): IdentityHelper {
+/** Remembered is a helper found earlier, with the mtime of each file it binds. */
+interface Remembered extends IdentityHelper {
+  stamps: number[];
+}
+
+/** remembered reads a helper found earlier from `file`, if its files have not changed since (an upgrade would). */
+function remembered(file: string): IdentityHelper | undefined {
+  try {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Remembered;
+    const same = saved.binds.every((bind, i) => statSync(bind.host).mtimeMs === saved.stamps[i]);
+    return same ? { binds: saved.binds, loader: saved.loader } : undefined;
+  } catch {
+    return undefined; // none yet, unreadable, or a file gone: find it again
+  }
+}
+
+function remember(file: string, helper: IdentityHelper): void {
+  const saved: Remembered = { ...helper, stamps: helper.binds.map((bind) => statSync(bind.host).mtimeMs) };
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, JSON.stringify(saved));
+    renameSync(temporary, file);
+  } catch {
+    rmSync(temporary, { force: true }); // a cache that cannot be written only costs the next run an ldd
+  }
+}
+
+/**
+ * findIdentityHelper locates setpriv and what it loads, once per process; with `memo` (a file in
+ * the run cache) also across runs, as ldd alone takes about 30 ms.
+ */
+export function findIdentityHelper(memo?: string): IdentityHelper {
   if (found !== undefined) return found;
+  const earlier = memo === undefined ? undefined : remembered(memo);
+  if (earlier !== undefined) return (found = earlier);
+  found = lddHelper();
+  if (memo !== undefined) remember(memo, found);
+  return found;
+}
+
+function lddHelper(): IdentityHelper {
   const setpriv = findProgram('setpriv', `${process.env.PATH ?? ''}:/usr/bin:/bin`);
   if (setpriv === undefined) {
     throw new UndockerError('UNDOCKER_MISSING_TOOL', 'setpriv not found: install the util-linux package');
@@ -52,6 +90,5 @@ export function findIdentityHelper(): IdentityHelper {
     host: realpathSync(host),
     container: `${HELPER_DIR}/${basename(host)}`,
   }));
-  found = { binds, loader: `${HELPER_DIR}/${basename(loader)}` };
-  return found;
+  return { binds, loader: `${HELPER_DIR}/${basename(loader)}` };
 }

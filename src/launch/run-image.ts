@@ -21,12 +21,15 @@ import { type Launch, runContainer } from './run-container.js';
 import type { RunRequest } from './run-request.js';
 import { requireRuntime } from './runtime-check.js';
 import { HELPER_DIR } from '../generate/helper-argv.js';
-import { findIdentityHelper } from './identity-helper.js';
+import { findIdentityHelper, type IdentityHelper } from './identity-helper.js';
 import { hostCapabilities } from './host-capabilities.js';
 import { toCgroupSettings } from './resource-limits.js';
 import { cgroupVersion, inCgroup, makeRunCgroup } from './run-cgroup.js';
 import { toCapabilities } from '../config/capabilities.js';
 import type { FlattenProgress } from '../flatten/rootfs-tar.js';
+
+/** HELPER_MEMO is the file in the cache that remembers where the identity helper's files are. */
+const HELPER_MEMO = 'identity-helper.json';
 
 /** OOM_KILLED is docker run's status for a command the kernel killed for memory: 128 + SIGKILL. */
 const OOM_KILLED = 137;
@@ -52,14 +55,14 @@ export interface RunImageOptions {
  * and, under --read-only, the mount points it cannot make itself. A run gets them in its
  * overlay; the cache never does.
  */
-function nspawnMountPoints(probe: RootfsProbe, readOnly: boolean): MountPoints {
+function nspawnMountPoints(probe: RootfsProbe, readOnly: boolean, helper: IdentityHelper): MountPoints {
   const dirs = readOnly ? ['usr', 'dev', 'proc', 'sys', 'run', 'tmp', 'etc', 'var'] : ['usr'];
   const files = readOnly ? ['etc/resolv.conf', 'etc/localtime'] : [];
   // The identity helper's bind mounts, made here so a read-only tree can take them too.
-  const helper = findIdentityHelper().binds.map((bind) => bind.container.slice(1));
+  const binds = helper.binds.map((bind) => bind.container.slice(1));
   return {
     dirs: [...dirs.filter((dir) => !probe.exists(dir)), HELPER_DIR.slice(1)],
-    files: [...files.filter((file) => !probe.exists(file)), ...helper],
+    files: [...files.filter((file) => !probe.exists(file)), ...binds],
   };
 }
 
@@ -74,7 +77,7 @@ function launchOf(spec: RunSpec, rootfs: string, dir: string, options: RunImageO
   const known = hostCapabilities();
   const capabilities = toCapabilities(request.security.capabilities, known);
   if (request.runtime === 'nspawn') {
-    const identity = { helper: findIdentityHelper(), capabilities, known };
+    const identity = { helper: findIdentityHelper(join(options.cacheRoot, HELPER_MEMO)), capabilities, known };
     // SYSTEMD_SECCOMP=0 turns systemd-nspawn's system call filter off, as seccomp=unconfined asks.
     const env: Record<string, string> = request.security.seccomp ? {} : { SYSTEMD_SECCOMP: '0' };
     return { ...common, program: 'systemd-nspawn', args: toNspawnArgv(spec, rootfs, request, identity), env };
@@ -110,7 +113,10 @@ export async function runImage(image: Image, options: RunImageOptions): Promise<
     });
     const launch = launchOf(spec, dirs.merged, dirs.dir, options);
     signal.throwIfAborted();
-    const add = request.runtime === 'nspawn' ? nspawnMountPoints(probe, request.readOnly) : undefined;
+    const add =
+      request.runtime === 'nspawn'
+        ? nspawnMountPoints(probe, request.readOnly, findIdentityHelper(join(root, HELPER_MEMO)))
+        : undefined;
     const started = (pid: number): void => recordRuntime(dirs, image.id, options.keep, pid);
     const overlaid = await inOverlay(launch, rootfs, dirs, add);
     if (request.runtime === 'lxc') return await runContainer(overlaid, signal, started);
