@@ -14,6 +14,7 @@ import type { RunOverrides } from '../config/run-spec.js';
 import { UndockerError, UsageError } from '../errors.js';
 import { describeImage } from '../image/select.js';
 import { checkLimits, parseBytes, type ResourceLimits } from '../launch/resource-limits.js';
+import { DOCKER_SHM_SIZE } from '../generate/docker-shm.js';
 import { runImage } from '../launch/run-image.js';
 import {
   type Network,
@@ -61,6 +62,7 @@ interface RunOptions extends ImageOptions, SecurityFlags {
   cpuShares?: string;
   cpusetCpus?: string;
   pidsLimit?: string;
+  shmSize?: string;
 }
 
 /** limitsOf reads the resource flags as docker run does. */
@@ -146,6 +148,7 @@ function requestOf(options: RunOptions): (name: string) => RunRequest {
   const tmpfs = options.tmpfs.map(parseTmpfs);
   const ulimits = options.ulimit.map(parseUlimit);
   const limits = limitsOf(options);
+  const shmSize = options.shmSize === undefined ? DOCKER_SHM_SIZE : parseBytes(options.shmSize, '--shm-size');
   return (name) => ({
     runtime: options.runtime,
     network: options.network,
@@ -160,6 +163,7 @@ function requestOf(options: RunOptions): (name: string) => RunRequest {
     tmpfs,
     ulimits,
     limits,
+    shmSize,
   });
 }
 
@@ -246,6 +250,7 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .option('-c, --cpu-shares <number>', 'relative CPU weight (1024 is the default share)')
     .option('--cpuset-cpus <list>', 'CPUs the container may run on, like 0-2,4')
     .option('--pids-limit <number>', 'most tasks at once (0 or -1 for no limit)')
+    .option('--shm-size <bytes>', 'size of /dev/shm (default 64m)')
     .option(
       '--stop-signal <signal>',
       "the signal that stops the container, in place of the image's StopSignal",

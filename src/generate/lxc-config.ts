@@ -5,6 +5,7 @@
  * signal. Networking is left to the host's LXC defaults.
  */
 import { type Capability, DOCKER_DEFAULT_CAPABILITIES } from '../config/capabilities.js';
+import { shmMount } from './docker-shm.js';
 import { lxcSecurityLines } from './lxc-security.js';
 import { UndockerError } from '../errors.js';
 import type { RunSpec } from '../config/run-spec.js';
@@ -71,11 +72,15 @@ function mountLines(spec: RunSpec, options: LxcOptions): string[] {
         `to keep them`,
     );
   // lxc.mount.entry paths are relative to the rootfs; create=dir makes a missing mount point.
-  return mounts.map((m) =>
-    m.hostPath === undefined
-      ? `lxc.mount.entry = tmpfs ${m.path.slice(1)} tmpfs defaults,create=dir 0 0`
-      : `lxc.mount.entry = ${m.hostPath} ${m.path.slice(1)} none bind,create=dir 0 0`,
-  );
+  const shm = shmMount();
+  return [
+    `lxc.mount.entry = tmpfs ${shm.path.slice(1)} tmpfs ${shm.options},create=dir 0 0`,
+    ...mounts.map((m) =>
+      m.hostPath === undefined
+        ? `lxc.mount.entry = tmpfs ${m.path.slice(1)} tmpfs defaults,create=dir 0 0`
+        : `lxc.mount.entry = ${m.hostPath} ${m.path.slice(1)} none bind,create=dir 0 0`,
+    ),
+  ];
 }
 
 /** renderLxcConfig returns the text of an LXC config for `spec`. */

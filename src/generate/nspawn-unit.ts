@@ -7,6 +7,7 @@
 import { CAPABILITIES, type Capability, DOCKER_DEFAULT_CAPABILITIES } from '../config/capabilities.js';
 import type { RunSpec } from '../config/run-spec.js';
 import { HELPER_CAPABILITIES, type HelperLoader, toHelperArgv } from './helper-argv.js';
+import { shmMount } from './docker-shm.js';
 import { quoteNspawnWord, toNspawnPath } from './nspawn-quote.js';
 import { renderTemplate } from './template.js';
 import { toVolumeMounts } from './volumes.js';
@@ -84,10 +85,11 @@ function networkLines(spec: RunSpec, options: NspawnOptions): string[] {
   return lines;
 }
 
+const SHM = shmMount();
+
 function fileLines(spec: RunSpec, options: NspawnOptions): string[] {
   const mounts = toVolumeMounts(spec.volumes, options.volumeDir);
-  if (mounts.length === 0) return [];
-  if (options.volumeDir === undefined)
+  if (mounts.length > 0 && options.volumeDir === undefined)
     options.warn(
       `volumes ${spec.volumes.join(' ')} are temporary file systems, emptied at every start: give --volume-dir DIR ` +
         `to keep them`,
@@ -95,6 +97,8 @@ function fileLines(spec: RunSpec, options: NspawnOptions): string[] {
   return [
     '',
     '[Files]',
+    // Docker's /dev/shm (64 MiB), not systemd-nspawn's (half the memory).
+    `TemporaryFileSystem=${SHM.path}:${SHM.options}`,
     ...mounts.map((m) => (m.hostPath === undefined ? `TemporaryFileSystem=${m.path}` : `Bind=${m.hostPath}:${m.path}`)),
   ];
 }

@@ -9,6 +9,7 @@ import { lxcSecurityLines } from '../generate/lxc-security.js';
 import { renderTemplate } from '../generate/template.js';
 import { UsageError } from '../errors.js';
 import { type CgroupSetting, toCgroupSettings } from './resource-limits.js';
+import { shmMount } from '../generate/docker-shm.js';
 import type { RunRequest } from './run-request.js';
 
 const NETWORK_TYPE = { host: 'none', none: 'empty', veth: 'veth' } as const;
@@ -36,7 +37,7 @@ export function toLxcRunConfig(
         `lxc.mount.entry = ${mountPath(v.host)} ${mountPath(v.container).slice(1)} none ` +
         `bind,create=dir${v.readOnly ? ',ro' : ''} 0 0`,
     ),
-    ...request.tmpfs.map(
+    ...[shmMount(request.shmSize), ...request.tmpfs].map(
       (t) => `lxc.mount.entry = tmpfs ${mountPath(t.path).slice(1)} tmpfs ${t.options},create=dir 0 0`,
     ),
   ];

@@ -8,6 +8,7 @@ import type { Capability } from '../config/capabilities.js';
 import type { RunSpec } from '../config/run-spec.js';
 import { HELPER_CAPABILITIES, toHelperArgv } from '../generate/helper-argv.js';
 import type { IdentityHelper } from './identity-helper.js';
+import { shmMount } from '../generate/docker-shm.js';
 import type { RunRequest } from './run-request.js';
 
 /** NspawnIdentity is who the command runs as, and with which capabilities. */
@@ -44,7 +45,9 @@ export function toNspawnArgv(spec: RunSpec, rootfs: string, request: RunRequest,
   for (const [name, value] of spec.env) args.push(`--setenv=${name}=${value}`);
   for (const volume of request.volumes)
     args.push(`--bind${volume.readOnly ? '-ro' : ''}=${volume.host}:${volume.container}`);
-  for (const mount of request.tmpfs) args.push(`--tmpfs=${mount.path}:${mount.options}`);
+  // systemd-nspawn's own /dev/shm is half the memory; Docker's is --shm-size.
+  for (const mount of [shmMount(request.shmSize), ...request.tmpfs])
+    args.push(`--tmpfs=${mount.path}:${mount.options}`);
   for (const { name, soft, hard } of request.ulimits) {
     const value = (limit: number): string => (limit === -1 ? 'infinity' : String(limit));
     args.push(`--rlimit=RLIMIT_${name.toUpperCase()}=${value(soft)}:${value(hard)}`);

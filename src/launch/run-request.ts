@@ -124,6 +124,8 @@ export interface RunRequest {
   tmpfs: Tmpfs[];
   ulimits: Ulimit[];
   limits: ResourceLimits;
+  /** shmSize is the size of /dev/shm in bytes (docker run --shm-size, 64 MiB by default) */
+  shmSize: number;
 }
 
 /**

@@ -46,6 +46,7 @@ const CASES: string[][] = [
   ['--security-opt', 'no-new-privileges'],
   ['-u', 'root', '--security-opt', 'no-new-privileges'],
   ['--tmpfs', '/scratch', '--tmpfs', '/sized:size=4m,mode=700', '--ulimit', 'nofile=512:1024', '--ulimit', 'nproc=100'],
+  ['--shm-size', '8m'],
 ];
 
 /**
@@ -81,8 +82,8 @@ const LIMIT_LINES = /^(Max open files|Max processes) /;
 
 /**
  * identity keeps what the probe printed about who it is and its walls: the id line, the status
- * lines of credentials, the limits a case sets, and the case's tmpfs mounts (sorted, and without
- * the atime flag: systemd-nspawn always mounts them strictatime).
+ * lines of credentials, the limits a case sets, the case's tmpfs mounts and /dev/shm (sorted, and
+ * without the atime flag: systemd-nspawn always mounts them strictatime).
  */
 function identity(output: string, options: string[]): string {
   const lines = output.split('\n');
@@ -94,6 +95,11 @@ function identity(output: string, options: string[]): string {
       .filter((line) => mounts.some((path) => line.startsWith(`tmpfs ${path} `)))
       .map((line) => line.replace(',relatime', ''))
       .sort(), // Docker keeps --tmpfs in a map: its mount order varies from run to run
+    // /dev/shm, the mount on top (systemd-nspawn's own stays listed beneath), its source name aside.
+    ...lines
+      .filter((line) => line.split(' ')[1] === '/dev/shm')
+      .slice(-1)
+      .map((line) => line.replace(',relatime', '').split(' ').slice(1).join(' ')),
   ].join('\n');
 }
 

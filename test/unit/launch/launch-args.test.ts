@@ -46,6 +46,7 @@ const REQUEST: RunRequest = {
   tmpfs: [],
   ulimits: [],
   limits: {},
+  shmSize: 64 * 1024 * 1024,
 };
 
 const HELPER: IdentityHelper = {
@@ -290,6 +291,7 @@ test('--tmpfs and --ulimit read as docker run reads them, and reach both runtime
   };
   const args = toNspawnArgv(SPEC, '/m', { ...REQUEST, ...walls });
   for (const expected of [
+    '--tmpfs=/dev/shm:rw,nosuid,nodev,noexec,size=65536k',
     '--tmpfs=/s:rw,noexec,nosuid,nodev,size=4m',
     '--rlimit=RLIMIT_NOFILE=512:1024',
     '--rlimit=RLIMIT_CORE=infinity:infinity',
@@ -297,6 +299,7 @@ test('--tmpfs and --ulimit read as docker run reads them, and reach both runtime
     assert.ok(args.includes(expected), expected);
   const config = toLxcRunConfig(SPEC, '/m', { ...REQUEST, runtime: 'lxc', ...walls }, '/x', []).split('\n');
   for (const expected of [
+    'lxc.mount.entry = tmpfs dev/shm tmpfs rw,nosuid,nodev,noexec,size=65536k,create=dir 0 0',
     'lxc.mount.entry = tmpfs s tmpfs rw,noexec,nosuid,nodev,size=4m,create=dir 0 0',
     'lxc.prlimit.nofile = 512:1024',
     'lxc.prlimit.core = unlimited:unlimited',

@@ -90,6 +90,7 @@ test('LXC takes the same settings as lxc.cgroup keys (v1) or lxc.cgroup2 keys (v
     tmpfs: [],
     ulimits: [],
     limits: { memory: 32 * MiB, pidsLimit: 20 },
+    shmSize: 64 * MiB,
   } as RunRequest;
   const v1 = toLxcRunConfig(spec, '/m', request, '/x', [], 1).split('\n');
   assert.ok(v1.includes(`lxc.cgroup.memory.limit_in_bytes = ${32 * MiB}`) && v1.includes('lxc.cgroup.pids.max = 20'));
