@@ -9,6 +9,21 @@ import { chmodSync, cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from
 import { dirname, join } from 'node:path';
 import { tempDir } from './archives.js';
 
+/** DOCKER_INJECTED are the paths Docker itself adds to a container (its init layer), not part of the image. */
+export const DOCKER_INJECTED: ReadonlySet<string> = new Set([
+  '.dockerenv',
+  'etc/hosts',
+  'etc/hostname',
+  'etc/resolv.conf',
+  'etc/mtab',
+  'dev/console',
+  'dev/pts',
+  'dev/shm',
+  'proc',
+  'sys',
+  'dev',
+]);
+
 /** DockerEngine is a running private dockerd. */
 export interface DockerEngine {
   docker(args: string[], input?: Buffer): string;

@@ -3,6 +3,7 @@
  * whiteout files or hostile archives live in the repository.
  */
 import { newEntry, type EntryType, type TarEntry } from '../../src/tar/entry.js';
+import { encodeHeader, type RawHeader } from '../../src/tar/header.js';
 import { dataPadding, encodeEntry, END_OF_ARCHIVE } from '../../src/tar/writer.js';
 
 /** EntrySpec describes one tar entry; `path` and `content` are UTF-8 unless given as bytes. */
@@ -54,4 +55,23 @@ export function makeTar(specs: EntrySpec[]): Buffer {
   }
   parts.push(END_OF_ARCHIVE);
   return Buffer.concat(parts);
+}
+
+/** rawHeader encodes one ustar header block: a plain empty file `f` unless `fields` say otherwise. */
+export function rawHeader(fields: Partial<RawHeader> = {}): Buffer {
+  return encodeHeader({
+    name: 'f',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    size: 0,
+    mtime: 0,
+    typeflag: '0',
+    linkname: '',
+    uname: '',
+    gname: '',
+    devmajor: 0,
+    devminor: 0,
+    ...fields,
+  });
 }

@@ -11,7 +11,13 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tarDirectory, tempDir } from '../helpers/archives.js';
 import { undocker } from '../helpers/cli.js';
-import { buildImage, importBaseImage, startDockerEngine, type DockerEngine } from '../helpers/docker-engine.js';
+import {
+  buildImage,
+  importBaseImage,
+  startDockerEngine,
+  type DockerEngine,
+  DOCKER_INJECTED,
+} from '../helpers/docker-engine.js';
 import { diffSummaries, summarizeDirectory, summarizeTar, type Summary } from '../helpers/summary.js';
 
 const DOCKERFILE = `FROM undocker-base:latest
@@ -34,20 +40,6 @@ CMD ["hi"]
 EXPOSE 80/tcp
 `;
 
-/** What Docker itself adds to a container (its init layer), not part of the image. */
-const DOCKER_INJECTED = new Set([
-  '.dockerenv',
-  'etc/hosts',
-  'etc/hostname',
-  'etc/resolv.conf',
-  'etc/mtab',
-  'dev/console',
-  'dev/pts',
-  'dev/shm',
-  'proc',
-  'sys',
-  'dev',
-]);
 const injected = (path: string): boolean => DOCKER_INJECTED.has(path);
 
 /** Starting dockerd needs root; CI runs as root, so there these tests always run. */

@@ -12,26 +12,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { tempDir } from '../helpers/archives.js';
 import { undocker } from '../helpers/cli.js';
-import { type DockerEngine, importBaseImage, startDockerEngine } from '../helpers/docker-engine.js';
+import { type DockerEngine, importBaseImage, startDockerEngine, DOCKER_INJECTED } from '../helpers/docker-engine.js';
 import { startRegistry } from '../helpers/registry.js';
 import { diffSummaries, summarizeDirectory, summarizeTar } from '../helpers/summary.js';
 
 const SKIP = process.getuid?.() !== 0 ? 'needs root to start a Docker engine' : false;
 const APPLETS = ['sh', 'echo', 'id', 'pwd', 'cat', 'true'];
-/** What Docker adds to a container, not part of the image. */
-const INJECTED = new Set([
-  '.dockerenv',
-  'etc/hosts',
-  'etc/hostname',
-  'etc/resolv.conf',
-  'etc/mtab',
-  'dev/console',
-  'dev/pts',
-  'dev/shm',
-  'proc',
-  'sys',
-  'dev',
-]);
 
 let engine: DockerEngine;
 let work: string;
@@ -135,7 +121,7 @@ test(
     const exported = join(work, 'export.tar');
     engine.docker(['export', container, '-o', exported]);
     const problems = diffSummaries(summarizeDirectory(stage, { xattrs: true }), await summarizeTar(exported), (path) =>
-      INJECTED.has(path),
+      DOCKER_INJECTED.has(path),
     );
     assert.deepEqual(problems, [], 'owners, modes, hardlinks, devices, fifos and capabilities as in the directory');
   },

@@ -2,27 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { UndockerError } from '../../../src/errors.js';
-import { BLOCK, encodeHeader, encodePax, padding, type RawHeader } from '../../../src/tar/header.js';
+import { BLOCK, encodePax, padding, type RawHeader } from '../../../src/tar/header.js';
 import { readTar } from '../../../src/tar/reader.js';
 import { expandSparse, sparsePieces } from '../../../src/tar/sparse.js';
 import { END_OF_ARCHIVE } from '../../../src/tar/writer.js';
-
-const header = (fields: Partial<RawHeader>): Buffer =>
-  encodeHeader({
-    name: 'f',
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    size: 0,
-    mtime: 0,
-    typeflag: '0',
-    linkname: '',
-    uname: '',
-    gname: '',
-    devmajor: 0,
-    devminor: 0,
-    ...fields,
-  });
+import { rawHeader } from '../../helpers/tar-builder.js';
 
 const padded = (data: Buffer): Buffer => Buffer.concat([data, Buffer.alloc(padding(data.length))]);
 
@@ -30,9 +14,9 @@ const padded = (data: Buffer): Buffer => Buffer.concat([data, Buffer.alloc(paddi
 function paxEntry(records: Record<string, string>, fields: Partial<RawHeader>, data: Buffer = Buffer.alloc(0)): Buffer {
   const pax = encodePax(new Map(Object.entries(records).map(([k, v]) => [k, Buffer.from(v, 'latin1')])));
   return Buffer.concat([
-    header({ name: 'PaxHeaders/x', typeflag: 'x', size: pax.length }),
+    rawHeader({ name: 'PaxHeaders/x', typeflag: 'x', size: pax.length }),
     padded(pax),
-    header({ size: data.length, ...fields }),
+    rawHeader({ size: data.length, ...fields }),
     padded(data),
   ]);
 }
@@ -52,7 +36,7 @@ test('PAX path over a ustar name that ends in / is a file, not a directory (Pyth
   const path = `${'d'.repeat(99)}/${'f'.repeat(30)}`;
   const tar = Buffer.concat([
     paxEntry({ path }, { name: path.slice(0, 100), typeflag: '0' }, Buffer.from('content\n')),
-    header({ name: 'next', size: 2 }),
+    rawHeader({ name: 'next', size: 2 }),
     padded(Buffer.from('ok')),
     END_OF_ARCHIVE,
   ]);
@@ -67,7 +51,7 @@ test('PAX path over a ustar name that ends in / is a file, not a directory (Pyth
 test('the V7 rule still makes a directory of a typeflag 0 or NUL entry whose final name ends in /', async (t) => {
   for (const typeflag of ['0', '\0']) {
     await t.test(`typeflag ${JSON.stringify(typeflag)}`, async () => {
-      const [item] = await readAll(Buffer.concat([header({ name: 'old/', typeflag }), END_OF_ARCHIVE]));
+      const [item] = await readAll(Buffer.concat([rawHeader({ name: 'old/', typeflag }), END_OF_ARCHIVE]));
       assert.equal(item?.entry.type, 'directory');
     });
   }
@@ -75,9 +59,9 @@ test('the V7 rule still makes a directory of a typeflag 0 or NUL entry whose fin
     const long = `${'l'.repeat(120)}/`;
     const data = Buffer.from(`${long}\0`);
     const tar = Buffer.concat([
-      header({ name: '././@LongLink', typeflag: 'L', size: data.length }),
+      rawHeader({ name: '././@LongLink', typeflag: 'L', size: data.length }),
       padded(data),
-      header({ name: 'short' }),
+      rawHeader({ name: 'short' }),
       END_OF_ARCHIVE,
     ]);
     const [item] = await readAll(tar);
@@ -123,9 +107,9 @@ test('GNU sparse files are read whole, with zeros in their holes', async (t) => 
       record('GNU.sparse.numbytes', '5'),
     ]);
     const tar = Buffer.concat([
-      header({ name: 'PaxHeaders/x', typeflag: 'x', size: records.length }),
+      rawHeader({ name: 'PaxHeaders/x', typeflag: 'x', size: records.length }),
       padded(records),
-      header({ name: 'zero', size: SPARSE_STORED.length }),
+      rawHeader({ name: 'zero', size: SPARSE_STORED.length }),
       padded(SPARSE_STORED),
       END_OF_ARCHIVE,
     ]);
@@ -148,7 +132,7 @@ test('GNU sparse files are read whole, with zeros in their holes', async (t) => 
     assert.deepEqual(item?.data, SPARSE_REAL);
   });
   await t.test('old GNU typeflag S with an extension block', async () => {
-    const block = header({ name: 'old', typeflag: 'S', size: SPARSE_STORED.length });
+    const block = rawHeader({ name: 'old', typeflag: 'S', size: SPARSE_STORED.length });
     block.write('ustar  \0', 257, 8, 'latin1');
     // Four regions fit the header; the fifth goes to an extension block. Regions of 2 bytes at 0, 20, 40, 60, 80.
     const regions = [0, 20, 40, 60, 80];
