@@ -27,7 +27,10 @@ export const DOCKER_INJECTED: ReadonlySet<string> = new Set([
 /** DockerEngine is a running private dockerd. */
 export interface DockerEngine {
   docker(args: string[], input?: Buffer): string;
-  /** run is `docker run ARGS`, whatever its exit status: the status and standard output. */
+  /**
+   * run is `docker run ARGS`, whatever its exit status: the status and standard output. A run still
+   * going after two minutes is tried once more: Docker 20.10 on vfs now and then loses a container's exit.
+   */
   run(args: string[]): { status: number; stdout: string };
   stop(): Promise<void>;
 }
@@ -92,8 +95,17 @@ export async function startDockerEngine(): Promise<DockerEngine> {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  const run = (args: string[]): { status: number; stdout: string } => {
-    const result = spawnSync('docker', ['run', ...args], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const run = (args: string[], attempt = 1): { status: number; stdout: string } => {
+    const result = spawnSync('docker', ['run', ...args], {
+      env,
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+      timeout: 120_000,
+    });
+    if ((result.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
+      if (attempt < 2) return run(args, attempt + 1);
+      throw new Error(`docker run ${args.join(' ')}: no exit after two minutes, twice`);
+    }
     return { status: result.status ?? 128, stdout: result.stdout };
   };
   return {

@@ -122,7 +122,7 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
       for (const options of CASES) {
         expected.set(
           options.join(' '),
-          identity(engine.docker(['run', '--rm', '--network', 'none', ...options, 'probe:1']), options),
+          identity(engine.run(['--rm', '--network', 'none', ...options, 'probe:1']).stdout, options),
         );
       }
       for (const options of WALLS) walled.set(options.join(' '), engine.run(['--rm', '--network', 'none', ...options]));
