@@ -4,7 +4,8 @@
  */
 import type { Command } from 'commander';
 import { UndockerError } from '../errors.js';
-import { type NspawnNetwork, renderNspawnUnit } from '../generate/nspawn-unit.js';
+import { type NspawnNetwork, renderNspawnLauncher, renderNspawnUnit } from '../generate/nspawn-unit.js';
+import { helperTree } from '../install/helper-tree.js';
 import { defaultLxcPath, installLxcContainer, uninstallLxcContainer } from '../install/lxc-container.js';
 import { installNspawnMachine, MACHINES_DIR, NSPAWN_DIR, uninstallNspawnMachine } from '../install/nspawn-machine.js';
 import type { Image } from '../image/types.js';
@@ -61,9 +62,10 @@ async function installNspawn(
   warnings: Warnings,
 ): Promise<void> {
   const { spec, hasGetent } = await runSpecOf(image, input, name, warnings.add, signal);
-  // The machine's tree is undocker's: the identity helper goes in it, so no getent is needed.
+  // The machine's tree is undocker's: the identity helper goes in it, so no getent is needed, and the launcher
+  // beside it holds the command whole.
   const helper = findIdentityHelper();
-  const unit = renderNspawnUnit(spec, {
+  const unitOptions = {
     name,
     network: options.network,
     hasGetent,
@@ -72,10 +74,12 @@ async function installNspawn(
     helper,
     ...privilegesOf(options),
     ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
-  });
+  };
+  const unit = renderNspawnUnit(spec, unitOptions);
+  const launcher = renderNspawnLauncher(spec, unitOptions);
   const paths = await installNspawnMachine(image, name, unit, {
     ...options,
-    helper: helper.binds,
+    helper: helperTree(helper, launcher),
     force: options.force ?? false,
     signal,
     warn: printWarning,
@@ -122,7 +126,7 @@ export function registerInstall(program: Command, signal: AbortSignal): void {
         '--volume-dir <dir>',
         "bind each of the image's volumes from a folder under DIR instead of a temporary file system",
       )
-      .option('--execute-only', 'LXC: leave lxc.init.cmd out, for a command only lxc-execute can run whole')
+      .option('--execute-only', "LXC: leave lxc.init.cmd out, so lxc-start boots the image's own /sbin/init")
       .option('--force', 'replace a machine or container of that name')
       .option('--platform <os/arch[/variant]>', "which platform of a multi-platform image (default: this machine's)"),
   ).action(async (input: string, selector: string | undefined, options: InstallOptions) => {

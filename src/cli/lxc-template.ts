@@ -5,7 +5,9 @@
 import type { Capability } from '../config/capabilities.js';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { renderLxcConfig, TEMPLATE_CONFIG } from '../generate/lxc-config.js';
+import { renderLxcConfig, renderLxcLauncher, TEMPLATE_CONFIG } from '../generate/lxc-config.js';
+import { helperTree } from '../install/helper-tree.js';
+import { findIdentityHelper } from '../launch/identity-helper.js';
 import { lxcCreateArgs, type LxcTemplateFiles, writeLxcTemplate } from '../install/lxc-template.js';
 import { renderTemplate } from '../generate/template.js';
 import { describeImage } from '../image/select.js';
@@ -36,8 +38,11 @@ export async function lxcTemplateFiles(
   warnings: Warnings,
 ): Promise<LxcTemplateFiles> {
   const { spec } = await runSpecOf(image, input, name, warnings.add, signal);
-  const config = renderLxcConfig(spec, {
+  // The rootfs is undocker's to write: the launcher in it holds the command whole, for lxc-start and lxc-execute.
+  const helper = findIdentityHelper();
+  const configOptions = {
     templateConfig: TEMPLATE_CONFIG,
+    launcher: helper,
     executeOnly: options.executeOnly ?? false,
     header: headerOf(image),
     warn: warnings.add,
@@ -45,14 +50,16 @@ export async function lxcTemplateFiles(
     ...(options.privileged ? { privileged: true } : {}),
     ...(options.noNewPrivileges ? { noNewPrivileges: true } : {}),
     ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
-  });
+  };
+  const config = renderLxcConfig(spec, configOptions);
+  const launcher = renderLxcLauncher(spec, configOptions);
   const createMessage = renderTemplate('lxc-create-message', {
     image: describeImage(image),
     start_line: options.executeOnly
-      ? 'lxc-start cannot run it: its command holds arguments lxc.init.cmd cannot.'
+      ? "lxc-start boots the image's own /sbin/init (made with --execute-only)."
       : 'Start it as a service with lxc-start -n NAME.',
   });
-  return { config, createMessage };
+  return { config, createMessage, helper: helperTree(helper, launcher) };
 }
 
 /** registerLxcTemplate adds the lxc-template command. */
@@ -66,7 +73,7 @@ export function registerLxcTemplate(program: Command, signal: AbortSignal): void
     .usage('[options] <archive> [image] <dir>')
     .option(
       '--execute-only',
-      'leave lxc.init.cmd out, for a command that only lxc.execute.cmd can hold (arguments with spaces)',
+      "leave lxc.init.cmd out, so lxc-start boots the image's own /sbin/init; lxc-execute still runs the command",
     )
     .option('--force', 'replace meta.tar.xz and rootfs.tar.xz if DIR has them')
     .action(async (input: string, rest: string[], options: LxcCommandOptions & { force?: boolean }) => {

@@ -113,11 +113,11 @@ export function toRunSpec(input: RunSpecInput, warn: (message: string) => void =
   }
   const user = resolveUser(overrides.user ?? view.User, userDb, where);
   const hostname = overrides.hostname ?? input.defaultHostname;
-  const env = envOf(view.Env, `${where}: Env`, warn);
-  for (const [name, value] of envOf(overrides.env ?? [], 'environment', warn)) env.set(name, value);
-  // What Docker adds (daemon/oci_linux.go, container.CreateDaemonEnvironment): PATH, HOSTNAME, HOME.
-  if (!env.has('PATH')) env.set('PATH', DEFAULT_PATH);
-  if (!env.has('HOSTNAME')) env.set('HOSTNAME', hostname);
+  // Docker's order: -e first, then the image's variables -e did not set (runconfig's merge); under PATH and
+  // HOSTNAME, each replaced in place (CreateDaemonEnvironment, ReplaceOrAppendEnvValues); HOME last when unset.
+  const given = envOf(overrides.env ?? [], 'environment', warn);
+  for (const [name, value] of envOf(view.Env, `${where}: Env`, warn)) if (!given.has(name)) given.set(name, value);
+  const env = new Map([['PATH', DEFAULT_PATH], ['HOSTNAME', hostname], ...given]);
   if (!env.has('HOME')) env.set('HOME', user.home);
   const spec: RunSpec = {
     image: view.names[0] ?? view.id,

@@ -8,7 +8,9 @@ import type { Image, Layer } from '../image/types.js';
 import { newEntry, type TarEntry } from '../tar/entry.js';
 import { dataPadding, encodeEntry, END_OF_ARCHIVE } from '../tar/writer.js';
 import { UndockerError } from '../errors.js';
+import { addedTreeChunks, type AddedTree, dropShadowed } from './added-tree.js';
 import { applyEntry } from './apply-entry.js';
+import type { Warn } from './fs-ops.js';
 import { layerEntries, layerHeaders } from './layer-entries.js';
 import { PLANNING_SINK } from './sink.js';
 import { namesAt, planTar } from './tar-plan.js';
@@ -27,6 +29,9 @@ export interface FlattenOptions {
   layers?: Layer[];
   signal?: AbortSignal;
   progress?: FlattenProgress;
+  /** added is undocker's own folder for a tree it writes (install, lxc-template); never for `rootfs` */
+  added?: AddedTree;
+  warn?: Warn;
 }
 
 /** replayLayers applies every layer's entries to a fresh tree, with data skipped. */
@@ -67,6 +72,7 @@ function hardlink(path: string, inode: Inode, target: string): Buffer {
 export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {}): AsyncGenerator<Buffer> {
   const layers = options.layers ?? image.layers;
   const tree = await replayLayers(layers, options.signal);
+  if (options.added !== undefined) dropShadowed(tree, options.added, options.warn ?? (() => undefined));
   const plan = planTar(tree);
   // Hardlinked symlinks and devices: the first name is written whole, the others link to it.
   const firstNames = new Map<Inode, string>();
@@ -110,5 +116,6 @@ export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {
       );
     }
   }
+  if (options.added !== undefined) yield* addedTreeChunks(options.added);
   yield END_OF_ARCHIVE;
 }

@@ -9,9 +9,9 @@ import type { Image } from '../image/types.js';
 import { fillDirectoryAtomically, writeFileAtomically } from '../output/atomic.js';
 import { coalesce } from '../stream/coalesce.js';
 import { type Compression, encoderFor } from '../stream/compression.js';
+import { writeAddedTree } from './added-tree.js';
 import { applyEntry } from './apply-entry.js';
 import { DirectorySink } from './directory-sink.js';
-import type { Warn } from './fs-ops.js';
 import { layerEntries } from './layer-entries.js';
 import { type FlattenOptions, rootfsTarChunks } from './rootfs-tar.js';
 import { FsTree } from './tree.js';
@@ -20,7 +20,6 @@ import { FsTree } from './tree.js';
 export interface UnpackOptions extends FlattenOptions {
   force?: boolean;
   ignoreErrors?: boolean;
-  warn?: Warn;
 }
 
 /** unpackRootfs flattens an image into directory `target`, created whole or not at all. */
@@ -53,6 +52,7 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
         options.progress?.layerDone();
       }
       await sink.finish();
+      if (options.added !== undefined) await writeAddedTree(directory, options.added, sinkOptions.warn);
       // Interrupted while the writer drained its queue: the finished tree is not committed either.
       options.signal?.throwIfAborted();
     } catch (error) {

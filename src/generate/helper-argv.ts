@@ -27,15 +27,24 @@ export interface HelperIdentity {
   noNewPrivileges: boolean;
 }
 
+function setprivArgv(helper: HelperLoader): string[] {
+  return [helper.loader, '--library-path', HELPER_DIR, `${HELPER_DIR}/setpriv`];
+}
+
+/**
+ * toPlainExecArgv runs the helper with no change at all: a plain execvp of the command, for a
+ * runtime that switched users itself (LXC's lxc.init.uid).
+ */
+export function toPlainExecArgv(helper: HelperLoader): string[] {
+  return [...setprivArgv(helper), '--'];
+}
+
 /** toHelperArgv is the argv prefix that runs the helper, to be followed by the command. */
 export function toHelperArgv(helper: HelperLoader, identity: HelperIdentity): string[] {
   const { user, bounding } = identity;
   const caps = (bounding ?? []).map((cap) => `+${cap.slice('CAP_'.length).toLowerCase()}`);
   return [
-    helper.loader,
-    '--library-path',
-    HELPER_DIR,
-    `${HELPER_DIR}/setpriv`,
+    ...setprivArgv(helper),
     ...(identity.noNewPrivileges ? ['--nnp'] : []),
     ...(bounding !== undefined ? [`--bounding-set=${['-all', ...caps].join(',')}`] : []),
     '--inh-caps=-all',

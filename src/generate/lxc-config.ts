@@ -2,7 +2,9 @@
  * renderLxcConfig formats a RunSpec as an LXC container config (lxc.container.conf(5)), as the
  * Go undocker's lxcconfig did: common.conf included, the command for both lxc-start
  * (lxc.init.cmd) and lxc-execute (lxc.execute.cmd), environment, working directory, ids, stop
- * signal. Networking is left to the host's LXC defaults.
+ * signal. Networking is left to the host's LXC defaults. In a tree undocker writes
+ * (lxc-template, install), both commands run the launcher, which holds the command and
+ * environment whole; LXC itself switches to the user.
  */
 import { type Capability, DOCKER_DEFAULT_CAPABILITIES } from '../config/capabilities.js';
 import { shmMount } from './docker-shm.js';
@@ -10,6 +12,8 @@ import { lxcSecurityLines } from './lxc-security.js';
 import { UndockerError } from '../errors.js';
 import type { RunSpec } from '../config/run-spec.js';
 import { quoteExecuteWord, toInitWord, toLxcValue } from './lxc-quote.js';
+import { type HelperLoader, toPlainExecArgv } from './helper-argv.js';
+import { LAUNCHER, renderLauncher } from './launcher.js';
 import { renderTemplate } from './template.js';
 import { toVolumeMounts } from './volumes.js';
 
@@ -35,8 +39,10 @@ export interface LxcOptions {
   /** templateConfig is LXC's config folder, or the LXC_TEMPLATE_CONFIG placeholder */
   templateConfig: string;
   volumeDir?: string;
-  /** executeOnly leaves lxc.init.cmd out, for a command lxc.init.cmd cannot hold */
+  /** executeOnly leaves lxc.init.cmd out: lxc-start then boots the image's /sbin/init */
   executeOnly: boolean;
+  /** launcher is the identity helper in the tree undocker writes: the launcher beside it runs the command */
+  launcher?: HelperLoader;
   header: string;
   warn: (message: string) => void;
   /** capabilities the command gets: Docker's default set when absent */
@@ -53,6 +59,7 @@ function initCmd(spec: RunSpec, options: LxcOptions): string[] {
     );
     return [];
   }
+  if (options.launcher !== undefined) return [`lxc.init.cmd = ${LAUNCHER}`];
   try {
     return [`lxc.init.cmd = ${spec.argv.map((word, i) => toInitWord(word, `argument ${i} of the command`)).join(' ')}`];
   } catch (error) {
@@ -83,6 +90,23 @@ function mountLines(spec: RunSpec, options: LxcOptions): string[] {
   ];
 }
 
+/** renderLxcLauncher returns the launcher both commands run when the tree has the identity helper. */
+export function renderLxcLauncher(spec: RunSpec, options: LxcOptions & { launcher: HelperLoader }): string {
+  return renderLauncher(spec, toPlainExecArgv(options.launcher), options.header);
+}
+
+/** execLines are lxc.execute.cmd and the environment: the launcher's, or the command's own words. */
+function execLines(spec: RunSpec, options: LxcOptions): { execute_cmd: string; environment: string[] } {
+  if (options.launcher !== undefined)
+    return { execute_cmd: LAUNCHER, environment: [`# The command and its environment: ${LAUNCHER} in the rootfs.`] };
+  return {
+    execute_cmd: spec.argv.map((word, i) => quoteExecuteWord(word, `argument ${i} of the command`)).join(' '),
+    environment: spec.env.map(
+      ([name, value]) => `lxc.environment = ${toLxcValue(`${name}=${value}`, `environment variable ${name}`)}`,
+    ),
+  };
+}
+
 /** renderLxcConfig returns the text of an LXC config for `spec`. */
 export function renderLxcConfig(spec: RunSpec, options: LxcOptions): string {
   if (spec.healthcheck !== undefined)
@@ -99,10 +123,7 @@ export function renderLxcConfig(spec: RunSpec, options: LxcOptions): string {
     template_config: options.templateConfig,
     arch: arch === undefined ? [] : [`lxc.arch = ${arch}`],
     init_cmd: initCmd(spec, options),
-    execute_cmd: spec.argv.map((word, i) => quoteExecuteWord(word, `argument ${i} of the command`)).join(' '),
-    environment: spec.env.map(
-      ([name, value]) => `lxc.environment = ${toLxcValue(`${name}=${value}`, `environment variable ${name}`)}`,
-    ),
+    ...execLines(spec, options),
     cwd: toLxcValue(spec.workingDir, 'WorkingDir'),
     uid: String(spec.user.uid),
     gid: String(spec.user.gid),

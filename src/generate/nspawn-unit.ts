@@ -2,11 +2,13 @@
  * renderNspawnUnit formats a RunSpec as a systemd.nspawn(5) settings file: the image's command
  * as Parameters= with Boot=no and ProcessTwo=yes (a stub init as PID 1 reaps zombies), one
  * Environment= per variable, and mounts and networking as asked. What a .nspawn file cannot
- * say is a warning.
+ * say is a warning. In a tree undocker writes (install), Parameters= runs the launcher instead,
+ * which holds the command and environment whole.
  */
 import { CAPABILITIES, type Capability, DOCKER_DEFAULT_CAPABILITIES } from '../config/capabilities.js';
 import type { RunSpec } from '../config/run-spec.js';
 import { HELPER_CAPABILITIES, type HelperLoader, toHelperArgv } from './helper-argv.js';
+import { LAUNCHER, renderLauncher } from './launcher.js';
 import { shmMount } from './docker-shm.js';
 import { quoteNspawnWord, toNspawnPath } from './nspawn-quote.js';
 import { renderTemplate } from './template.js';
@@ -25,7 +27,10 @@ export interface NspawnOptions {
   hasGetent: boolean;
   header: string;
   warn: (message: string) => void;
-  /** helper is the identity helper in the tree (install): it switches users, so no User= and no getent */
+  /**
+   * helper is the identity helper in the tree (install): it switches users, so no User= and no
+   * getent, and the launcher beside it holds the command and environment
+   */
   helper?: HelperLoader;
   /** capabilities the command gets: Docker's default set when absent */
   capabilities?: readonly Capability[];
@@ -103,14 +108,26 @@ function fileLines(spec: RunSpec, options: NspawnOptions): string[] {
   ];
 }
 
-/** helperWords start Parameters= when the identity helper is in the tree. */
-function helperWords(spec: RunSpec, options: NspawnOptions): string[] {
-  if (options.helper === undefined) return [];
-  return toHelperArgv(options.helper, {
+/** renderNspawnLauncher returns the launcher that Parameters= runs when the identity helper is in the tree. */
+export function renderNspawnLauncher(spec: RunSpec, options: NspawnOptions & { helper: HelperLoader }): string {
+  const helper = toHelperArgv(options.helper, {
     user: spec.user,
     bounding: options.privileged ? undefined : (options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES),
     noNewPrivileges: options.noNewPrivileges ?? false,
   });
+  return renderLauncher(spec, helper, options.header);
+}
+
+/** execLines say what the container runs: the launcher in a tree undocker wrote, else the command itself. */
+function execLines(spec: RunSpec, options: NspawnOptions): { parameters: string; environment: string[] } {
+  if (options.helper !== undefined)
+    return { parameters: LAUNCHER, environment: [`# The command and its environment: ${LAUNCHER} in the machine.`] };
+  return {
+    parameters: spec.argv.map((word, i) => quoteNspawnWord(word, `argument ${i} of the command`)).join(' '),
+    environment: spec.env.map(
+      ([name, value]) => `Environment=${quoteNspawnWord(`${name}=${value}`, `environment variable ${name}`)}`,
+    ),
+  };
 }
 
 /** renderNspawnUnit returns the text of NAME.nspawn for `spec`. */
@@ -123,13 +140,7 @@ export function renderNspawnUnit(spec: RunSpec, options: NspawnOptions): string 
   return renderTemplate('nspawn.nspawn', {
     header: options.header,
     name: options.name,
-    parameters: [
-      ...helperWords(spec, options).map((word) => quoteNspawnWord(word, 'the identity helper')),
-      ...spec.argv.map((word, i) => quoteNspawnWord(word, `argument ${i} of the command`)),
-    ].join(' '),
-    environment: spec.env.map(
-      ([name, value]) => `Environment=${quoteNspawnWord(`${name}=${value}`, `environment variable ${name}`)}`,
-    ),
+    ...execLines(spec, options),
     working_directory: toNspawnPath(spec.workingDir, 'WorkingDir'),
     user: options.helper === undefined ? userLines(spec, options) : [],
     security: securityLines(options),

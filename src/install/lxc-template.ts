@@ -6,6 +6,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { dirname, join, resolve } from 'node:path';
 import { mkdir, rmdir } from 'node:fs/promises';
+import type { AddedTree } from '../flatten/added-tree.js';
 import { streamRootfsTar } from '../flatten/rootfs.js';
 import type { FlattenOptions } from '../flatten/rootfs-tar.js';
 import type { Image } from '../image/types.js';
@@ -15,10 +16,12 @@ import { newEntry } from '../tar/entry.js';
 import { dataPadding, encodeEntry, END_OF_ARCHIVE } from '../tar/writer.js';
 import { isErrno, UndockerError } from '../errors.js';
 
-/** LxcTemplateFiles are the texts that go into meta.tar.xz. */
+/** LxcTemplateFiles are the texts that go into meta.tar.xz, and undocker's folder for the rootfs. */
 export interface LxcTemplateFiles {
   config: string;
   createMessage: string;
+  /** helper is the identity helper and the launcher the config runs */
+  helper: AddedTree;
 }
 
 function* metaTar(files: LxcTemplateFiles): Generator<Buffer> {
@@ -81,7 +84,8 @@ export async function writeLxcTemplate(
         { target: join(dir, 'meta.tar.xz'), write: (stream) => writeMeta(files, stream) },
         {
           target: join(dir, 'rootfs.tar.xz'),
-          write: (stream) => streamRootfsTar(image, stream, 'xz', options, join(dir, 'rootfs.tar.xz')),
+          write: (stream) =>
+            streamRootfsTar(image, stream, 'xz', { ...options, added: files.helper }, join(dir, 'rootfs.tar.xz')),
         },
       ],
       options.force ?? false,

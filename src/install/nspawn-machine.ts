@@ -3,12 +3,12 @@
  * `<nspawn>/NAME.nspawn`, where `systemd-nspawn -M NAME` and `machinectl start NAME` look.
  * Uninstalling removes both, and only when the settings file is undocker's.
  */
-import { chmod, copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isErrno, UndockerError } from '../errors.js';
+import type { AddedTree } from '../flatten/added-tree.js';
 import { unpackRootfs } from '../flatten/rootfs.js';
 import { isGeneratedByUndocker } from '../generate/header.js';
-import { HELPER_DIR } from '../generate/helper-argv.js';
 import type { Image } from '../image/types.js';
 import { writeFileAtomically } from '../output/atomic.js';
 
@@ -44,8 +44,8 @@ export async function installNspawnMachine(
     force: boolean;
     signal?: AbortSignal;
     warn?: (message: string) => void;
-    /** helper are host files copied into the tree (the identity helper), host -> path inside */
-    helper?: Array<{ host: string; container: string }>;
+    /** helper is undocker's folder in the tree: the identity helper and the launcher */
+    helper?: AddedTree;
   },
 ): Promise<{ rootfs: string; unit: string }> {
   const paths = machinePaths(name, places);
@@ -63,6 +63,7 @@ export async function installNspawnMachine(
     force: places.force,
     ...(places.signal ? { signal: places.signal } : {}),
     ...(places.warn ? { warn: places.warn } : {}),
+    ...(places.helper ? { added: places.helper } : {}),
   });
   try {
     // systemd-nspawn refuses a tree without /usr, which images of one static binary are.
@@ -72,13 +73,6 @@ export async function installNspawnMachine(
         `warning: the image has no /usr, without which systemd-nspawn refuses to start a machine: made an empty ` +
           `${join(paths.rootfs, 'usr')}`,
       );
-    }
-    if (places.helper !== undefined && places.helper.length > 0) {
-      await mkdir(join(paths.rootfs, HELPER_DIR), { mode: 0o755 });
-      for (const file of places.helper) {
-        await copyFile(file.host, join(paths.rootfs, file.container));
-        await chmod(join(paths.rootfs, file.container), 0o755);
-      }
     }
     await writeFileAtomically(paths.unit, async (stream) => {
       await new Promise<void>((resolve, reject) =>

@@ -1,13 +1,16 @@
 /**
  * Finding the identity helper on this host: util-linux's setpriv and what its dynamic loader
- * loads, to be bound read-only into a container at HELPER_DIR (or copied there, for a tree
- * undocker installs). generate/helper-argv.ts says how it is run.
+ * loads, and the static busybox that sets the environment, to be bound read-only into a
+ * container at HELPER_DIR (or copied there, for a tree undocker installs).
+ * generate/helper-argv.ts and generate/launcher.ts say how they are run.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UndockerError } from '../errors.js';
 import { HELPER_DIR, type HelperLoader } from '../generate/helper-argv.js';
+import { LAUNCHER_SHELL } from '../generate/launcher.js';
+import { findLauncherShell } from './launcher-shell.js';
 import { findProgram } from './runtime-check.js';
 
 /** IdentityHelper is the host files to bind (or copy) and the loader to run them with. */
@@ -30,8 +33,12 @@ export function parseLdd(output: string): { libraries: string[]; loader: string 
   return { libraries, loader };
 }
 
+/** MEMO_FORMAT changes when what the helper holds does, so an older memo is found again. */
+const MEMO_FORMAT = 2;
+
 /** Remembered is a helper found earlier, with the mtime of each file it binds. */
 interface Remembered extends IdentityHelper {
+  format: number;
   stamps: number[];
 }
 
@@ -39,6 +46,7 @@ interface Remembered extends IdentityHelper {
 function remembered(file: string): IdentityHelper | undefined {
   try {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Remembered;
+    if (saved.format !== MEMO_FORMAT) return undefined;
     const same = saved.binds.every((bind, i) => statSync(bind.host).mtimeMs === saved.stamps[i]);
     return same ? { binds: saved.binds, loader: saved.loader } : undefined;
   } catch {
@@ -47,7 +55,11 @@ function remembered(file: string): IdentityHelper | undefined {
 }
 
 function remember(file: string, helper: IdentityHelper): void {
-  const saved: Remembered = { ...helper, stamps: helper.binds.map((bind) => statSync(bind.host).mtimeMs) };
+  const saved: Remembered = {
+    ...helper,
+    format: MEMO_FORMAT,
+    stamps: helper.binds.map((bind) => statSync(bind.host).mtimeMs),
+  };
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     writeFileSync(temporary, JSON.stringify(saved));
@@ -90,5 +102,6 @@ function lddHelper(): IdentityHelper {
     host: realpathSync(host),
     container: `${HELPER_DIR}/${basename(host)}`,
   }));
+  binds.push({ host: realpathSync(findLauncherShell()), container: LAUNCHER_SHELL });
   return { binds, loader: `${HELPER_DIR}/${basename(loader)}` };
 }

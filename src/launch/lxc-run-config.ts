@@ -1,6 +1,8 @@
 /**
  * The LXC side of a run: a config for `lxc-execute -f`, with the command given on lxc-execute's
- * own command line (argv intact, no config quoting) and ids as -u/-g.
+ * own command line (argv intact, no config quoting) and ids as -u/-g. The environment goes in
+ * argv too, through the identity helper's busybox env (bound read-only), so the command gets
+ * docker run's and not LXC's own container=lxc.
  */
 import type { Capability } from '../config/capabilities.js';
 import type { RunSpec } from '../config/run-spec.js';
@@ -10,6 +12,9 @@ import { renderTemplate } from '../generate/template.js';
 import { UsageError } from '../errors.js';
 import { type CgroupSetting, toCgroupSettings } from './resource-limits.js';
 import { shmMount } from '../generate/docker-shm.js';
+import { toPlainExecArgv } from '../generate/helper-argv.js';
+import { toEnvArgv } from '../generate/launcher.js';
+import type { IdentityHelper } from './identity-helper.js';
 import type { RunRequest } from './run-request.js';
 
 const NETWORK_TYPE = { host: 'none', none: 'empty', veth: 'veth' } as const;
@@ -27,11 +32,16 @@ export function toLxcRunConfig(
   request: RunRequest,
   templateConfig: string,
   capabilities: readonly Capability[],
+  helper: IdentityHelper,
   cgroupVersion: 1 | 2 = 1,
 ): string {
   if (request.publish.length > 0)
     throw new UsageError('-p: LXC has no port publishing; use --runtime nspawn with --network veth');
   const mounts = [
+    // The mount points are in the run's overlay already, made for a read-only tree too.
+    ...helper.binds.map(
+      (bind) => `lxc.mount.entry = ${mountPath(bind.host)} ${bind.container.slice(1)} none bind,ro 0 0`,
+    ),
     ...request.volumes.map(
       (v) =>
         `lxc.mount.entry = ${mountPath(v.host)} ${mountPath(v.container).slice(1)} none ` +
@@ -51,9 +61,6 @@ export function toLxcRunConfig(
     template_config: templateConfig,
     rootfs: toLxcValue(rootfs, 'rootfs path'),
     read_only: request.readOnly ? ['lxc.rootfs.options = ro'] : [],
-    environment: spec.env.map(
-      ([name, value]) => `lxc.environment = ${toLxcValue(`${name}=${value}`, `environment variable ${name}`)}`,
-    ),
     cwd: toLxcValue(spec.workingDir, 'working directory'),
     groups: [`lxc.init.groups = ${spec.user.groups.join(',')}`],
     stop_signal: spec.stopSignal,
@@ -74,7 +81,13 @@ export function toLxcRunConfig(
 }
 
 /** toLxcExecuteArgv returns lxc-execute's arguments (without the program). */
-export function toLxcExecuteArgv(spec: RunSpec, request: RunRequest, lxcPath: string, configPath: string): string[] {
+export function toLxcExecuteArgv(
+  spec: RunSpec,
+  request: RunRequest,
+  lxcPath: string,
+  configPath: string,
+  helper: IdentityHelper,
+): string[] {
   return [
     '-P',
     lxcPath,
@@ -87,6 +100,8 @@ export function toLxcExecuteArgv(spec: RunSpec, request: RunRequest, lxcPath: st
     '-g',
     String(spec.user.gid),
     '--',
+    ...toEnvArgv(spec.env, request.tty),
+    ...toPlainExecArgv(helper),
     ...spec.argv,
   ];
 }

@@ -1,12 +1,14 @@
 /**
  * toNspawnArgv builds the systemd-nspawn command line for a run. Everything goes in argv
- * (--setenv, --chdir, the command after --), so no value needs quoting. The identity helper
- * starts as PID 1 and execs the command, which is PID 1 as under docker run; --kill-signal
- * makes nspawn send the image's StopSignal to it when nspawn gets SIGTERM.
+ * (--chdir, the environment and the command after --), so no value needs quoting. busybox's
+ * env starts as PID 1 with exactly docker run's environment and execs the identity helper,
+ * which execs the command: it is PID 1 as under docker run. --kill-signal makes nspawn send
+ * the image's StopSignal to it when nspawn gets SIGTERM.
  */
 import type { Capability } from '../config/capabilities.js';
 import type { RunSpec } from '../config/run-spec.js';
 import { HELPER_CAPABILITIES, toHelperArgv } from '../generate/helper-argv.js';
+import { toEnvArgv } from '../generate/launcher.js';
 import type { IdentityHelper } from './identity-helper.js';
 import { shmMount } from '../generate/docker-shm.js';
 import type { RunRequest } from './run-request.js';
@@ -42,7 +44,6 @@ export function toNspawnArgv(spec: RunSpec, rootfs: string, request: RunRequest,
   ];
   args.push(...capabilityArgs(request, identity));
   for (const bind of identity.helper.binds) args.push(`--bind-ro=${bind.host}:${bind.container}`);
-  for (const [name, value] of spec.env) args.push(`--setenv=${name}=${value}`);
   for (const volume of request.volumes)
     args.push(`--bind${volume.readOnly ? '-ro' : ''}=${volume.host}:${volume.container}`);
   // systemd-nspawn's own /dev/shm is half the memory; Docker's is --shm-size.
@@ -61,5 +62,5 @@ export function toNspawnArgv(spec: RunSpec, rootfs: string, request: RunRequest,
     bounding: request.security.capabilities.privileged ? undefined : identity.capabilities,
     noNewPrivileges: request.security.noNewPrivileges,
   });
-  return [...args, '--', ...helper, ...spec.argv];
+  return [...args, '--', ...toEnvArgv(spec.env, request.tty), ...helper, ...spec.argv];
 }

@@ -50,15 +50,16 @@ export interface RunImageOptions {
 }
 
 /**
- * nspawnMountPoints are what systemd-nspawn needs in the tree and the image lacks: /usr, or it
- * refuses the tree ("doesn't look like it has an OS tree"), as for images of one static binary;
+ * mountPoints are what the runtime needs in the tree and the image lacks: the identity helper's
+ * bind mounts (made here so a read-only tree can take them too); for systemd-nspawn, /usr, or it
+ * refuses the tree ("doesn't look like it has an OS tree"), as for images of one static binary,
  * and, under --read-only, the mount points it cannot make itself. A run gets them in its
  * overlay; the cache never does.
  */
-function nspawnMountPoints(probe: RootfsProbe, readOnly: boolean, helper: IdentityHelper): MountPoints {
-  const dirs = readOnly ? ['usr', 'dev', 'proc', 'sys', 'run', 'tmp', 'etc', 'var'] : ['usr'];
-  const files = readOnly ? ['etc/resolv.conf', 'etc/localtime'] : [];
-  // The identity helper's bind mounts, made here so a read-only tree can take them too.
+function mountPoints(request: RunRequest, probe: RootfsProbe, helper: IdentityHelper): MountPoints {
+  const nspawn = request.runtime === 'nspawn';
+  const dirs = !nspawn ? [] : request.readOnly ? ['usr', 'dev', 'proc', 'sys', 'run', 'tmp', 'etc', 'var'] : ['usr'];
+  const files = nspawn && request.readOnly ? ['etc/resolv.conf', 'etc/localtime'] : [];
   const binds = helper.binds.map((bind) => bind.container.slice(1));
   return {
     dirs: [...dirs.filter((dir) => !probe.exists(dir)), HELPER_DIR.slice(1)],
@@ -66,7 +67,13 @@ function nspawnMountPoints(probe: RootfsProbe, readOnly: boolean, helper: Identi
   };
 }
 
-function launchOf(spec: RunSpec, rootfs: string, dir: string, options: RunImageOptions): Launch {
+function launchOf(
+  spec: RunSpec,
+  rootfs: string,
+  dir: string,
+  options: RunImageOptions,
+  helper: IdentityHelper,
+): Launch {
   const { request } = options;
   const common = {
     runtime: request.runtime,
@@ -77,17 +84,18 @@ function launchOf(spec: RunSpec, rootfs: string, dir: string, options: RunImageO
   const known = hostCapabilities();
   const capabilities = toCapabilities(request.security.capabilities, known);
   if (request.runtime === 'nspawn') {
-    const identity = { helper: findIdentityHelper(join(options.cacheRoot, HELPER_MEMO)), capabilities, known };
+    const identity = { helper, capabilities, known };
     // SYSTEMD_SECCOMP=0 turns systemd-nspawn's system call filter off, as seccomp=unconfined asks.
     const env: Record<string, string> = request.security.seccomp ? {} : { SYSTEMD_SECCOMP: '0' };
     return { ...common, program: 'systemd-nspawn', args: toNspawnArgv(spec, rootfs, request, identity), env };
   }
   const configPath = join(dir, 'lxc.conf');
-  writeFileSync(configPath, toLxcRunConfig(spec, rootfs, request, LXC_CONFIG_DIR, capabilities, cgroupVersion()));
+  const config = toLxcRunConfig(spec, rootfs, request, LXC_CONFIG_DIR, capabilities, helper, cgroupVersion());
+  writeFileSync(configPath, config);
   return {
     ...common,
     program: 'lxc-execute',
-    args: toLxcExecuteArgv(spec, request, dir, configPath),
+    args: toLxcExecuteArgv(spec, request, dir, configPath, helper),
     lxc: { lxcPath: dir, name: request.name },
   };
 }
@@ -111,12 +119,10 @@ export async function runImage(image: Image, options: RunImageOptions): Promise<
       warn: options.warn,
       probe,
     });
-    const launch = launchOf(spec, dirs.merged, dirs.dir, options);
+    const helper = findIdentityHelper(join(root, HELPER_MEMO));
+    const launch = launchOf(spec, dirs.merged, dirs.dir, options, helper);
     signal.throwIfAborted();
-    const add =
-      request.runtime === 'nspawn'
-        ? nspawnMountPoints(probe, request.readOnly, findIdentityHelper(join(root, HELPER_MEMO)))
-        : undefined;
+    const add = mountPoints(request, probe, helper);
     const started = (pid: number): void => recordRuntime(dirs, image.id, options.keep, pid);
     const overlaid = await inOverlay(launch, rootfs, dirs, add);
     if (request.runtime === 'lxc') return await runContainer(overlaid, signal, started);

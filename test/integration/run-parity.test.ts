@@ -77,6 +77,30 @@ const WALLS: string[][] = [
   ],
 ];
 
+/** WORDS prints its arguments one per line, bracketed, so a newline inside one shows. */
+const WORDS = `FROM probe:1
+WORKDIR /srv/app
+ENV V_SPACE="a b" V_DOLLAR='$HOME'
+ENTRYPOINT ["/bin/busybox", "printf", "[%s]\\n"]
+CMD ["it's \\"both\\"", "tab\\there", "new\\nline", "$HOME", "", " lead", "trail\\\\"]
+`;
+
+/** ENV_OPTIONS are values neither a .nspawn file nor an LXC config could hold, and a name sh cannot assign. */
+const ENV_OPTIONS = ['-e', 'V_NL=a\nb', '-e', 'V.DOT=d', '-e', `V_Q=it's "q"`, '-e', 'PATH=/bin:/usr/bin'];
+
+/**
+ * SPOKEN are runs compared whole, stdout and status: argv, environment (order included) and working directory,
+ * with the hostname set, since a container's own differs by design (docker's is its id).
+ */
+const SPOKEN: string[][] = [
+  ['--hostname', 'h1', 'words:1'],
+  ['--hostname', 'h1', ...ENV_OPTIONS, '--entrypoint', '/bin/busybox', 'words:1', 'env'],
+  ['--hostname', 'h1', '-u', 'root', '-e', 'HOME=/x', '--entrypoint', '/bin/busybox', 'words:1', 'env'],
+  ['--hostname', 'h1', '-t', '--entrypoint', '/bin/busybox', 'words:1', 'env'],
+  ['--entrypoint', '/bin/busybox', 'words:1', 'pwd'],
+  ['-w', '/tmp', '--entrypoint', '/bin/busybox', 'words:1', 'pwd'],
+];
+
 /** LIMIT_LINES are /proc/self/limits' names of the limits the cases set; the others are each runtime's own. */
 const LIMIT_LINES = /^(Max open files|Max processes) /;
 
@@ -109,6 +133,7 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
    * runs in the test's cgroup, and Docker, started from here too, loses container exits when they mix. */
   const expected = new Map<string, string>();
   const walled = new Map<string, { status: number; stdout: string }>();
+  const archives = new Map<string, string>();
   const work = tempDir('undocker-parity-');
   const env = { UNDOCKER_CACHE: join(work, 'cache') };
 
@@ -117,15 +142,20 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
     try {
       importBaseImage(engine);
       buildImage(engine, 'probe:1', PROBE);
+      buildImage(engine, 'words:1', WORDS);
       archive = join(work, 'probe.tar');
       engine.docker(['save', '-o', archive, 'probe:1']);
+      archives.set('probe:1', archive);
+      archives.set('words:1', join(work, 'words.tar'));
+      engine.docker(['save', '-o', join(work, 'words.tar'), 'words:1']);
       for (const options of CASES) {
         expected.set(
           options.join(' '),
           identity(engine.run(['--rm', '--network', 'none', ...options, 'probe:1']).stdout, options),
         );
       }
-      for (const options of WALLS) walled.set(options.join(' '), engine.run(['--rm', '--network', 'none', ...options]));
+      for (const options of [...WALLS, ...SPOKEN])
+        walled.set(options.join(' '), engine.run(['--rm', '--network', 'none', ...options]));
     } finally {
       await engine.stop();
     }
@@ -159,17 +189,33 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
     });
   }
 
+  /** undockerRun runs what docker ran: the same options, the image's archive in its place. */
+  function undockerRun(runtime: string, options: string[]): { status: number | null; stdout: string } {
+    const args = options.map((word) => archives.get(word) ?? word);
+    const result = undocker(['run', '--runtime', runtime, ...args], { env });
+    return { status: result.status, stdout: result.stdout.toString() };
+  }
+
   for (const runtime of ['nspawn', 'lxc'] as const) {
     test(`${runtime}: --memory and --pids-limit stop what docker run stops, with its exit status`, () => {
       const [memory, pids] = WALLS.map((options) => walled.get(options.join(' ')));
       assert.equal(memory?.status, 137, 'docker run: dd past --memory is OOM-killed');
       assert.match(pids?.stdout ?? '', /can't fork/, 'docker run: forks past --pids-limit fail');
-      for (const options of WALLS) {
+      for (const options of WALLS)
+        assert.deepEqual(undockerRun(runtime, options), walled.get(options.join(' ')), options.join(' '));
+    });
+
+    test(`${runtime}: argv, environment and working directory equal docker run's, byte for byte`, () => {
+      assert.match(walled.get(SPOKEN[0]!.join(' '))?.stdout ?? '', /^\[new\nline\]$/m, 'docker run printed the words');
+      for (const options of SPOKEN) {
         const docker = walled.get(options.join(' '));
-        const image = options.indexOf('probe:1');
-        const args = [...options.slice(0, image), archive, ...options.slice(image + 1)];
-        const result = undocker(['run', '--runtime', runtime, ...args], { env });
-        assert.deepEqual({ status: result.status, stdout: result.stdout.toString() }, docker, options.join(' '));
+        // -t: a terminal turns \n into \r\n, and only systemd-nspawn gives the container one when undocker's own
+        // output is a pipe, as here.
+        const lines = (result?: { status: number | null; stdout: string }): object => ({
+          ...result,
+          stdout: result?.stdout.replace(/\r\n/g, '\n'),
+        });
+        assert.deepEqual(lines(undockerRun(runtime, options)), lines(docker), options.join(' '));
       }
     });
   }

@@ -53,6 +53,7 @@ const HELPER: IdentityHelper = {
   binds: [
     { host: '/usr/bin/setpriv', container: `${HELPER_DIR}/setpriv` },
     { host: '/usr/lib/ld.so', container: `${HELPER_DIR}/ld.so` },
+    { host: '/bin/busybox', container: `${HELPER_DIR}/busybox` },
   ],
   loader: `${HELPER_DIR}/ld.so`,
 };
@@ -60,6 +61,8 @@ const IDENTITY: NspawnIdentity = { helper: HELPER, capabilities: DOCKER_DEFAULT_
 const toNspawnArgv = (spec: RunSpec, rootfs: string, request: RunRequest): string[] =>
   nspawnArgv(spec, rootfs, request, IDENTITY);
 const HELPER_PREFIX = ['/.undocker/ld.so', '--library-path', '/.undocker', '/.undocker/setpriv'];
+/** ENV_PREFIX gives the command SPEC's environment and nothing of the runtime's. */
+const ENV_PREFIX = ['/.undocker/busybox', 'env', '-i', '--', 'PATH=/bin', `Q=it's "q"`];
 
 test('-v takes HOST:CONTAINER[:ro|rw] with absolute paths; anything else is a usage error', () => {
   assert.deepEqual(parseBindMount('/srv/data:/data'), { host: '/srv/data', container: '/data', readOnly: false });
@@ -78,6 +81,7 @@ test('-p takes [HOST:]CONTAINER[/tcp|udp] with ports 1 to 65535', () => {
 test('nspawn argv: every value is its own argument and the command follows --, whole', () => {
   const args = toNspawnArgv(SPEC, '/cache/merged', REQUEST);
   assert.deepEqual(args.slice(args.indexOf('--') + 1), [
+    ...ENV_PREFIX,
     ...HELPER_PREFIX,
     '--bounding-set=-all,+chown,+dac_override,+fowner,+fsetid,+kill,+setgid,+setuid,+setpcap,+net_bind_service,' +
       '+net_raw,+sys_chroot,+mknod,+audit_write,+setfcap',
@@ -99,13 +103,14 @@ test('nspawn argv: every value is its own argument and the command follows --, w
     '--kill-signal=SIGQUIT',
     '--bind-ro=/usr/bin/setpriv:/.undocker/setpriv',
     '--bind-ro=/usr/lib/ld.so:/.undocker/ld.so',
-    '--setenv=Q=it\'s "q"',
+    '--bind-ro=/bin/busybox:/.undocker/busybox',
     '--console=pipe',
     '--register=no',
   ]) {
     assert.ok(args.includes(expected), expected);
   }
   assert.ok(!args.includes('--as-pid2'), 'the helper execs the command as PID 1, so it gets the stop signal');
+  assert.ok(!args.some((a) => a.startsWith('--setenv')), "the environment is docker run's alone, set by env -i");
   assert.ok(!args.some((a) => a.startsWith('--user')), "nspawn's --user would need the image's getent");
   assert.ok(
     !args.some((a) => a.startsWith('--private-network') || a.startsWith('--network-veth')),
@@ -143,8 +148,30 @@ test('nspawn argv: mounts, read-only, networks, ports and a terminal as asked', 
   );
 });
 
+test('-t adds TERM=xterm after HOSTNAME, as docker run -t does, unless the image sets TERM', () => {
+  const spec: RunSpec = {
+    ...SPEC,
+    env: [
+      ['PATH', '/bin'],
+      ['HOSTNAME', 'h'],
+      ['A', '1'],
+    ],
+  };
+  const words = (s: RunSpec): string[] => {
+    const args = toNspawnArgv(s, '/m', { ...REQUEST, tty: true });
+    return args.slice(args.indexOf('--') + 5, args.indexOf(HELPER_PREFIX[0] as string));
+  };
+  assert.deepEqual(words(spec), ['PATH=/bin', 'HOSTNAME=h', 'TERM=xterm', 'A=1']);
+  assert.deepEqual(words({ ...spec, env: [...spec.env, ['TERM', 'dumb']] }), [
+    'PATH=/bin',
+    'HOSTNAME=h',
+    'A=1',
+    'TERM=dumb',
+  ]);
+});
+
 test('lxc-execute: ids and the command on its own command line, the rest in the config', () => {
-  assert.deepEqual(toLxcExecuteArgv(SPEC, { ...REQUEST, runtime: 'lxc' }, '/p', '/p/lxc.conf'), [
+  assert.deepEqual(toLxcExecuteArgv(SPEC, { ...REQUEST, runtime: 'lxc' }, '/p', '/p/lxc.conf', HELPER), [
     '-P',
     '/p',
     '-n',
@@ -155,6 +182,9 @@ test('lxc-execute: ids and the command on its own command line, the rest in the 
     '33',
     '-g',
     '33',
+    '--',
+    ...ENV_PREFIX,
+    ...HELPER_PREFIX,
     '--',
     '/srv/web',
     'two words',
@@ -167,11 +197,14 @@ test('lxc-execute: ids and the command on its own command line, the rest in the 
     { ...REQUEST, runtime: 'lxc', volumes: [{ host: '/h', container: '/c/d', readOnly: true }] },
     '/usr/share/lxc/config',
     DOCKER_DEFAULT_CAPABILITIES,
+    HELPER,
   );
+  assert.ok(!config.includes('lxc.environment'), "the environment is in argv, so LXC's container=lxc is not added");
   for (const line of [
     'lxc.rootfs.path = dir:/cache/merged',
     'lxc.include = /usr/share/lxc/config/common.conf',
-    `lxc.environment = Q=it's "q"`,
+    'lxc.mount.entry = /usr/bin/setpriv .undocker/setpriv none bind,ro 0 0',
+    'lxc.mount.entry = /bin/busybox .undocker/busybox none bind,ro 0 0',
     'lxc.init.cwd = /srv',
     'lxc.init.groups = 4,33',
     'lxc.signal.stop = SIGQUIT',
@@ -190,7 +223,14 @@ test('lxc: what its config cannot hold is refused, naming it', () => {
   const lxc = { ...REQUEST, runtime: 'lxc' as const };
   assert.throws(
     () =>
-      toLxcRunConfig(SPEC, '/m', { ...lxc, volumes: [{ host: '/a b', container: '/c', readOnly: false }] }, '/x', []),
+      toLxcRunConfig(
+        SPEC,
+        '/m',
+        { ...lxc, volumes: [{ host: '/a b', container: '/c', readOnly: false }] },
+        '/x',
+        [],
+        HELPER,
+      ),
     /-v: "\/a b": an LXC mount entry cannot hold whitespace/,
   );
   assert.throws(
@@ -201,10 +241,12 @@ test('lxc: what its config cannot hold is refused, naming it', () => {
         { ...lxc, network: 'veth', publish: [{ host: 1, container: 1, protocol: 'tcp' }] },
         '/x',
         [],
+        HELPER,
       ),
     /-p: LXC has no port publishing/,
   );
-  assert.throws(() => toLxcRunConfig({ ...SPEC, env: [['X', 'a\nb']] }, '/m', lxc, '/x', []), /environment variable X/);
+  const newline: RunSpec = { ...SPEC, env: [['X', 'a\nb']] };
+  assert.ok(toLxcExecuteArgv(newline, lxc, '/p', '/p/c', HELPER).includes('X=a\nb'), 'a newline goes whole, in argv');
 });
 
 test("nspawn argv: the runtime keeps what the helper needs; the helper leaves the command docker run's set", () => {
@@ -240,7 +282,7 @@ test("nspawn argv: the runtime keeps what the helper needs; the helper leaves th
 test('lxc config: --privileged keeps every capability; no-new-privileges and seccomp=unconfined as asked', () => {
   const lxc = { ...REQUEST, runtime: 'lxc' as const };
   const lines = (request: RunRequest, caps = DOCKER_DEFAULT_CAPABILITIES): string[] =>
-    toLxcRunConfig(SPEC, '/m', request, '/x', caps).split('\n');
+    toLxcRunConfig(SPEC, '/m', request, '/x', caps, HELPER).split('\n');
   const privileged = lines({
     ...lxc,
     security: { ...DEFAULT_SECURITY, capabilities: { add: [], drop: [], privileged: true } },
@@ -297,7 +339,7 @@ test('--tmpfs and --ulimit read as docker run reads them, and reach both runtime
     '--rlimit=RLIMIT_CORE=infinity:infinity',
   ])
     assert.ok(args.includes(expected), expected);
-  const config = toLxcRunConfig(SPEC, '/m', { ...REQUEST, runtime: 'lxc', ...walls }, '/x', []).split('\n');
+  const config = toLxcRunConfig(SPEC, '/m', { ...REQUEST, runtime: 'lxc', ...walls }, '/x', [], HELPER).split('\n');
   for (const expected of [
     'lxc.mount.entry = tmpfs dev/shm tmpfs rw,nosuid,nodev,noexec,size=65536k,create=dir 0 0',
     'lxc.mount.entry = tmpfs s tmpfs rw,noexec,nosuid,nodev,size=4m,create=dir 0 0',
