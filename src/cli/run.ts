@@ -15,6 +15,7 @@ import { UndockerError, UsageError } from '../errors.js';
 import { describeImage } from '../image/select.js';
 import { checkLimits, parseBytes, type ResourceLimits } from '../launch/resource-limits.js';
 import { DOCKER_SHM_SIZE } from '../generate/docker-shm.js';
+import { parseDevice } from '../launch/devices.js';
 import { runImage } from '../launch/run-image.js';
 import {
   type Network,
@@ -63,6 +64,8 @@ interface RunOptions extends ImageOptions, SecurityFlags {
   cpusetCpus?: string;
   pidsLimit?: string;
   shmSize?: string;
+  device: string[];
+  init?: boolean;
 }
 
 /** limitsOf reads the resource flags as docker run does. */
@@ -149,6 +152,7 @@ function requestOf(options: RunOptions): (name: string) => RunRequest {
   const ulimits = options.ulimit.map(parseUlimit);
   const limits = limitsOf(options);
   const shmSize = options.shmSize === undefined ? DOCKER_SHM_SIZE : parseBytes(options.shmSize, '--shm-size');
+  const devices = options.device.map(parseDevice);
   return (name) => ({
     runtime: options.runtime,
     network: options.network,
@@ -164,6 +168,8 @@ function requestOf(options: RunOptions): (name: string) => RunRequest {
     ulimits,
     limits,
     shmSize,
+    devices,
+    init: options.init ?? false,
   });
 }
 
@@ -251,6 +257,13 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .option('--cpuset-cpus <list>', 'CPUs the container may run on, like 0-2,4')
     .option('--pids-limit <number>', 'most tasks at once (0 or -1 for no limit)')
     .option('--shm-size <bytes>', 'size of /dev/shm (default 64m)')
+    .option(
+      '--device <host[:container[:rwm]]>',
+      'give the container a host device, with read, write and mknod access as asked (repeatable)',
+      collect,
+      [],
+    )
+    .option('--init', 'run an init as PID 1 that reaps zombies and passes signals on, the command as its child')
     .option(
       '--stop-signal <signal>',
       "the signal that stops the container, in place of the image's StopSignal",

@@ -14,6 +14,7 @@ import { type CgroupSetting, toCgroupSettings } from './resource-limits.js';
 import { shmMount } from '../generate/docker-shm.js';
 import { toPlainExecArgv } from '../generate/helper-argv.js';
 import { toEnvArgv } from '../generate/launcher.js';
+import { deniedPermissions, type DeviceNode, deviceRule } from './devices.js';
 import type { IdentityHelper } from './identity-helper.js';
 import type { RunRequest } from './run-request.js';
 
@@ -33,6 +34,7 @@ export function toLxcRunConfig(
   templateConfig: string,
   capabilities: readonly Capability[],
   helper: IdentityHelper,
+  devices: readonly DeviceNode[],
   cgroupVersion: 1 | 2 = 1,
 ): string {
   if (request.publish.length > 0)
@@ -47,6 +49,9 @@ export function toLxcRunConfig(
         `lxc.mount.entry = ${mountPath(v.host)} ${mountPath(v.container).slice(1)} none ` +
         `bind,create=dir${v.readOnly ? ',ro' : ''} 0 0`,
     ),
+    ...devices.map(
+      (d) => `lxc.mount.entry = ${mountPath(d.host)} ${mountPath(d.container).slice(1)} none bind,create=file 0 0`,
+    ),
     ...[shmMount(request.shmSize), ...request.tmpfs].map(
       (t) => `lxc.mount.entry = tmpfs ${mountPath(t.path).slice(1)} tmpfs ${t.options},create=dir 0 0`,
     ),
@@ -54,9 +59,15 @@ export function toLxcRunConfig(
   const limit = (value: number): string => (value === -1 ? 'unlimited' : String(value));
   const ulimits = request.ulimits.map((u) => `lxc.prlimit.${u.name} = ${limit(u.soft)}:${limit(u.hard)}`);
   const key = cgroupVersion === 1 ? 'lxc.cgroup' : 'lxc.cgroup2';
-  const cgroups = toCgroupSettings(request.limits, cgroupVersion).map(
-    (s: CgroupSetting) => `${key}.${s.file} = ${s.value}`,
-  );
+  const cgroups = [
+    ...toCgroupSettings(request.limits, cgroupVersion).map((s: CgroupSetting) => `${key}.${s.file} = ${s.value}`),
+    // common.conf denies every device it does not list, and lists some (/dev/zero, /dev/fuse) with rwm.
+    ...devices.flatMap((d) => {
+      const denied = deniedPermissions(d);
+      const allow = `${key}.devices.allow = ${deviceRule(d, d.permissions)}`;
+      return denied === '' ? [allow] : [allow, `${key}.devices.deny = ${deviceRule(d, denied)}`];
+    }),
+  ];
   return renderTemplate('lxc-run.conf', {
     template_config: templateConfig,
     rootfs: toLxcValue(rootfs, 'rootfs path'),

@@ -11,6 +11,7 @@ import { HELPER_CAPABILITIES, toHelperArgv } from '../generate/helper-argv.js';
 import { toEnvArgv } from '../generate/launcher.js';
 import type { IdentityHelper } from './identity-helper.js';
 import { shmMount } from '../generate/docker-shm.js';
+import type { DeviceNode } from './devices.js';
 import type { RunRequest } from './run-request.js';
 
 /** NspawnIdentity is who the command runs as, and with which capabilities. */
@@ -20,6 +21,8 @@ export interface NspawnIdentity {
   capabilities: readonly Capability[];
   /** known are the capabilities this kernel has, to drop those not kept */
   known: readonly Capability[];
+  /** devices are the host's nodes --device asked for */
+  devices: readonly DeviceNode[];
 }
 
 function capabilityArgs(request: RunRequest, identity: NspawnIdentity): string[] {
@@ -46,6 +49,9 @@ export function toNspawnArgv(spec: RunSpec, rootfs: string, request: RunRequest,
   for (const bind of identity.helper.binds) args.push(`--bind-ro=${bind.host}:${bind.container}`);
   for (const volume of request.volumes)
     args.push(`--bind${volume.readOnly ? '-ro' : ''}=${volume.host}:${volume.container}`);
+  for (const device of identity.devices) args.push(`--bind=${device.host}:${device.container}`);
+  // --init: nspawn's stub init is PID 1, reaping zombies and passing signals on, as docker-init does.
+  if (request.init) args.push('--as-pid2');
   // systemd-nspawn's own /dev/shm is half the memory; Docker's is --shm-size.
   for (const mount of [shmMount(request.shmSize), ...request.tmpfs])
     args.push(`--tmpfs=${mount.path}:${mount.options}`);

@@ -24,7 +24,7 @@ export interface ResourceLimits {
 
 /** CgroupSetting is one file to write: `controller` names the v1 hierarchy; v2 has one. */
 export interface CgroupSetting {
-  controller: 'memory' | 'cpu' | 'cpuset' | 'pids';
+  controller: 'memory' | 'cpu' | 'cpuset' | 'pids' | 'devices';
   file: string;
   value: string;
   /** flag is the docker run option the setting comes from, for messages */

@@ -26,6 +26,7 @@ import { hostCapabilities } from './host-capabilities.js';
 import { toCgroupSettings } from './resource-limits.js';
 import { cgroupVersion, inCgroup, makeRunCgroup } from './run-cgroup.js';
 import { toCapabilities } from '../config/capabilities.js';
+import { type DeviceNode, toDeviceDenials, toDeviceNode } from './devices.js';
 import type { FlattenProgress } from '../flatten/rootfs-tar.js';
 
 /** HELPER_MEMO is the file in the cache that remembers where the identity helper's files are. */
@@ -73,6 +74,7 @@ function launchOf(
   dir: string,
   options: RunImageOptions,
   helper: IdentityHelper,
+  devices: DeviceNode[],
 ): Launch {
   const { request } = options;
   const common = {
@@ -84,13 +86,13 @@ function launchOf(
   const known = hostCapabilities();
   const capabilities = toCapabilities(request.security.capabilities, known);
   if (request.runtime === 'nspawn') {
-    const identity = { helper, capabilities, known };
+    const identity = { helper, capabilities, known, devices };
     // SYSTEMD_SECCOMP=0 turns systemd-nspawn's system call filter off, as seccomp=unconfined asks.
     const env: Record<string, string> = request.security.seccomp ? {} : { SYSTEMD_SECCOMP: '0' };
     return { ...common, program: 'systemd-nspawn', args: toNspawnArgv(spec, rootfs, request, identity), env };
   }
   const configPath = join(dir, 'lxc.conf');
-  const config = toLxcRunConfig(spec, rootfs, request, LXC_CONFIG_DIR, capabilities, helper, cgroupVersion());
+  const config = toLxcRunConfig(spec, rootfs, request, LXC_CONFIG_DIR, capabilities, helper, devices, cgroupVersion());
   writeFileSync(configPath, config);
   return {
     ...common,
@@ -104,6 +106,13 @@ function launchOf(
 export async function runImage(image: Image, options: RunImageOptions): Promise<number> {
   const { request, cacheRoot: root, signal } = options;
   requireRuntime(request.runtime, 'run');
+  // Devices and their policy are checked before anything is flattened.
+  const devices = request.devices.map(toDeviceNode);
+  const version = cgroupVersion();
+  const cgroupSettings =
+    request.runtime === 'nspawn'
+      ? [...toCgroupSettings(request.limits, version), ...toDeviceDenials(devices, version)]
+      : [];
   const dirs = openContainer(root, request.name, image.id, options.keep);
   try {
     const { rootfs } = await cachedRootfs(root, image, {
@@ -120,14 +129,13 @@ export async function runImage(image: Image, options: RunImageOptions): Promise<
       probe,
     });
     const helper = findIdentityHelper(join(root, HELPER_MEMO));
-    const launch = launchOf(spec, dirs.merged, dirs.dir, options, helper);
+    const launch = launchOf(spec, dirs.merged, dirs.dir, options, helper, devices);
     signal.throwIfAborted();
     const add = mountPoints(request, probe, helper);
     const started = (pid: number): void => recordRuntime(dirs, image.id, options.keep, pid);
     const overlaid = await inOverlay(launch, rootfs, dirs, add);
     if (request.runtime === 'lxc') return await runContainer(overlaid, signal, started);
-    const version = cgroupVersion();
-    const cgroup = makeRunCgroup(request.name, toCgroupSettings(request.limits, version), version);
+    const cgroup = makeRunCgroup(request.name, cgroupSettings, version);
     try {
       const status = await runContainer(cgroup === undefined ? overlaid : inCgroup(overlaid, cgroup), signal, started);
       // systemd-nspawn exits 1 when the command is killed; an OOM kill is 137 under docker run.

@@ -4,6 +4,7 @@
  */
 import type { CapabilityRequest } from '../config/capabilities.js';
 import { UsageError } from '../errors.js';
+import type { Device } from './devices.js';
 import type { ResourceLimits } from './resource-limits.js';
 
 /** Runtime names the container runtimes undocker launches. */
@@ -126,6 +127,9 @@ export interface RunRequest {
   limits: ResourceLimits;
   /** shmSize is the size of /dev/shm in bytes (docker run --shm-size, 64 MiB by default) */
   shmSize: number;
+  devices: Device[];
+  /** init runs a small init as PID 1 that reaps zombies and passes signals on, the command as its child */
+  init: boolean;
 }
 
 /**

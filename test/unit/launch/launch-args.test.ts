@@ -6,6 +6,7 @@ import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES } from '../../../src/config/c
 import { HELPER_DIR } from '../../../src/generate/helper-argv.js';
 import { parseLdd, type IdentityHelper } from '../../../src/launch/identity-helper.js';
 import { type NspawnIdentity, toNspawnArgv as nspawnArgv } from '../../../src/launch/nspawn-argv.js';
+import { type DeviceNode, parseDevice, toDeviceDenials, toDeviceNode } from '../../../src/launch/devices.js';
 import {
   DEFAULT_SECURITY,
   parseBindMount,
@@ -47,6 +48,8 @@ const REQUEST: RunRequest = {
   ulimits: [],
   limits: {},
   shmSize: 64 * 1024 * 1024,
+  devices: [],
+  init: false,
 };
 
 const HELPER: IdentityHelper = {
@@ -57,7 +60,12 @@ const HELPER: IdentityHelper = {
   ],
   loader: `${HELPER_DIR}/ld.so`,
 };
-const IDENTITY: NspawnIdentity = { helper: HELPER, capabilities: DOCKER_DEFAULT_CAPABILITIES, known: CAPABILITIES };
+const IDENTITY: NspawnIdentity = {
+  helper: HELPER,
+  capabilities: DOCKER_DEFAULT_CAPABILITIES,
+  known: CAPABILITIES,
+  devices: [],
+};
 const toNspawnArgv = (spec: RunSpec, rootfs: string, request: RunRequest): string[] =>
   nspawnArgv(spec, rootfs, request, IDENTITY);
 const HELPER_PREFIX = ['/.undocker/ld.so', '--library-path', '/.undocker', '/.undocker/setpriv'];
@@ -198,6 +206,7 @@ test('lxc-execute: ids and the command on its own command line, the rest in the 
     '/usr/share/lxc/config',
     DOCKER_DEFAULT_CAPABILITIES,
     HELPER,
+    [],
   );
   assert.ok(!config.includes('lxc.environment'), "the environment is in argv, so LXC's container=lxc is not added");
   for (const line of [
@@ -230,6 +239,7 @@ test('lxc: what its config cannot hold is refused, naming it', () => {
         '/x',
         [],
         HELPER,
+        [],
       ),
     /-v: "\/a b": an LXC mount entry cannot hold whitespace/,
   );
@@ -242,6 +252,7 @@ test('lxc: what its config cannot hold is refused, naming it', () => {
         '/x',
         [],
         HELPER,
+        [],
       ),
     /-p: LXC has no port publishing/,
   );
@@ -282,7 +293,7 @@ test("nspawn argv: the runtime keeps what the helper needs; the helper leaves th
 test('lxc config: --privileged keeps every capability; no-new-privileges and seccomp=unconfined as asked', () => {
   const lxc = { ...REQUEST, runtime: 'lxc' as const };
   const lines = (request: RunRequest, caps = DOCKER_DEFAULT_CAPABILITIES): string[] =>
-    toLxcRunConfig(SPEC, '/m', request, '/x', caps, HELPER).split('\n');
+    toLxcRunConfig(SPEC, '/m', request, '/x', caps, HELPER, []).split('\n');
   const privileged = lines({
     ...lxc,
     security: { ...DEFAULT_SECURITY, capabilities: { add: [], drop: [], privileged: true } },
@@ -339,7 +350,7 @@ test('--tmpfs and --ulimit read as docker run reads them, and reach both runtime
     '--rlimit=RLIMIT_CORE=infinity:infinity',
   ])
     assert.ok(args.includes(expected), expected);
-  const config = toLxcRunConfig(SPEC, '/m', { ...REQUEST, runtime: 'lxc', ...walls }, '/x', [], HELPER).split('\n');
+  const config = toLxcRunConfig(SPEC, '/m', { ...REQUEST, runtime: 'lxc', ...walls }, '/x', [], HELPER, []).split('\n');
   for (const expected of [
     'lxc.mount.entry = tmpfs dev/shm tmpfs rw,nosuid,nodev,noexec,size=65536k,create=dir 0 0',
     'lxc.mount.entry = tmpfs s tmpfs rw,noexec,nosuid,nodev,size=4m,create=dir 0 0',
@@ -347,4 +358,50 @@ test('--tmpfs and --ulimit read as docker run reads them, and reach both runtime
     'lxc.prlimit.core = unlimited:unlimited',
   ])
     assert.ok(config.includes(expected), expected);
+});
+
+const KMSG: DeviceNode = { ...parseDevice('/dev/kmsg:/dev/k:r'), type: 'c', major: 1, minor: 11 };
+
+test('--device reads HOST[:CONTAINER[:PERMISSIONS]] as docker run does', () => {
+  const device = (text: string): object => {
+    const { host, container, permissions } = parseDevice(text);
+    return { host, container, permissions };
+  };
+  assert.deepEqual(device('/dev/fuse'), { host: '/dev/fuse', container: '/dev/fuse', permissions: 'rwm' });
+  assert.deepEqual(device('/dev/fuse:rw'), { host: '/dev/fuse', container: '/dev/fuse', permissions: 'rw' });
+  assert.deepEqual(device('/dev/sda:/dev/xvdc:r'), { host: '/dev/sda', container: '/dev/xvdc', permissions: 'r' });
+  for (const bad of ['dev/fuse', '/dev/a:b', '/dev/a:/b:x', '/dev/a:/b:rr', '/a:/b:r:w', '/dev/a:/b:'])
+    assert.throws(() => parseDevice(bad), { code: 'UNDOCKER_USAGE' }, bad);
+});
+
+test('--device finds the node and its numbers, and refuses what is not a device', () => {
+  const zero = toDeviceNode(parseDevice('/dev/zero'));
+  assert.deepEqual([zero.type, zero.major, zero.minor], ['c', 1, 5]);
+  assert.throws(() => toDeviceNode(parseDevice('/etc/hostname')), /--device \/etc\/hostname: .* is not a device node/);
+  assert.throws(() => toDeviceNode(parseDevice('/dev/nothing-here')), { code: 'UNDOCKER_NOT_FOUND' });
+});
+
+test('--device: bound on both runtimes; the access not given is denied (nspawn, v1) or not allowed (LXC)', () => {
+  const args = nspawnArgv(SPEC, '/m', { ...REQUEST, init: true }, { ...IDENTITY, devices: [KMSG] });
+  assert.ok(args.includes('--bind=/dev/kmsg:/dev/k'));
+  assert.ok(args.includes('--as-pid2'), "--init: nspawn's stub init is PID 1");
+  assert.deepEqual(toDeviceDenials([KMSG], 1), [
+    { controller: 'devices', file: 'devices.deny', value: 'c 1:11 w', flag: '--device /dev/kmsg:/dev/k:r' },
+  ]);
+  assert.deepEqual(toDeviceDenials([{ ...KMSG, permissions: 'rwm' }], 2), [], 'rwm needs no policy');
+  assert.throws(() => toDeviceDenials([KMSG], 2), /--device \/dev\/kmsg:\/dev\/k:r: on cgroup v2 .* use --runtime lxc/);
+  const lxc = { ...REQUEST, runtime: 'lxc' as const };
+  for (const version of [1, 2] as const) {
+    const lines = toLxcRunConfig(SPEC, '/m', lxc, '/x', [], HELPER, [KMSG], version).split('\n');
+    assert.ok(lines.includes('lxc.mount.entry = /dev/kmsg dev/k none bind,create=file 0 0'));
+    const key = version === 1 ? 'lxc.cgroup' : 'lxc.cgroup2';
+    assert.ok(lines.includes(`${key}.devices.allow = c 1:11 r`) && lines.includes(`${key}.devices.deny = c 1:11 w`));
+  }
+});
+
+test("--device never narrows what Docker allows every container: mknod of any node, /dev/zero's rwm", () => {
+  const zero: DeviceNode = { ...parseDevice('/dev/zero:/dev/z:r'), type: 'c', major: 1, minor: 5 };
+  assert.deepEqual(toDeviceDenials([zero], 1), []);
+  const disk: DeviceNode = { ...parseDevice('/dev/sda:/dev/sda:r'), type: 'b', major: 8, minor: 0 };
+  assert.equal(toDeviceDenials([disk], 1)[0]?.value, 'b 8:0 w');
 });

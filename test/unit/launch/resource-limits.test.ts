@@ -91,9 +91,11 @@ test('LXC takes the same settings as lxc.cgroup keys (v1) or lxc.cgroup2 keys (v
     ulimits: [],
     limits: { memory: 32 * MiB, pidsLimit: 20 },
     shmSize: 64 * MiB,
+    devices: [],
+    init: false,
   } as RunRequest;
-  const v1 = toLxcRunConfig(spec, '/m', request, '/x', [], { binds: [], loader: '/l' }, 1).split('\n');
+  const v1 = toLxcRunConfig(spec, '/m', request, '/x', [], { binds: [], loader: '/l' }, [], 1).split('\n');
   assert.ok(v1.includes(`lxc.cgroup.memory.limit_in_bytes = ${32 * MiB}`) && v1.includes('lxc.cgroup.pids.max = 20'));
-  const v2 = toLxcRunConfig(spec, '/m', request, '/x', [], { binds: [], loader: '/l' }, 2).split('\n');
+  const v2 = toLxcRunConfig(spec, '/m', request, '/x', [], { binds: [], loader: '/l' }, [], 2).split('\n');
   assert.ok(v2.includes(`lxc.cgroup2.memory.max = ${32 * MiB}`) && v2.includes('lxc.cgroup2.pids.max = 20'));
 });
