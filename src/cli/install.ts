@@ -14,11 +14,8 @@ import { networkOption, runtimeOption } from './choice-options.js';
 import { containerName, headerOf, runSpecOf, Warnings } from './generate.js';
 import { lxcTemplateFiles } from './lxc-template.js';
 import { printLine, printWarning } from './output.js';
-import { securityFlags, securityOf, type SecurityFlags } from './security-options.js';
-import { toCapabilities } from '../config/capabilities.js';
-import { hostCapabilities } from '../launch/host-capabilities.js';
+import { privilegesOf, securityFlags, securityOf, type SecurityFlags } from './security-options.js';
 import { findIdentityHelper } from '../launch/identity-helper.js';
-import type { Privileges } from './lxc-template.js';
 
 interface Places {
   machinesDir: string;
@@ -41,16 +38,6 @@ function placeOptions(command: Command): Command {
     .option('--machines-dir <dir>', 'where machine images go', MACHINES_DIR)
     .option('--nspawn-dir <dir>', 'where .nspawn settings files go', NSPAWN_DIR)
     .option('--lxcpath <dir>', "where LXC containers go (default: LXC's lxc.lxcpath)");
-}
-
-/** privilegesOf turns the flags into what the generators write, with this host's capabilities for ALL. */
-function privilegesOf(options: InstallOptions): Privileges {
-  const security = securityOf(options);
-  return {
-    capabilities: toCapabilities(security.capabilities, hostCapabilities()),
-    privileged: security.capabilities.privileged,
-    noNewPrivileges: security.noNewPrivileges,
-  };
 }
 
 async function installNspawn(

@@ -2,7 +2,6 @@
  * `undocker lxc-template ARCHIVE [IMAGE] DIR`: DIR/meta.tar.xz and DIR/rootfs.tar.xz for
  * `lxc-create -t local`, and the command line that imports them.
  */
-import type { Capability } from '../config/capabilities.js';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { renderLxcConfig, renderLxcLauncher, TEMPLATE_CONFIG } from '../generate/lxc-config.js';
@@ -16,16 +15,10 @@ import { withImage } from './archive.js';
 import { containerName, generatorCommand, headerOf, runSpecOf, Warnings } from './generate.js';
 import type { LxcCommandOptions } from './lxcconfig.js';
 import { printLine } from './output.js';
+import { privilegesOf, type Privileges } from './security-options.js';
 
 function shellWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Privileges are what the generated config grants: docker run's default capabilities when absent. */
-export interface Privileges {
-  capabilities?: readonly Capability[];
-  privileged?: boolean;
-  noNewPrivileges?: boolean;
 }
 
 /** lxcTemplateFiles renders what goes into meta.tar.xz: the container config and the create message. */
@@ -49,6 +42,7 @@ export async function lxcTemplateFiles(
     ...(options.capabilities !== undefined ? { capabilities: options.capabilities } : {}),
     ...(options.privileged ? { privileged: true } : {}),
     ...(options.noNewPrivileges ? { noNewPrivileges: true } : {}),
+    ...(options.seccomp === false ? { seccomp: false } : {}),
     ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
   };
   const config = renderLxcConfig(spec, configOptions);
@@ -82,10 +76,11 @@ export function registerLxcTemplate(program: Command, signal: AbortSignal): void
       if (rest.length > 2) throw new UsageError(`lxc-template: too many arguments: ${rest.join(' ')}`);
       const dir = rest[rest.length - 1] as string;
       const selector = rest.length === 2 ? rest[0] : undefined;
+      const privileges = privilegesOf(options); // checked before the image is opened
       await withImage(input, selector, options, signal, async (image) => {
         const name = containerName(options, image);
         const warnings = new Warnings();
-        const files = await lxcTemplateFiles(image, input, name, options, signal, warnings);
+        const files = await lxcTemplateFiles(image, input, name, { ...options, ...privileges }, signal, warnings);
         await writeLxcTemplate(image, dir, files, { signal, force: options.force ?? false });
         warnings.print();
         printLine(lxcCreateArgs(name, dir).map(shellWord).join(' '));

@@ -14,6 +14,7 @@ import {
   splitImageAndOutput,
   Warnings,
 } from './generate.js';
+import { privilegesOf } from './security-options.js';
 
 /** LxcCommandOptions are the options of the LXC generators. */
 export interface LxcCommandOptions extends GeneratorOptions {
@@ -34,6 +35,7 @@ export function registerLxcConfig(program: Command, signal: AbortSignal): void {
     )
     .action(async (input: string, rest: string[], options: LxcCommandOptions) => {
       const { selector, output } = splitImageAndOutput('lxcconfig', rest);
+      const privileges = privilegesOf(options); // checked before the image is opened
       await withImage(input, selector, options, signal, async (image) => {
         const name = containerName(options, image, { path: output, suffix: /\.conf$/ });
         const warnings = new Warnings();
@@ -43,6 +45,7 @@ export function registerLxcConfig(program: Command, signal: AbortSignal): void {
           executeOnly: options.executeOnly ?? false,
           header: headerOf(image),
           warn: warnings.add,
+          ...privileges,
           ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
         });
         await emit(text, output);

@@ -15,6 +15,7 @@ import {
   splitImageAndOutput,
   Warnings,
 } from './generate.js';
+import { privilegesOf } from './security-options.js';
 
 /** registerNspawnUnit adds the nspawn-unit command. */
 export function registerNspawnUnit(program: Command, signal: AbortSignal): void {
@@ -27,6 +28,7 @@ export function registerNspawnUnit(program: Command, signal: AbortSignal): void 
     .addOption(networkOption("the host's network, none, or a veth pair with the image's ports mapped"))
     .action(async (input: string, rest: string[], options: GeneratorOptions & { network: NspawnNetwork }) => {
       const { selector, output } = splitImageAndOutput('nspawn-unit', rest);
+      const privileges = privilegesOf(options); // checked before the image is opened
       await withImage(input, selector, options, signal, async (image) => {
         const name = containerName(options, image, { path: output, suffix: /\.nspawn$/ });
         const warnings = new Warnings();
@@ -37,6 +39,7 @@ export function registerNspawnUnit(program: Command, signal: AbortSignal): void 
           hasGetent,
           header: headerOf(image),
           warn: warnings.add,
+          ...privileges,
           ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
         });
         await emit(text, output);

@@ -1,9 +1,10 @@
 /**
- * docker run's privilege flags, shared by `run` and `install`: --cap-add, --cap-drop,
- * --privileged and --security-opt, checked before any image is opened.
+ * docker run's privilege flags, shared by `run`, `install` and the generators: --cap-add,
+ * --cap-drop, --privileged and --security-opt, checked before any image is opened.
  */
 import type { Command } from 'commander';
-import { CAPABILITIES, toCapabilities } from '../config/capabilities.js';
+import { type Capability, CAPABILITIES, toCapabilities } from '../config/capabilities.js';
+import { hostCapabilities } from '../launch/host-capabilities.js';
 import { parseSecurityOpts, type Security } from '../launch/run-request.js';
 
 /** SecurityFlags are the flags as commander gives them. */
@@ -35,4 +36,24 @@ export function securityOf(flags: SecurityFlags): Security {
   const capabilities = { add: flags.capAdd, drop: flags.capDrop, privileged: flags.privileged ?? false };
   toCapabilities(capabilities, CAPABILITIES);
   return { capabilities, ...parseSecurityOpts(flags.securityOpt) };
+}
+
+/** Privileges are what a generated file grants: docker run's default capabilities when absent. */
+export interface Privileges {
+  capabilities?: readonly Capability[];
+  privileged?: boolean;
+  noNewPrivileges?: boolean;
+  /** seccomp false is seccomp=unconfined */
+  seccomp?: boolean;
+}
+
+/** privilegesOf turns the flags into what the generators write, with this host's capabilities for ALL. */
+export function privilegesOf(flags: SecurityFlags): Privileges {
+  const security = securityOf(flags);
+  return {
+    capabilities: toCapabilities(security.capabilities, hostCapabilities()),
+    privileged: security.capabilities.privileged,
+    noNewPrivileges: security.noNewPrivileges,
+    seccomp: security.seccomp,
+  };
 }

@@ -49,6 +49,8 @@ export interface LxcOptions {
   capabilities?: readonly Capability[];
   privileged?: boolean;
   noNewPrivileges?: boolean;
+  /** seccomp false is seccomp=unconfined: no seccomp profile */
+  seccomp?: boolean;
 }
 
 function initCmd(spec: RunSpec, options: LxcOptions): string[] {
@@ -135,7 +137,7 @@ export function renderLxcConfig(spec: RunSpec, options: LxcOptions): string {
       capabilities: options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES,
       privileged: options.privileged ?? false,
       noNewPrivileges: options.noNewPrivileges ?? false,
-      seccomp: true,
+      seccomp: options.seccomp ?? true,
     }),
   });
 }

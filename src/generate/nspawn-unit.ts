@@ -36,10 +36,18 @@ export interface NspawnOptions {
   capabilities?: readonly Capability[];
   privileged?: boolean;
   noNewPrivileges?: boolean;
+  /** seccomp false is seccomp=unconfined, which a .nspawn file cannot say */
+  seccomp?: boolean;
 }
 
 /** securityLines give the command docker run's capabilities: Capability= keeps, DropCapability= drops the rest. */
 function securityLines(options: NspawnOptions): string[] {
+  if (options.seccomp === false)
+    options.warn(
+      "seccomp=unconfined: a .nspawn file cannot turn systemd-nspawn's system call filter off; set " +
+        `SYSTEMD_SECCOMP=0 in its environment (a drop-in for systemd-nspawn@${options.name}.service: ` +
+        '[Service] Environment=SYSTEMD_SECCOMP=0)',
+    );
   const nnp = options.noNewPrivileges ? ['NoNewPrivileges=yes'] : [];
   if (options.privileged) return ['Capability=all', ...nnp];
   const wanted = options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES;

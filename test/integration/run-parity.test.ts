@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempDir } from '../helpers/archives.js';
@@ -262,26 +262,46 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
       assert.deepEqual(undockerRun('lxc', options), { status: 0, stdout: 'child\n' }, options.join(' '));
   });
 
+  /** WRITTEN_CASES are the cases without -u: what install and lxc-template take, as run does. */
+  const WRITTEN_CASES = [[], ['--cap-drop', 'ALL'], ['--security-opt', 'no-new-privileges']];
+
   test("an installed machine runs its USER without getent, with docker run's groups and capabilities", () => {
     const machines = join(work, 'machines');
-    const installed = undocker([
-      'install',
-      archive,
-      '--name',
-      'probe',
-      '--machines-dir',
-      machines,
-      '--nspawn-dir',
-      machines,
-    ]);
-    assert.equal(installed.status, 0, installed.stderr);
     const args = ['--quiet', '--register=no', '--keep-unit', '--console=pipe', '--settings=trusted'];
-    const result = spawnSync('systemd-nspawn', [...args, '-D', join(machines, 'probe')], { encoding: 'utf8' });
-    assert.equal(result.status, 0, result.stderr);
-    assert.equal(identity(result.stdout, []), expected.get(''));
+    for (const options of WRITTEN_CASES) {
+      const places = ['--machines-dir', machines, '--nspawn-dir', machines];
+      const installed = undocker(['install', archive, '--name', 'probe', '--force', ...places, ...options]);
+      assert.equal(installed.status, 0, installed.stderr);
+      const result = spawnSync('systemd-nspawn', [...args, '-D', join(machines, 'probe')], { encoding: 'utf8' });
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(identity(result.stdout, options), expected.get(options.join(' ')), options.join(' '));
+    }
     const unpacked = undocker(['rootfs', archive, '-C', join(work, 'plain')]);
     assert.equal(unpacked.status, 0, unpacked.stderr);
     assert.equal(existsSync(join(work, 'plain', '.undocker')), false, 'the helper is never part of the image');
+  });
+
+  test("a container from lxc-template runs as docker run's process under lxc-execute", () => {
+    const lxcPath = join(work, 'lxc');
+    const netConfig = join(work, 'lxc-net.conf');
+    writeFileSync(netConfig, 'lxc.net.0.type = none\n');
+    for (const [index, options] of WRITTEN_CASES.entries()) {
+      const name = `probe${index}`;
+      const made = undocker(['lxc-template', archive, join(work, `template${index}`), '--name', name, ...options]);
+      assert.equal(made.status, 0, made.stderr);
+      const create = made.stdout.toString().trim().split(' ');
+      const created = spawnSync('lxc-create', ['-P', lxcPath, '-f', netConfig, ...create.slice(1)], {
+        encoding: 'utf8',
+      });
+      assert.equal(created.status, 0, created.stderr);
+      try {
+        const result = spawnSync('lxc-execute', ['-P', lxcPath, '-n', name], { encoding: 'utf8' });
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(identity(result.stdout, options), expected.get(options.join(' ')), options.join(' '));
+      } finally {
+        spawnSync('lxc-destroy', ['-P', lxcPath, '-n', name, '-f']);
+      }
+    }
   });
 
   test('a capability that does not exist fails before anything runs, with one line', () => {
