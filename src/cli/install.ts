@@ -91,6 +91,7 @@ async function installLxc(
     network: options.network,
     force: options.force ?? false,
     signal,
+    warn: printWarning,
   });
   warnings.print();
   printLine(`installed LXC container ${name}: ${dir}`);

@@ -14,7 +14,7 @@ import type { Image } from '../image/types.js';
 import { withImage } from './archive.js';
 import { containerName, generatorCommand, headerOf, runSpecOf, Warnings } from './generate.js';
 import type { LxcCommandOptions } from './lxcconfig.js';
-import { printLine } from './output.js';
+import { printLine, printWarning } from './output.js';
 import { privilegesOf, type Privileges } from './security-options.js';
 
 function shellWord(word: string): string {
@@ -81,7 +81,7 @@ export function registerLxcTemplate(program: Command, signal: AbortSignal): void
         const name = containerName(options, image);
         const warnings = new Warnings();
         const files = await lxcTemplateFiles(image, input, name, { ...options, ...privileges }, signal, warnings);
-        await writeLxcTemplate(image, dir, files, { signal, force: options.force ?? false });
+        await writeLxcTemplate(image, dir, files, { signal, force: options.force ?? false, warn: printWarning });
         warnings.print();
         printLine(lxcCreateArgs(name, dir).map(shellWord).join(' '));
       });

@@ -21,6 +21,7 @@ export interface LxcInstall {
   network: 'host' | 'none' | 'veth';
   force: boolean;
   signal?: AbortSignal;
+  warn?: (message: string) => void;
 }
 
 /** defaultLxcPath asks LXC where its containers live. */
@@ -69,7 +70,10 @@ export async function installLxcContainer(
     );
   const work = await mkdtemp(join(tmpdir(), 'undocker-lxc-'));
   try {
-    await writeLxcTemplate(image, work, files, install.signal ? { signal: install.signal } : {});
+    await writeLxcTemplate(image, work, files, {
+      ...(install.signal ? { signal: install.signal } : {}),
+      ...(install.warn ? { warn: install.warn } : {}),
+    });
     const config = await createConfig(install.network);
     const configArgs: string[] = [];
     if (config !== undefined) {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse as parseIni } from 'ini';
@@ -170,15 +170,52 @@ test('lxc-template writes meta.tar.xz and rootfs.tar.xz and prints the lxc-creat
       .filter(Boolean),
     ['config', 'create-message'],
   );
-  assert.match(
-    execFileSync('tar', ['-xOJf', join(dir, 'meta.tar.xz'), 'config'], { encoding: 'utf8' }),
-    /^lxc.init.cmd = \/bin\/sh$/m,
-  );
-  assert.ok(execFileSync('tar', ['-tJf', join(dir, 'rootfs.tar.xz')], { encoding: 'utf8' }).includes('etc/passwd'));
+  const config = execFileSync('tar', ['-xOJf', join(dir, 'meta.tar.xz'), 'config'], { encoding: 'utf8' });
+  assert.match(config, /^lxc.init.cmd = \/.undocker\/launch$/m);
+  assert.match(config, /^lxc.execute.cmd = \/.undocker\/launch$/m);
+  const members = execFileSync('tar', ['-tJf', join(dir, 'rootfs.tar.xz')], { encoding: 'utf8' }).split('\n');
+  assert.ok(members.includes('etc/passwd'));
+  for (const file of ['.undocker/', '.undocker/launch', '.undocker/busybox', '.undocker/setpriv'])
+    assert.ok(members.includes(file), file);
+  const launcher = execFileSync('tar', ['-xOJf', join(dir, 'rootfs.tar.xz'), '.undocker/launch'], { encoding: 'utf8' });
+  assert.match(launcher, /^#!\/.undocker\/busybox sh$/m);
+  assert.match(launcher, /'--' \\\n {2}'\/bin\/sh'\n$/, 'the command ends the launcher, quoted for sh');
   const again = undocker(['lxc-template', image({ Cmd: ['/bin/sh'] }), dir]);
   assert.equal(again.status, 1);
   assert.match(again.stderr, /meta.tar.xz exists: pass --force/);
   assert.equal(undocker(['lxc-template', image({ Cmd: ['/bin/sh'] }), dir, '--force']).status, 0);
+});
+
+test("the image's own /.undocker is replaced in a tree undocker writes, even a symlink that leads out", () => {
+  const outside = tempDir();
+  const hostile = writeDockerSave([
+    {
+      layers: [[{ path: 'etc/' }, PASSWD, GROUP, { path: '.undocker', linkname: outside }]],
+      tags: ['hostile:1'],
+      config: { Cmd: ['/bin/sh'] },
+    },
+  ]);
+  const dir = join(tempDir(), 'out');
+  const result = undocker(['lxc-template', hostile, dir]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stderr, /the image's own \/.undocker is replaced by undocker's/);
+  const listing = execFileSync('tar', ['-tvJf', join(dir, 'rootfs.tar.xz')], { encoding: 'utf8' }).split('\n');
+  assert.equal(listing.filter((line) => line.endsWith(' .undocker/')).length, 1, 'one .undocker, a folder');
+  assert.ok(!listing.some((line) => line.includes('.undocker ->')), 'the symlink is gone');
+  const machines = tempDir();
+  const installed = undocker([
+    'install',
+    hostile,
+    '--name',
+    'hostile',
+    '--machines-dir',
+    machines,
+    '--nspawn-dir',
+    machines,
+  ]);
+  assert.equal(installed.status, 0, installed.stderr);
+  assert.ok(lstatSync(join(machines, 'hostile', '.undocker')).isDirectory());
+  assert.deepEqual(readdirSync(outside), [], 'nothing written where the symlink pointed');
 });
 
 test('lxc-template that fails leaves neither file, nor the folder it made', () => {
