@@ -12,6 +12,7 @@ const LAYERS = [
   'image', // the model and every local source
   'write', // sinks that write images
   'flatten', // layers -> rootfs tar or directory
+  'explore', // which layer added, changed or deleted what
   'cache', // the run cache
   'registry', // the Registry API client: a source and a sink
   'config', // image config -> RunSpec, pure

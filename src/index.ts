@@ -12,6 +12,18 @@ export { toConfigView, type ConfigView } from './image/config-view.js';
 export { parsePlatform, formatPlatform, hostPlatform } from './image/platform.js';
 export { unpackRootfs, streamRootfsTar, writeRootfsTar, type UnpackOptions } from './flatten/rootfs.js';
 export { rootfsTarChunks, type FlattenOptions } from './flatten/rootfs-tar.js';
+export { layerTarBytes } from './flatten/layer-entries.js';
+export {
+  walkLayers,
+  fateOf,
+  type Change,
+  type ChangeKind,
+  type Fate,
+  type LayerWalk,
+  type WalkedEntry,
+} from './explore/layer-walk.js';
+export { layerUsage, type LayerUsage } from './explore/layer-usage.js';
+export { toPathMatcher } from './explore/path-match.js';
 export { readTar, type TarItem } from './tar/reader.js';
 export { encodeEntry, END_OF_ARCHIVE, dataPadding } from './tar/writer.js';
 export { newEntry, type TarEntry, type EntryType } from './tar/entry.js';

@@ -15,6 +15,9 @@ type Register = (program: Command, signal: AbortSignal) => void;
 const COMMANDS: Record<string, () => Promise<Register>> = {
   list: async () => (await import('./list.js')).registerList,
   layers: async () => (await import('./layers.js')).registerLayers,
+  diff: async () => (await import('./explore.js')).registerDiff,
+  find: async () => (await import('./explore.js')).registerFind,
+  layer: async () => (await import('./explore.js')).registerLayer,
   config: async () => (await import('./config.js')).registerConfig,
   rootfs: async () => (await import('./rootfs.js')).registerRootfs,
   'nspawn-unit': async () => (await import('./nspawn-unit.js')).registerNspawnUnit,

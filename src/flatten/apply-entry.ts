@@ -18,6 +18,8 @@ export interface LayerContext {
   sink: TreeSink;
   layer: number;
   where: string;
+  /** keepWhiteouts applies `.wh.` markers as the plain files they are stored as (`undocker layer -C`) */
+  keepWhiteouts?: boolean;
 }
 
 function metaOf(entry: TarEntry): Meta {
@@ -46,7 +48,7 @@ export async function applyEntry(context: LayerContext, item: TarItem): Promise<
     if (entry.type === 'directory') updateDirectory(context, context.tree.root, entry);
     return;
   }
-  const whiteout = classifyWhiteout(parts);
+  const whiteout = context.keepWhiteouts ? undefined : classifyWhiteout(parts);
   if (whiteout?.kind === 'metadata') return;
   const parent = parentOf(context, parts, entry, where);
   const name = parts[parts.length - 1] as string;

@@ -224,6 +224,23 @@ export async function* layerEntries(
   digests.verify(source.compression);
 }
 
+/**
+ * layerTarBytes yields a layer's tar exactly as stored, decompressed; it throws at the end if a
+ * digest does not match, so a caller writes to a temporary name until then.
+ */
+export async function* layerTarBytes(layer: Layer, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  const digests = new LayerDigests(layer);
+  const source = await openSource(layer, digests, signal, {});
+  try {
+    // Without lentChunks the source is a plain byte stream, never a lent window.
+    for await (const chunk of source.bytes as AsyncIterable<Buffer>) yield chunk;
+    await source.finished();
+  } finally {
+    await source.close();
+  }
+  digests.verify(source.compression);
+}
+
 /** hashAll hashes everything a stream yields, or returns undefined if it cannot be read to the end. */
 async function hashAll(open: () => Promise<AsyncIterable<Buffer>>, hash: Hash): Promise<Hash | undefined> {
   try {

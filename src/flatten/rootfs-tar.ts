@@ -32,6 +32,8 @@ export interface FlattenOptions {
   /** added is undocker's own folder for a tree it writes (install, lxc-template); never for `rootfs` */
   added?: AddedTree;
   warn?: Warn;
+  /** keepWhiteouts writes `.wh.` markers as plain files, deleting nothing: one layer as stored */
+  keepWhiteouts?: boolean;
 }
 
 /** replayLayers applies every layer's entries to a fresh tree, with data skipped. */

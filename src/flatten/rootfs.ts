@@ -39,7 +39,7 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
       options.progress?.start(layers.length, 0);
       for (const [index, layer] of layers.entries()) {
         where = layer.where;
-        const context = { tree, sink, layer: index, where: layer.where };
+        const context = { tree, sink, layer: index, where: layer.where, keepWhiteouts: options.keepWhiteouts ?? false };
         // The directory writer copies file data as it comes: plain layers lend it, or read it straight into its batches
         // (LentFileBytes).
         for await (const item of layerEntries(layer, options.signal, { lentChunks: true })) {

@@ -11,20 +11,20 @@ function keysOf(layer: Layer): string[] {
     .flatMap((k) => [k, k.replace(/^sha\d+:/, '')]);
 }
 
-/** selectLayers returns the named layers in the image's order, or throws naming the one that fails. */
-export function selectLayers(image: Image, wanted: string[]): Layer[] {
+/** selectLayers returns the named layers in the image's order, or throws naming the one that fails as `what`. */
+export function selectLayers(image: Image, wanted: string[], what = '--layer'): Layer[] {
   const chosen = new Set<Layer>();
   for (const text of wanted) {
     const matches = image.layers.filter((layer) => keysOf(layer).some((key) => key.startsWith(text)));
     if (matches.length === 0)
       throw new UndockerError(
         'UNDOCKER_NOT_FOUND',
-        `--layer ${text}: no layer of this image matches (see undocker layers)`,
+        `${what} ${text}: no layer of this image matches (see undocker layers)`,
       );
     if (matches.length > 1)
       throw new UndockerError(
         'UNDOCKER_AMBIGUOUS',
-        `--layer ${text}: matches ${matches.length} layers; give more of the id`,
+        `${what} ${text}: matches ${matches.length} layers; give more of the id`,
       );
     chosen.add(matches[0] as Layer);
   }
