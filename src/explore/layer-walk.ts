@@ -2,11 +2,12 @@
  * Walking an image's layers as the engine applies them, headers only, and telling for every
  * entry what it did to the view of the layers below (added, changed, deleted) and, once all
  * are applied, whether it is still what the final rootfs shows. `diff`, `find` and the wasted
- * space of `layers` are views of this one walk. Each layer is read once; file data is skipped.
+ * space of `layers` are views of this one walk. Each layer is read once, whole, its digests
+ * checked; file data is dropped as it passes.
  */
 import type { Layer } from '../image/types.js';
 import { applyEntry } from '../flatten/apply-entry.js';
-import { layerHeaders } from '../flatten/layer-entries.js';
+import { layerEntries } from '../flatten/layer-entries.js';
 import { splitEntryPath } from '../flatten/paths.js';
 import { PLANNING_SINK } from '../flatten/sink.js';
 import { type FsNode, FsTree, type Inode } from '../flatten/tree.js';
@@ -139,7 +140,8 @@ export async function walkLayers(
   for (const [index, layer] of layers.entries()) {
     const context = { tree, sink: PLANNING_SINK, layer: index, where: layer.where };
     const layerChanges = new LayerChanges();
-    for await (const item of layerHeaders(layer, signal)) {
+    // Every byte is read, data dropped, so the digests are checked as rootfs checks them.
+    for await (const item of layerEntries(layer, signal, { lentChunks: true })) {
       const whiteout = classify(tree, index, item.entry, layer.where, layerChanges);
       await applyEntry(context, item);
       const parts = splitEntryPath(item.entry.path, layer.where);

@@ -60,11 +60,15 @@ test('layers shows each layer bottom to top with sizes and history', () => {
   const result = undocker(['layers', archive, 'example/app']);
   assert.equal(result.status, 0, result.stderr);
   const lines = result.stdout.toString().trim().split('\n');
-  assert.equal(lines.length, 3);
-  assert.match(lines[0] ?? '', /^#\s+ID\s+DIFF_ID\s+SIZE\s+UNCOMPRESSED\s+MEDIA TYPE\s+CREATED BY$/);
+  assert.equal(lines.length, 4, 'a heading, two layers, the total wasted');
+  assert.match(lines[0] ?? '', /^#\s+ID\s+DIFF_ID\s+SIZE\s+UNCOMPRESSED\s+ENTRIES\s+WASTED\s+MEDIA TYPE\s+CREATED BY$/);
   assert.match(
     lines[2] ?? '',
-    /^2\s+[0-9a-f]{12}\s+[0-9a-f]{12}\s+\S+\s+\S+\s+application\/vnd\.docker\.image\.rootfs\.diff\.tar\s+layer 2$/,
+    /^2\s+[0-9a-f]{12}\s+[0-9a-f]{12}\s+\S+\s+\S+\s+\d+\s+\S+\s+application\/vnd\.docker\.image\.rootfs\.diff\.tar\s+layer 2$/,
+  );
+  assert.match(
+    lines[3] ?? '',
+    /^wasted: \S+ \(\d+\.\d% of \S+ uncompressed\) in files a later layer deleted or replaced$/,
   );
 });
 
