@@ -1,5 +1,5 @@
 /**
- * Walking an image's layers as the engine applies them, headers only, and telling for every
+ * Walking an image's layers as the engine applies them, telling for every
  * entry what it did to the view of the layers below (added, changed, deleted) and, once all
  * are applied, whether it is still what the final rootfs shows. `diff`, `find` and the wasted
  * space of `layers` are views of this one walk. Each layer is read once, whole, its digests

@@ -8,6 +8,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, lstat, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { UndockerError } from '../errors.js';
 import { newEntry } from '../tar/entry.js';
 import { dataPadding, encodeEntry } from '../tar/writer.js';
 import type { Warn } from './fs-ops.js';
@@ -58,7 +59,8 @@ export async function* addedTreeChunks(tree: AddedTree): AsyncGenerator<Buffer> 
       copied += (chunk as Buffer).length;
       yield chunk as Buffer;
     }
-    if (copied !== size) throw new Error(`${file.source.host} changed size while it was copied`);
+    if (copied !== size)
+      throw new UndockerError('UNDOCKER_IO', `${file.source.host} changed size while it was copied into /${path}`);
     yield dataPadding(size);
   }
 }

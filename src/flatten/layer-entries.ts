@@ -235,6 +235,13 @@ export async function* layerTarBytes(layer: Layer, signal?: AbortSignal): AsyncG
     // Without lentChunks the source is a plain byte stream, never a lent window.
     for await (const chunk of source.bytes as AsyncIterable<Buffer>) yield chunk;
     await source.finished();
+  } catch (error) {
+    if (signal?.aborted || error instanceof UndockerError) throw error;
+    await verifyLayerDigests(layer); // a digest mismatch is the better answer, where there is one
+    throw new BadArchiveError(
+      `${layer.where}: cannot read ${source.compression} data: ${(error as Error).message}`,
+      error,
+    );
   } finally {
     await source.close();
   }
