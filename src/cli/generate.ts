@@ -8,6 +8,7 @@ import { loadRunSpec, type ImageRunSpec, USER_DB_FILES } from '../config/load-ru
 import { probeRootfs } from '../flatten/rootfs-probe.js';
 import { checkMachineName, toMachineName } from '../config/machine-name.js';
 import { securityFlags, type SecurityFlags } from './security-options.js';
+import { type WallFlags, wallFlags } from './wall-options.js';
 import { UsageError } from '../errors.js';
 import { generatedHeader } from '../generate/header.js';
 import { describeImage } from '../image/select.js';
@@ -19,7 +20,7 @@ import { VERSION } from './version.js';
 import { printWarning } from './output.js';
 
 /** GeneratorOptions are the options every generator takes. */
-export interface GeneratorOptions extends ImageOptions, SecurityFlags {
+export interface GeneratorOptions extends ImageOptions, SecurityFlags, WallFlags {
   name?: string;
   volumeDir?: string;
 }
@@ -33,19 +34,24 @@ export function splitImageAndOutput(command: string, rest: string[]): { selector
 
 /** generatorCommand adds a subcommand with the generators' shared arguments and options. */
 export function generatorCommand(program: Command, name: string, description: string, outputHelp: string): Command {
-  return securityFlags(
-    registryFlags(
-      program
-        .command(name)
-        .description(description)
-        .argument('<archive>', 'image archive, OCI layout directory, or - for standard input')
-        .argument('[image-and-output...]', `[IMAGE[:TAG]] [${outputHelp}]`)
-        .option('--name <name>', 'container and machine name (default: from the output file or the image name)')
-        .option(
-          '--volume-dir <dir>',
-          "bind each of the image's volumes from a folder under DIR instead of a temporary file system",
-        )
-        .option('--platform <os/arch[/variant]>', "which platform of a multi-platform image (default: this machine's)"),
+  return wallFlags(
+    securityFlags(
+      registryFlags(
+        program
+          .command(name)
+          .description(description)
+          .argument('<archive>', 'image archive, OCI layout directory, or - for standard input')
+          .argument('[image-and-output...]', `[IMAGE[:TAG]] [${outputHelp}]`)
+          .option('--name <name>', 'container and machine name (default: from the output file or the image name)')
+          .option(
+            '--volume-dir <dir>',
+            "bind each of the image's volumes from a folder under DIR instead of a temporary file system",
+          )
+          .option(
+            '--platform <os/arch[/variant]>',
+            "which platform of a multi-platform image (default: this machine's)",
+          ),
+      ),
     ),
   );
 }

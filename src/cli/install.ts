@@ -15,6 +15,7 @@ import { containerName, headerOf, runSpecOf, Warnings } from './generate.js';
 import { lxcTemplateFiles } from './lxc-template.js';
 import { printLine, printWarning } from './output.js';
 import { privilegesOf, securityFlags, securityOf, type SecurityFlags } from './security-options.js';
+import { type WallFlags, wallFlags, wallsOf } from './wall-options.js';
 import { findIdentityHelper } from '../launch/identity-helper.js';
 
 interface Places {
@@ -23,7 +24,7 @@ interface Places {
   lxcpath?: string;
 }
 
-interface InstallOptions extends Places, ImageOptions, SecurityFlags {
+interface InstallOptions extends Places, ImageOptions, SecurityFlags, WallFlags {
   name?: string;
   runtime: 'nspawn' | 'lxc';
   network: NspawnNetwork;
@@ -60,6 +61,7 @@ async function installNspawn(
     warn: warnings.add,
     helper,
     ...privilegesOf(options),
+    walls: wallsOf(options),
     ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
   };
   const unit = renderNspawnUnit(spec, unitOptions);
@@ -84,7 +86,14 @@ async function installLxc(
   signal: AbortSignal,
   warnings: Warnings,
 ): Promise<void> {
-  const files = await lxcTemplateFiles(image, input, name, { ...options, ...privilegesOf(options) }, signal, warnings);
+  const files = await lxcTemplateFiles(
+    image,
+    input,
+    name,
+    { ...options, ...privilegesOf(options), walls: wallsOf(options) },
+    signal,
+    warnings,
+  );
   const lxcPath = options.lxcpath ?? (await defaultLxcPath());
   const dir = await installLxcContainer(image, name, files, {
     lxcPath,
@@ -101,7 +110,7 @@ async function installLxc(
 /** registerInstall adds the install command. */
 export function registerInstall(program: Command, signal: AbortSignal): void {
   placeOptions(
-    securityFlags(registryFlags(program.command('install')))
+    wallFlags(securityFlags(registryFlags(program.command('install'))))
       .description(
         'make a machinectl image (/var/lib/machines/NAME and its .nspawn), or an LXC container with --runtime lxc',
       )
@@ -119,6 +128,7 @@ export function registerInstall(program: Command, signal: AbortSignal): void {
       .option('--platform <os/arch[/variant]>', "which platform of a multi-platform image (default: this machine's)"),
   ).action(async (input: string, selector: string | undefined, options: InstallOptions) => {
     securityOf(options); // checked before the image is opened
+    wallsOf(options);
     await withImage(input, selector, options, signal, async (image) => {
       const name = containerName(options, image);
       const install = options.runtime === 'lxc' ? installLxc : installNspawn;

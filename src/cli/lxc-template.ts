@@ -16,6 +16,8 @@ import { containerName, generatorCommand, headerOf, runSpecOf, Warnings } from '
 import type { LxcCommandOptions } from './lxcconfig.js';
 import { printLine, printWarning } from './output.js';
 import { privilegesOf, type Privileges } from './security-options.js';
+import { wallsOf } from './wall-options.js';
+import type { Walls } from '../config/tmpfs-ulimits.js';
 
 function shellWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -26,7 +28,7 @@ export async function lxcTemplateFiles(
   image: Image,
   input: string,
   name: string,
-  options: LxcCommandOptions & Privileges,
+  options: LxcCommandOptions & Privileges & { walls: Walls },
   signal: AbortSignal,
   warnings: Warnings,
 ): Promise<LxcTemplateFiles> {
@@ -43,6 +45,7 @@ export async function lxcTemplateFiles(
     ...(options.privileged ? { privileged: true } : {}),
     ...(options.noNewPrivileges ? { noNewPrivileges: true } : {}),
     ...(options.seccomp === false ? { seccomp: false } : {}),
+    walls: options.walls,
     ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
   };
   const config = renderLxcConfig(spec, configOptions);
@@ -77,10 +80,18 @@ export function registerLxcTemplate(program: Command, signal: AbortSignal): void
       const dir = rest[rest.length - 1] as string;
       const selector = rest.length === 2 ? rest[0] : undefined;
       const privileges = privilegesOf(options); // checked before the image is opened
+      const walls = wallsOf(options);
       await withImage(input, selector, options, signal, async (image) => {
         const name = containerName(options, image);
         const warnings = new Warnings();
-        const files = await lxcTemplateFiles(image, input, name, { ...options, ...privileges }, signal, warnings);
+        const files = await lxcTemplateFiles(
+          image,
+          input,
+          name,
+          { ...options, ...privileges, walls },
+          signal,
+          warnings,
+        );
         await writeLxcTemplate(image, dir, files, { signal, force: options.force ?? false, warn: printWarning });
         warnings.print();
         printLine(lxcCreateArgs(name, dir).map(shellWord).join(' '));

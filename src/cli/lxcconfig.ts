@@ -15,6 +15,7 @@ import {
   Warnings,
 } from './generate.js';
 import { privilegesOf } from './security-options.js';
+import { wallsOf } from './wall-options.js';
 
 /** LxcCommandOptions are the options of the LXC generators. */
 export interface LxcCommandOptions extends GeneratorOptions {
@@ -36,6 +37,7 @@ export function registerLxcConfig(program: Command, signal: AbortSignal): void {
     .action(async (input: string, rest: string[], options: LxcCommandOptions) => {
       const { selector, output } = splitImageAndOutput('lxcconfig', rest);
       const privileges = privilegesOf(options); // checked before the image is opened
+      const walls = wallsOf(options);
       await withImage(input, selector, options, signal, async (image) => {
         const name = containerName(options, image, { path: output, suffix: /\.conf$/ });
         const warnings = new Warnings();
@@ -46,6 +48,7 @@ export function registerLxcConfig(program: Command, signal: AbortSignal): void {
           header: headerOf(image),
           warn: warnings.add,
           ...privileges,
+          walls,
           ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
         });
         await emit(text, output);

@@ -16,6 +16,7 @@ import {
   Warnings,
 } from './generate.js';
 import { privilegesOf } from './security-options.js';
+import { wallsOf } from './wall-options.js';
 
 /** registerNspawnUnit adds the nspawn-unit command. */
 export function registerNspawnUnit(program: Command, signal: AbortSignal): void {
@@ -29,6 +30,7 @@ export function registerNspawnUnit(program: Command, signal: AbortSignal): void 
     .action(async (input: string, rest: string[], options: GeneratorOptions & { network: NspawnNetwork }) => {
       const { selector, output } = splitImageAndOutput('nspawn-unit', rest);
       const privileges = privilegesOf(options); // checked before the image is opened
+      const walls = wallsOf(options);
       await withImage(input, selector, options, signal, async (image) => {
         const name = containerName(options, image, { path: output, suffix: /\.nspawn$/ });
         const warnings = new Warnings();
@@ -40,6 +42,7 @@ export function registerNspawnUnit(program: Command, signal: AbortSignal): void 
           header: headerOf(image),
           warn: warnings.add,
           ...privileges,
+          walls,
           ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
         });
         await emit(text, output);

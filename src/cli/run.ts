@@ -14,18 +14,9 @@ import type { RunOverrides } from '../config/run-spec.js';
 import { UndockerError, UsageError } from '../errors.js';
 import { describeImage } from '../image/select.js';
 import { checkLimits, parseBytes, type ResourceLimits } from '../launch/resource-limits.js';
-import { DOCKER_SHM_SIZE } from '../generate/docker-shm.js';
 import { parseDevice } from '../launch/devices.js';
 import { runImage } from '../launch/run-image.js';
-import {
-  type Network,
-  parseBindMount,
-  parsePublish,
-  parseTmpfs,
-  parseUlimit,
-  type RunRequest,
-  type Runtime,
-} from '../launch/run-request.js';
+import { type Network, parseBindMount, parsePublish, type RunRequest, type Runtime } from '../launch/run-request.js';
 import { type ImageOptions, registryFlags, withImage } from './archive.js';
 import { networkOption, runtimeOption } from './choice-options.js';
 import { ExitStatus, FAILED_TO_START } from './exit-status.js';
@@ -33,8 +24,9 @@ import { parseImageArgument } from './image-argument.js';
 import { terminalProgress } from './progress.js';
 import { printWarning } from './output.js';
 import { securityFlags, securityOf, type SecurityFlags } from './security-options.js';
+import { type WallFlags, wallFlags, wallsOf } from './wall-options.js';
 
-interface RunOptions extends ImageOptions, SecurityFlags {
+interface RunOptions extends ImageOptions, SecurityFlags, WallFlags {
   runtime: Runtime;
   env: string[];
   envFile: string[];
@@ -54,8 +46,6 @@ interface RunOptions extends ImageOptions, SecurityFlags {
   rm?: boolean;
   keep?: boolean;
   stopTimeout: number;
-  tmpfs: string[];
-  ulimit: string[];
   stopSignal?: string;
   memory?: string;
   memorySwap?: string;
@@ -63,7 +53,6 @@ interface RunOptions extends ImageOptions, SecurityFlags {
   cpuShares?: string;
   cpusetCpus?: string;
   pidsLimit?: string;
-  shmSize?: string;
   device: string[];
   init?: boolean;
 }
@@ -148,10 +137,8 @@ function requestOf(options: RunOptions): (name: string) => RunRequest {
     throw new UsageError('run: -t -i: the input device is not a TTY');
   const volumes = options.volume.map(parseBindMount);
   const security = securityOf(options);
-  const tmpfs = options.tmpfs.map(parseTmpfs);
-  const ulimits = options.ulimit.map(parseUlimit);
+  const { tmpfs, ulimits, shmSize } = wallsOf(options);
   const limits = limitsOf(options);
-  const shmSize = options.shmSize === undefined ? DOCKER_SHM_SIZE : parseBytes(options.shmSize, '--shm-size');
   const devices = options.device.map(parseDevice);
   return (name) => ({
     runtime: options.runtime,
@@ -205,7 +192,7 @@ async function run(imageText: string, command: string[], options: RunOptions, si
 
 /** registerRun adds the run command. */
 export function registerRun(program: Command, signal: AbortSignal): void {
-  securityFlags(registryFlags(program.command('run')))
+  wallFlags(securityFlags(registryFlags(program.command('run'))))
     .description(
       "run an image under systemd-nspawn (or LXC) with docker run's options; exits with the container's status",
     )
@@ -243,20 +230,12 @@ export function registerRun(program: Command, signal: AbortSignal): void {
     .option('--keep', "keep the container's changes under --name for the next run of that name")
     .option('--stop-timeout <seconds>', 'seconds between the stop signal and a kill', wholeSeconds, 10)
     .option('-q, --quiet', 'no progress display while the image is flattened into the cache')
-    .option(
-      '--tmpfs <path[:options]>',
-      'mount a tmpfs (rw,noexec,nosuid,nodev and the options given; repeatable)',
-      collect,
-      [],
-    )
-    .option('--ulimit <name=soft[:hard]>', 'set a resource limit, as nofile=512:1024 (repeatable)', collect, [])
     .option('-m, --memory <bytes>', 'memory limit, like 512m or 2g')
     .option('--memory-swap <bytes>', 'memory plus swap limit (default: twice --memory; -1 for unlimited swap)')
     .option('--cpus <number>', 'how many CPUs the container may use, like 1.5')
     .option('-c, --cpu-shares <number>', 'relative CPU weight (1024 is the default share)')
     .option('--cpuset-cpus <list>', 'CPUs the container may run on, like 0-2,4')
     .option('--pids-limit <number>', 'most tasks at once (0 or -1 for no limit)')
-    .option('--shm-size <bytes>', 'size of /dev/shm (default 64m)')
     .option(
       '--device <host[:container[:rwm]]>',
       'give the container a host device, with read, write and mknod access as asked (repeatable)',

@@ -11,6 +11,7 @@ import { shmMount } from './docker-shm.js';
 import { lxcSecurityLines } from './lxc-security.js';
 import { UndockerError } from '../errors.js';
 import type { RunSpec } from '../config/run-spec.js';
+import type { Walls } from '../config/tmpfs-ulimits.js';
 import { quoteExecuteWord, toInitWord, toLxcValue } from './lxc-quote.js';
 import { type HelperLoader, toPlainExecArgv } from './helper-argv.js';
 import { LAUNCHER, renderLauncher } from './launcher.js';
@@ -51,6 +52,8 @@ export interface LxcOptions {
   noNewPrivileges?: boolean;
   /** seccomp false is seccomp=unconfined: no seccomp profile */
   seccomp?: boolean;
+  /** walls are --tmpfs, --ulimit and --shm-size: Docker's 64 MiB /dev/shm alone when absent */
+  walls?: Walls;
 }
 
 function initCmd(spec: RunSpec, options: LxcOptions): string[] {
@@ -81,15 +84,29 @@ function mountLines(spec: RunSpec, options: LxcOptions): string[] {
         `to keep them`,
     );
   // lxc.mount.entry paths are relative to the rootfs; create=dir makes a missing mount point.
-  const shm = shmMount();
+  const shm = shmMount(options.walls?.shmSize);
   return [
     `lxc.mount.entry = tmpfs ${shm.path.slice(1)} tmpfs ${shm.options},create=dir 0 0`,
+    ...(options.walls?.tmpfs ?? []).map(
+      (t) => `lxc.mount.entry = tmpfs ${toMountPath(t.path)} tmpfs ${t.options},create=dir 0 0`,
+    ),
     ...mounts.map((m) =>
       m.hostPath === undefined
         ? `lxc.mount.entry = tmpfs ${m.path.slice(1)} tmpfs defaults,create=dir 0 0`
         : `lxc.mount.entry = ${m.hostPath} ${m.path.slice(1)} none bind,create=dir 0 0`,
     ),
   ];
+}
+
+/** toMountPath is a --tmpfs path as lxc.mount.entry takes it, relative to the rootfs (whitespace was refused). */
+const toMountPath = (path: string): string => toLxcValue(path, '--tmpfs path').slice(1);
+
+/** prlimitLines are --ulimit as lxc.prlimit settings. */
+function prlimitLines(options: LxcOptions): string[] {
+  const value = (limit: number): string => (limit === -1 ? 'unlimited' : String(limit));
+  return (options.walls?.ulimits ?? []).map(
+    ({ name, soft, hard }) => `lxc.prlimit.${name} = ${value(soft)}:${value(hard)}`,
+  );
 }
 
 /** renderLxcLauncher returns the launcher both commands run when the tree has the identity helper. */
@@ -133,11 +150,14 @@ export function renderLxcConfig(spec: RunSpec, options: LxcOptions): string {
     stop_signal: spec.stopSignal,
     hostname: spec.hostname,
     mounts: mountLines(spec, options),
-    security: lxcSecurityLines({
-      capabilities: options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES,
-      privileged: options.privileged ?? false,
-      noNewPrivileges: options.noNewPrivileges ?? false,
-      seccomp: options.seccomp ?? true,
-    }),
+    security: [
+      ...lxcSecurityLines({
+        capabilities: options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES,
+        privileged: options.privileged ?? false,
+        noNewPrivileges: options.noNewPrivileges ?? false,
+        seccomp: options.seccomp ?? true,
+      }),
+      ...prlimitLines(options),
+    ],
   });
 }

@@ -7,6 +7,7 @@
  */
 import { CAPABILITIES, type Capability, DOCKER_DEFAULT_CAPABILITIES } from '../config/capabilities.js';
 import type { RunSpec } from '../config/run-spec.js';
+import type { Walls } from '../config/tmpfs-ulimits.js';
 import { HELPER_CAPABILITIES, type HelperLoader, toHelperArgv } from './helper-argv.js';
 import { LAUNCHER, renderLauncher } from './launcher.js';
 import { shmMount } from './docker-shm.js';
@@ -38,6 +39,8 @@ export interface NspawnOptions {
   noNewPrivileges?: boolean;
   /** seccomp false is seccomp=unconfined, which a .nspawn file cannot say */
   seccomp?: boolean;
+  /** walls are --tmpfs, --ulimit and --shm-size: Docker's 64 MiB /dev/shm alone when absent */
+  walls?: Walls;
 }
 
 /** securityLines give the command docker run's capabilities: Capability= keeps, DropCapability= drops the rest. */
@@ -98,8 +101,6 @@ function networkLines(spec: RunSpec, options: NspawnOptions): string[] {
   return lines;
 }
 
-const SHM = shmMount();
-
 function fileLines(spec: RunSpec, options: NspawnOptions): string[] {
   const mounts = toVolumeMounts(spec.volumes, options.volumeDir);
   if (mounts.length > 0 && options.volumeDir === undefined)
@@ -107,13 +108,23 @@ function fileLines(spec: RunSpec, options: NspawnOptions): string[] {
       `volumes ${spec.volumes.join(' ')} are temporary file systems, emptied at every start: give --volume-dir DIR ` +
         `to keep them`,
     );
+  const shm = shmMount(options.walls?.shmSize);
   return [
     '',
     '[Files]',
     // Docker's /dev/shm (64 MiB), not systemd-nspawn's (half the memory).
-    `TemporaryFileSystem=${SHM.path}:${SHM.options}`,
+    `TemporaryFileSystem=${shm.path}:${shm.options}`,
+    ...(options.walls?.tmpfs ?? []).map((t) => `TemporaryFileSystem=${t.path}:${t.options}`),
     ...mounts.map((m) => (m.hostPath === undefined ? `TemporaryFileSystem=${m.path}` : `Bind=${m.hostPath}:${m.path}`)),
   ];
+}
+
+/** limitLines are --ulimit as [Exec] Limit*= settings, which take soft:hard as --rlimit does. */
+function limitLines(options: NspawnOptions): string[] {
+  const value = (limit: number): string => (limit === -1 ? 'infinity' : String(limit));
+  return (options.walls?.ulimits ?? []).map(
+    ({ name, soft, hard }) => `Limit${name.toUpperCase()}=${value(soft)}:${value(hard)}`,
+  );
 }
 
 /** renderNspawnLauncher returns the launcher that Parameters= runs when the identity helper is in the tree. */
@@ -151,7 +162,7 @@ export function renderNspawnUnit(spec: RunSpec, options: NspawnOptions): string 
     ...execLines(spec, options),
     working_directory: toNspawnPath(spec.workingDir, 'WorkingDir'),
     user: options.helper === undefined ? userLines(spec, options) : [],
-    security: securityLines(options),
+    security: [...securityLines(options), ...limitLines(options)],
     kill_signal: spec.stopSignal,
     hostname: spec.hostname,
     personality,

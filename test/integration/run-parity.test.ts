@@ -277,8 +277,23 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
       assert.deepEqual(undockerRun('lxc', options), { status: 0, stdout: 'child\n' }, options.join(' '));
   });
 
-  /** WRITTEN_CASES are the cases without -u: what install and lxc-template take, as run does. */
-  const WRITTEN_CASES = [[], ['--cap-drop', 'ALL'], ['--security-opt', 'no-new-privileges']];
+  /** WRITTEN_CASES are cases without -u: what install and lxc-template take, as run does (CASES has each). */
+  const WRITTEN_CASES = [
+    [],
+    ['--cap-drop', 'ALL'],
+    ['--security-opt', 'no-new-privileges'],
+    [
+      '--tmpfs',
+      '/scratch',
+      '--tmpfs',
+      '/sized:size=4m,mode=700',
+      '--ulimit',
+      'nofile=512:1024',
+      '--ulimit',
+      'nproc=100',
+    ],
+    ['--shm-size', '8m'],
+  ];
 
   test("an installed machine runs its USER without getent, with docker run's groups and capabilities", () => {
     const machines = join(work, 'machines');

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { RunSpec } from '../../../src/config/run-spec.js';
 import { toLxcExecuteArgv, toLxcRunConfig } from '../../../src/launch/lxc-run-config.js';
 import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES } from '../../../src/config/capabilities.js';
+import { parseTmpfs, parseUlimit } from '../../../src/config/tmpfs-ulimits.js';
 import { HELPER_DIR } from '../../../src/generate/helper-argv.js';
 import { parseLdd, type IdentityHelper } from '../../../src/launch/identity-helper.js';
 import { type NspawnIdentity, toNspawnArgv as nspawnArgv } from '../../../src/launch/nspawn-argv.js';
@@ -12,8 +13,6 @@ import {
   parseBindMount,
   parsePublish,
   parseSecurityOpts,
-  parseTmpfs,
-  parseUlimit,
   type RunRequest,
 } from '../../../src/launch/run-request.js';
 
