@@ -3,8 +3,7 @@
  * all of which can say them exactly; checked before any image is opened.
  */
 import type { Command } from 'commander';
-import { parseTmpfs, parseUlimit, type Walls } from '../config/tmpfs-ulimits.js';
-import { DOCKER_SHM_SIZE } from '../generate/docker-shm.js';
+import { DOCKER_SHM_SIZE, parseTmpfs, parseUlimit, type Walls } from '../config/tmpfs-ulimits.js';
 import { parseBytes } from '../launch/resource-limits.js';
 
 /** WallFlags are the flags as commander gives them. */

@@ -77,3 +77,15 @@ export interface Walls {
   /** shmSize is /dev/shm's size in bytes, Docker's 64 MiB unless --shm-size says otherwise */
   shmSize: number;
 }
+
+/** DOCKER_SHM_SIZE is the /dev/shm Docker gives a container: 64 MiB. */
+export const DOCKER_SHM_SIZE = 64 * 1024 * 1024;
+
+/** NO_WALLS are Docker's defaults: no --tmpfs, no --ulimit, a 64 MiB /dev/shm. */
+export const NO_WALLS: Walls = { tmpfs: [], ulimits: [], shmSize: DOCKER_SHM_SIZE };
+
+/** toLimitPair writes a limit as `soft:hard`, -1 as `unlimited` (the word each runtime takes: infinity, unlimited). */
+export function toLimitPair({ soft, hard }: Ulimit, unlimited: string): string {
+  const value = (limit: number): string => (limit === -1 ? unlimited : String(limit));
+  return `${value(soft)}:${value(hard)}`;
+}

@@ -7,11 +7,11 @@
  * environment whole; LXC itself switches to the user.
  */
 import { type Capability, DOCKER_DEFAULT_CAPABILITIES } from '../config/capabilities.js';
-import { shmMount } from './docker-shm.js';
 import { lxcSecurityLines } from './lxc-security.js';
+import { lxcPrlimitLines, lxcTmpfsLines } from './lxc-walls.js';
 import { UndockerError } from '../errors.js';
 import type { RunSpec } from '../config/run-spec.js';
-import type { Walls } from '../config/tmpfs-ulimits.js';
+import { NO_WALLS, type Walls } from '../config/tmpfs-ulimits.js';
 import { quoteExecuteWord, toInitWord, toLxcValue } from './lxc-quote.js';
 import { type HelperLoader, toPlainExecArgv } from './helper-argv.js';
 import { LAUNCHER, renderLauncher } from './launcher.js';
@@ -83,30 +83,14 @@ function mountLines(spec: RunSpec, options: LxcOptions): string[] {
       `volumes ${spec.volumes.join(' ')} are temporary file systems, emptied at every start: give --volume-dir DIR ` +
         `to keep them`,
     );
-  // lxc.mount.entry paths are relative to the rootfs; create=dir makes a missing mount point.
-  const shm = shmMount(options.walls?.shmSize);
   return [
-    `lxc.mount.entry = tmpfs ${shm.path.slice(1)} tmpfs ${shm.options},create=dir 0 0`,
-    ...(options.walls?.tmpfs ?? []).map(
-      (t) => `lxc.mount.entry = tmpfs ${toMountPath(t.path)} tmpfs ${t.options},create=dir 0 0`,
-    ),
+    ...lxcTmpfsLines(options.walls ?? NO_WALLS),
     ...mounts.map((m) =>
       m.hostPath === undefined
         ? `lxc.mount.entry = tmpfs ${m.path.slice(1)} tmpfs defaults,create=dir 0 0`
         : `lxc.mount.entry = ${m.hostPath} ${m.path.slice(1)} none bind,create=dir 0 0`,
     ),
   ];
-}
-
-/** toMountPath is a --tmpfs path as lxc.mount.entry takes it, relative to the rootfs (whitespace was refused). */
-const toMountPath = (path: string): string => toLxcValue(path, '--tmpfs path').slice(1);
-
-/** prlimitLines are --ulimit as lxc.prlimit settings. */
-function prlimitLines(options: LxcOptions): string[] {
-  const value = (limit: number): string => (limit === -1 ? 'unlimited' : String(limit));
-  return (options.walls?.ulimits ?? []).map(
-    ({ name, soft, hard }) => `lxc.prlimit.${name} = ${value(soft)}:${value(hard)}`,
-  );
 }
 
 /** renderLxcLauncher returns the launcher both commands run when the tree has the identity helper. */
@@ -157,7 +141,7 @@ export function renderLxcConfig(spec: RunSpec, options: LxcOptions): string {
         noNewPrivileges: options.noNewPrivileges ?? false,
         seccomp: options.seccomp ?? true,
       }),
-      ...prlimitLines(options),
+      ...lxcPrlimitLines(options.walls ?? NO_WALLS),
     ],
   });
 }

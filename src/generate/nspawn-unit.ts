@@ -7,7 +7,7 @@
  */
 import { CAPABILITIES, type Capability, DOCKER_DEFAULT_CAPABILITIES } from '../config/capabilities.js';
 import type { RunSpec } from '../config/run-spec.js';
-import type { Walls } from '../config/tmpfs-ulimits.js';
+import { NO_WALLS, toLimitPair, type Walls } from '../config/tmpfs-ulimits.js';
 import { HELPER_CAPABILITIES, type HelperLoader, toHelperArgv } from './helper-argv.js';
 import { LAUNCHER, renderLauncher } from './launcher.js';
 import { shmMount } from './docker-shm.js';
@@ -108,22 +108,22 @@ function fileLines(spec: RunSpec, options: NspawnOptions): string[] {
       `volumes ${spec.volumes.join(' ')} are temporary file systems, emptied at every start: give --volume-dir DIR ` +
         `to keep them`,
     );
-  const shm = shmMount(options.walls?.shmSize);
+  const walls = options.walls ?? NO_WALLS;
+  const shm = shmMount(walls.shmSize);
   return [
     '',
     '[Files]',
     // Docker's /dev/shm (64 MiB), not systemd-nspawn's (half the memory).
     `TemporaryFileSystem=${shm.path}:${shm.options}`,
-    ...(options.walls?.tmpfs ?? []).map((t) => `TemporaryFileSystem=${t.path}:${t.options}`),
+    ...walls.tmpfs.map((t) => `TemporaryFileSystem=${t.path}:${t.options}`),
     ...mounts.map((m) => (m.hostPath === undefined ? `TemporaryFileSystem=${m.path}` : `Bind=${m.hostPath}:${m.path}`)),
   ];
 }
 
 /** limitLines are --ulimit as [Exec] Limit*= settings, which take soft:hard as --rlimit does. */
 function limitLines(options: NspawnOptions): string[] {
-  const value = (limit: number): string => (limit === -1 ? 'infinity' : String(limit));
-  return (options.walls?.ulimits ?? []).map(
-    ({ name, soft, hard }) => `Limit${name.toUpperCase()}=${value(soft)}:${value(hard)}`,
+  return (options.walls ?? NO_WALLS).ulimits.map(
+    (ulimit) => `Limit${ulimit.name.toUpperCase()}=${toLimitPair(ulimit, 'infinity')}`,
   );
 }
 

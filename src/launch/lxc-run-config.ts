@@ -11,7 +11,7 @@ import { lxcSecurityLines } from '../generate/lxc-security.js';
 import { renderTemplate } from '../generate/template.js';
 import { UsageError } from '../errors.js';
 import { type CgroupSetting, toCgroupSettings } from './resource-limits.js';
-import { shmMount } from '../generate/docker-shm.js';
+import { lxcPrlimitLines, lxcTmpfsLines } from '../generate/lxc-walls.js';
 import { toPlainExecArgv } from '../generate/helper-argv.js';
 import { toEnvArgv } from '../generate/launcher.js';
 import { deniedPermissions, type DeviceNode, deviceRule } from './devices.js';
@@ -52,12 +52,8 @@ export function toLxcRunConfig(
     ...devices.map(
       (d) => `lxc.mount.entry = ${mountPath(d.host)} ${mountPath(d.container).slice(1)} none bind,create=file 0 0`,
     ),
-    ...[shmMount(request.shmSize), ...request.tmpfs].map(
-      (t) => `lxc.mount.entry = tmpfs ${mountPath(t.path).slice(1)} tmpfs ${t.options},create=dir 0 0`,
-    ),
+    ...lxcTmpfsLines(request),
   ];
-  const limit = (value: number): string => (value === -1 ? 'unlimited' : String(value));
-  const ulimits = request.ulimits.map((u) => `lxc.prlimit.${u.name} = ${limit(u.soft)}:${limit(u.hard)}`);
   const key = cgroupVersion === 1 ? 'lxc.cgroup' : 'lxc.cgroup2';
   const cgroups = [
     ...toCgroupSettings(request.limits, cgroupVersion).map((s: CgroupSetting) => `${key}.${s.file} = ${s.value}`),
@@ -85,7 +81,7 @@ export function toLxcRunConfig(
         noNewPrivileges: request.security.noNewPrivileges,
         seccomp: request.security.seccomp,
       }),
-      ...ulimits,
+      ...lxcPrlimitLines(request),
       ...cgroups,
     ],
   });

@@ -6,6 +6,7 @@
  * the image's StopSignal to it when nspawn gets SIGTERM.
  */
 import type { Capability } from '../config/capabilities.js';
+import { toLimitPair } from '../config/tmpfs-ulimits.js';
 import type { RunSpec } from '../config/run-spec.js';
 import { HELPER_CAPABILITIES, toHelperArgv } from '../generate/helper-argv.js';
 import { toEnvArgv } from '../generate/launcher.js';
@@ -55,10 +56,8 @@ export function toNspawnArgv(spec: RunSpec, rootfs: string, request: RunRequest,
   // systemd-nspawn's own /dev/shm is half the memory; Docker's is --shm-size.
   for (const mount of [shmMount(request.shmSize), ...request.tmpfs])
     args.push(`--tmpfs=${mount.path}:${mount.options}`);
-  for (const { name, soft, hard } of request.ulimits) {
-    const value = (limit: number): string => (limit === -1 ? 'infinity' : String(limit));
-    args.push(`--rlimit=RLIMIT_${name.toUpperCase()}=${value(soft)}:${value(hard)}`);
-  }
+  for (const ulimit of request.ulimits)
+    args.push(`--rlimit=RLIMIT_${ulimit.name.toUpperCase()}=${toLimitPair(ulimit, 'infinity')}`);
   if (request.readOnly) args.push('--read-only');
   if (request.network === 'none') args.push('--private-network');
   if (request.network === 'veth') args.push('--network-veth');
