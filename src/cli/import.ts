@@ -14,6 +14,7 @@ import { writeFileAtomically } from '../output/atomic.js';
 import { type ImageOptions, registryFlags, withImage } from './archive.js';
 import { parseImageArgument } from './image-argument.js';
 import { printLine, printWarning } from './output.js';
+import { collect } from './repeatable.js';
 
 interface ImportCliOptions extends ImageOptions {
   tag: string[];
@@ -36,8 +37,6 @@ interface ImportCliOptions extends ImageOptions {
   created?: string;
   owner?: string;
 }
-
-const collect = (value: string, all: string[]): string[] => [...all, value];
 
 function parseOwner(text: string | undefined): { uid: number; gid: number } | undefined {
   if (text === undefined) return undefined;

@@ -25,6 +25,7 @@ import { terminalProgress } from './progress.js';
 import { printWarning } from './output.js';
 import { securityFlags, securityOf, type SecurityFlags } from './security-options.js';
 import { type WallFlags, wallFlags, wallsOf } from './wall-options.js';
+import { collect } from './repeatable.js';
 
 interface RunOptions extends ImageOptions, SecurityFlags, WallFlags {
   runtime: Runtime;
@@ -81,8 +82,6 @@ function checkCpuList(text: string): string {
   if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(text)) throw new UsageError(`--cpuset-cpus ${text}: give CPUs like 0-2,4`);
   return text;
 }
-
-const collect = (value: string, all: string[]): string[] => [...all, value];
 
 function overridesOf(options: RunOptions, command: string[]): RunOverrides {
   const env: string[] = [];

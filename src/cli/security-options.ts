@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { type Capability, CAPABILITIES, toCapabilities } from '../config/capabilities.js';
 import { hostCapabilities } from '../launch/host-capabilities.js';
 import { parseSecurityOpts, type Security } from '../launch/run-request.js';
+import { collect } from './repeatable.js';
 
 /** SecurityFlags are the flags as commander gives them. */
 export interface SecurityFlags {
@@ -14,8 +15,6 @@ export interface SecurityFlags {
   privileged?: boolean;
   securityOpt: string[];
 }
-
-const collect = (value: string, all: string[]): string[] => [...all, value];
 
 /** securityFlags adds the flags to `command`. */
 export function securityFlags(command: Command): Command {

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { DOCKER_SHM_SIZE, parseTmpfs, parseUlimit, type Walls } from '../config/tmpfs-ulimits.js';
 import { parseBytes } from '../launch/resource-limits.js';
+import { collect } from './repeatable.js';
 
 /** WallFlags are the flags as commander gives them. */
 export interface WallFlags {
@@ -12,8 +13,6 @@ export interface WallFlags {
   ulimit: string[];
   shmSize?: string;
 }
-
-const collect = (value: string, all: string[]): string[] => [...all, value];
 
 /** wallFlags adds the flags to `command`. */
 export function wallFlags(command: Command): Command {
