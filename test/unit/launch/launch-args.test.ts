@@ -15,6 +15,7 @@ import {
   parseSecurityOpts,
   type RunRequest,
 } from '../../../src/launch/run-request.js';
+import { runRequest } from '../../helpers/run-request.js';
 
 const SPEC: RunSpec = {
   image: 'web:1',
@@ -32,24 +33,7 @@ const SPEC: RunSpec = {
   architecture: 'amd64',
 };
 
-const REQUEST: RunRequest = {
-  runtime: 'nspawn',
-  network: 'host',
-  volumes: [],
-  publish: [],
-  tty: false,
-  interactive: false,
-  readOnly: false,
-  name: 'web-1',
-  stopTimeout: 10,
-  security: DEFAULT_SECURITY,
-  tmpfs: [],
-  ulimits: [],
-  limits: {},
-  shmSize: 64 * 1024 * 1024,
-  devices: [],
-  init: false,
-};
+const REQUEST: RunRequest = runRequest();
 
 const HELPER: IdentityHelper = {
   binds: [

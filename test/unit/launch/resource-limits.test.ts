@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkLimits, parseBytes, toCgroupSettings, v2Weight } from '../../../src/launch/resource-limits.js';
 import { toLxcRunConfig } from '../../../src/launch/lxc-run-config.js';
-import { DEFAULT_SECURITY, type RunRequest } from '../../../src/launch/run-request.js';
 import type { RunSpec } from '../../../src/config/run-spec.js';
+import { runRequest } from '../../helpers/run-request.js';
 
 const MiB = 1024 * 1024;
 const files = (settings: ReturnType<typeof toCgroupSettings>): string[] =>
@@ -76,24 +76,7 @@ test('LXC takes the same settings as lxc.cgroup keys (v1) or lxc.cgroup2 keys (v
     stopSignal: 'SIGTERM',
     hostname: 'h',
   } as unknown as RunSpec;
-  const request = {
-    runtime: 'lxc',
-    network: 'host',
-    volumes: [],
-    publish: [],
-    tty: false,
-    interactive: false,
-    readOnly: false,
-    name: 'h',
-    stopTimeout: 10,
-    security: DEFAULT_SECURITY,
-    tmpfs: [],
-    ulimits: [],
-    limits: { memory: 32 * MiB, pidsLimit: 20 },
-    shmSize: 64 * MiB,
-    devices: [],
-    init: false,
-  } as RunRequest;
+  const request = runRequest({ runtime: 'lxc', name: 'h', limits: { memory: 32 * MiB, pidsLimit: 20 } });
   const v1 = toLxcRunConfig(spec, '/m', request, '/x', [], { binds: [], loader: '/l' }, [], 1).split('\n');
   assert.ok(v1.includes(`lxc.cgroup.memory.limit_in_bytes = ${32 * MiB}`) && v1.includes('lxc.cgroup.pids.max = 20'));
   const v2 = toLxcRunConfig(spec, '/m', request, '/x', [], { binds: [], loader: '/l' }, [], 2).split('\n');
