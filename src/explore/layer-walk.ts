@@ -91,8 +91,7 @@ class LayerChanges {
 }
 
 /** classify says what one entry does to the lower layers' view, before it is applied. */
-function classify(tree: FsTree, layer: number, entry: TarEntry, where: string, changes: LayerChanges): boolean {
-  const parts = splitEntryPath(entry.path, where);
+function classify(tree: FsTree, layer: number, parts: string[], entry: TarEntry, changes: LayerChanges): boolean {
   if (parts.length === 0) return false;
   const whiteout = classifyWhiteout(parts);
   if (whiteout?.kind === 'metadata') return true;
@@ -142,9 +141,9 @@ export async function walkLayers(
     const layerChanges = new LayerChanges();
     // Every byte is read, data dropped, so the digests are checked as rootfs checks them.
     for await (const item of layerEntries(layer, signal, { lentChunks: true })) {
-      const whiteout = classify(tree, index, item.entry, layer.where, layerChanges);
-      await applyEntry(context, item);
       const parts = splitEntryPath(item.entry.path, layer.where);
+      const whiteout = classify(tree, index, parts, item.entry, layerChanges);
+      await applyEntry(context, item);
       const node = whiteout ? undefined : lookup(tree, parts);
       const deletes = whiteout ? deletedPath(parts) : undefined;
       visit({
