@@ -19,6 +19,7 @@ const LAYERS = [
   'generate', // RunSpec -> text, pure
   'import', // rootfs -> image
   'launch', // nspawn and lxc argv and processes
+  'container', // containers that keep running: records, monitor, lifecycle, volumes, logs
   'install', // machinectl images, lxc containers, lxc templates
   'cli', // flags -> one library call -> output
 ];

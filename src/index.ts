@@ -48,7 +48,7 @@ export { probeDirectory } from './flatten/directory-probe.js';
 export { renderNspawnUnit, type NspawnOptions, type NspawnNetwork } from './generate/nspawn-unit.js';
 export { renderLxcConfig, type LxcOptions } from './generate/lxc-config.js';
 export { writeLxcTemplate, lxcCreateArgs } from './install/lxc-template.js';
-export { runImage, type RunImageOptions } from './launch/run-image.js';
+export { runImage, type RunImageOptions } from './container/run-image.js';
 export { toNspawnArgv } from './launch/nspawn-argv.js';
 export { toLxcRunConfig, toLxcExecuteArgv } from './launch/lxc-run-config.js';
 export {

@@ -1,16 +1,17 @@
 /**
- * A run's own folders, `containers/<name>/`: the overlay's upper and work directories, the
- * mount point, and run.json naming the image and the process that uses it. The cached rootfs
- * is the overlay's lower layer and is never written; a run without --keep removes its folder
- * when it ends, one with --keep leaves it for the next run of that name.
+ * Where containers live in the cache, `containers/<id>/`: config.json (written at create),
+ * state.json, the overlay's upper, work and merged folders, and the log. This folder knows only
+ * which image each container uses, so rmi and prune never take an image from under one; the
+ * rest is src/container/'s. A container is made in `containers/.new-<id>/` and renamed into place
+ * complete, so an interrupted create leaves only a folder that prune removes.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { UndockerError } from '../errors.js';
-import { isAlive } from '../host/process-alive.js';
+import { identify, isLiving, type ProcessIdentity } from '../host/process-identity.js';
 
 /** ContainerDirs are the folders of one container. */
 export interface ContainerDirs {
+  /** name is the container's name, for messages */
   name: string;
   dir: string;
   upper: string;
@@ -18,138 +19,70 @@ export interface ContainerDirs {
   merged: string;
 }
 
-interface RunRecord {
+/** NEW_PREFIX starts the folder of a container being made. */
+export const NEW_PREFIX = '.new-';
+
+/** NEW_RECORD is the file in a folder being made that names its image and the process making it. */
+export const NEW_RECORD = 'new.json';
+
+/** ImageUse is what this folder reads of a container's config.json, or of a NEW_RECORD. */
+interface ImageUse {
+  name: string;
   image: string;
-  /** pid is undocker's; runtimePid the runtime's, which outlives an undocker killed with SIGKILL */
-  pid: number;
-  runtimePid?: number;
-  keep: boolean;
+  maker?: ProcessIdentity;
 }
 
-/** isRunning tells whether a container's undocker or its runtime is still alive. */
-function isRunning(run: RunRecord): boolean {
-  return isAlive(run.pid) || isAlive(run.runtimePid ?? 0);
+/** containersDir is the folder holding every container. */
+export function containersDir(root: string): string {
+  return join(root, 'containers');
 }
 
-function writeRun(dir: string, run: RunRecord): void {
-  writeFileSync(join(dir, 'run.json'), `${JSON.stringify(run)}\n`);
+/** containerDirs are the folders of container `id` (a folder name under containersDir). */
+export function containerDirs(root: string, id: string, name: string): ContainerDirs {
+  const dir = join(containersDir(root), id);
+  return { name, dir, upper: join(dir, 'upper'), work: join(dir, 'work'), merged: join(dir, 'merged') };
 }
 
-function readRun(dir: string): RunRecord | undefined {
+/** newRecord is what a folder being made holds until it is complete. */
+export function newRecord(name: string, image: string): string {
+  return `${JSON.stringify({ name, image, maker: identify(process.pid) } satisfies ImageUse)}\n`;
+}
+
+function readUse(file: string): ImageUse | undefined {
   try {
-    return JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunRecord;
+    return JSON.parse(readFileSync(file, 'utf8')) as ImageUse;
   } catch {
     return undefined;
   }
 }
 
-/** readRuns returns every container's record. */
-function readRuns(root: string): Array<{ name: string; run: RunRecord }> {
-  let names: string[];
+function folders(root: string): string[] {
   try {
-    names = readdirSync(join(root, 'containers'));
+    return readdirSync(containersDir(root));
   } catch {
     return [];
   }
-  return names.flatMap((name) => {
-    const run = readRun(join(root, 'containers', name));
-    return run === undefined ? [] : [{ name, run }];
+}
+
+/** imageUsers names the containers that use image `id`: every container, running or not, and those being made. */
+export function imageUsers(root: string, id: string): string[] {
+  return folders(root).flatMap((folder) => {
+    const dir = join(containersDir(root), folder);
+    const made = folder.startsWith(NEW_PREFIX);
+    const use = readUse(join(dir, made ? NEW_RECORD : 'config.json'));
+    if (use?.image !== id || (made && !isLiving(use.maker))) return [];
+    return [use.name];
   });
 }
 
-/** liveUsers names the containers that need image `id`: running ones and kept ones. */
-export function liveUsers(root: string, id: string): string[] {
-  return readRuns(root)
-    .filter(({ run }) => run.image === id && (run.keep || isRunning(run)))
-    .map(({ name }) => name);
-}
-
-/**
- * openContainer makes (or, with keep, reopens) the folders of container `name` for image `id`.
- * A container of that name that is running, or kept from another image, is refused.
- */
-export function openContainer(root: string, name: string, id: string, keep: boolean): ContainerDirs {
-  const dir = join(root, 'containers', name);
-  const dirs: ContainerDirs = {
-    name,
-    dir,
-    upper: join(dir, 'upper'),
-    work: join(dir, 'work'),
-    merged: join(dir, 'merged'),
-  };
-  const old = readRun(dir);
-  if (old !== undefined && isRunning(old)) {
-    throw new UndockerError(
-      'UNDOCKER_OUTPUT_EXISTS',
-      `a container named ${name} is running (pid ${old.runtimePid ?? old.pid}): choose another --name`,
-    );
-  }
-  if (old?.keep && old.image !== id) {
-    throw new UndockerError(
-      'UNDOCKER_OUTPUT_EXISTS',
-      `container ${name} is kept from another image (${old.image.slice(0, 19)}): choose another --name`,
-    );
-  }
-  if (old?.keep && !keep) {
-    throw new UndockerError(
-      'UNDOCKER_OUTPUT_EXISTS',
-      `container ${name} holds changes kept with --keep: add --keep to run it again, or remove it with undocker rm ` +
-        `${name}`,
-    );
-  }
-  if (!(keep && old?.keep)) rmSync(dir, { recursive: true, force: true });
-  for (const path of [dirs.upper, dirs.work, dirs.merged]) mkdirSync(path, { recursive: true, mode: 0o700 });
-  // The overlay's work directory must be empty at every mount.
-  rmSync(dirs.work, { recursive: true, force: true });
-  mkdirSync(dirs.work, { mode: 0o700 });
-  writeRun(dir, { image: id, pid: process.pid, keep });
-  return dirs;
-}
-
-/** recordRuntime notes the runtime's pid, so the container counts as running for as long as it lives. */
-export function recordRuntime(dirs: ContainerDirs, id: string, keep: boolean, runtimePid: number): void {
-  writeRun(dirs.dir, { image: id, pid: process.pid, runtimePid, keep });
-}
-
-/** closeContainer removes a container's folders, or with keep marks it no longer running. */
-export function closeContainer(dirs: ContainerDirs, id: string, keep: boolean): void {
-  if (!keep) {
-    rmSync(dirs.dir, { recursive: true, force: true });
-    return;
-  }
-  rmSync(dirs.work, { recursive: true, force: true });
-  writeRun(dirs.dir, { image: id, pid: 0, keep });
-}
-
-/** removeContainer deletes a container's folders and kept changes, unless it is running; false when there is none. */
-export function removeContainer(root: string, name: string): boolean {
-  const dir = join(root, 'containers', name);
-  const old = readRun(dir);
-  if (old === undefined) return false;
-  if (isRunning(old))
-    throw new UndockerError(
-      'UNDOCKER_OUTPUT_EXISTS',
-      `container ${name} is running (pid ${old.runtimePid ?? old.pid}): stop it first`,
-    );
-  rmSync(dir, { recursive: true, force: true });
-  return true;
-}
-
-/** keptContainers lists the containers kept with --keep, with their images. */
-export function keptContainers(root: string): Array<{ name: string; image: string }> {
-  return readRuns(root)
-    .filter(({ run }) => run.keep)
-    .map(({ name, run }) => ({ name, image: run.image }));
-}
-
-/**
- * removeDeadContainers deletes what runs whose undocker was killed left behind, kept containers aside; it returns their
- * names.
- */
-export function removeDeadContainers(root: string): string[] {
-  const dead = readRuns(root)
-    .filter(({ run }) => !run.keep && !isRunning(run))
-    .map(({ name }) => name);
-  for (const name of dead) rmSync(join(root, 'containers', name), { recursive: true, force: true });
-  return dead;
+/** removeUnfinished deletes the folders of creates that were interrupted; it returns their names. */
+export function removeUnfinished(root: string): string[] {
+  return folders(root).flatMap((folder) => {
+    if (!folder.startsWith(NEW_PREFIX)) return [];
+    const dir = join(containersDir(root), folder);
+    const use = readUse(join(dir, NEW_RECORD));
+    if (isLiving(use?.maker)) return [];
+    rmSync(dir, { recursive: true, force: true });
+    return [use?.name ?? folder];
+  });
 }

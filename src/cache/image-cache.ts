@@ -10,7 +10,7 @@ import { UndockerError, isErrno } from '../errors.js';
 import { describeImage } from '../image/select.js';
 import type { Image } from '../image/types.js';
 import { directoryBytes } from './directory-bytes.js';
-import { liveUsers, removeDeadContainers } from './container-dirs.js';
+import { imageUsers, removeUnfinished } from './container-dirs.js';
 import type { FlattenProgress } from '../flatten/rootfs-tar.js';
 
 /** CachedImage is what the cache records of an image. */
@@ -127,12 +127,12 @@ export function findCachedImage(root: string, selector: string): CachedImage {
 
 /** removeCachedImage deletes one image's rootfs, unless a container still uses it. */
 export function removeCachedImage(root: string, record: CachedImage): void {
-  const users = liveUsers(root, record.id);
+  const users = imageUsers(root, record.id);
   if (users.length > 0) {
     throw new UndockerError(
       'UNDOCKER_OUTPUT_EXISTS',
-      `${record.names[0] ?? record.id} is in use by container ${users.join(', ')}: stop ` +
-        `${users.length > 1 ? 'them' : 'it'} first`,
+      `${record.names[0] ?? record.id} is in use by container ${users.join(', ')}: remove ` +
+        `${users.length > 1 ? 'them' : 'it'} first (undocker rm)`,
     );
   }
   rmSync(imageDir(root, record.id), { recursive: true, force: true });
@@ -143,9 +143,9 @@ export function removeCachedImage(root: string, record: CachedImage): void {
  * went.
  */
 export function pruneCache(root: string): string[] {
-  const removed = removeDeadContainers(root).map((name) => `container ${name}`);
+  const removed = removeUnfinished(root).map((name) => `unfinished container ${name}`);
   for (const record of listCachedImages(root)) {
-    if (liveUsers(root, record.id).length > 0) continue;
+    if (imageUsers(root, record.id).length > 0) continue;
     rmSync(imageDir(root, record.id), { recursive: true, force: true });
     removed.push(record.names[0] ?? record.id);
   }
@@ -158,7 +158,7 @@ export function pruneCache(root: string): string[] {
   }
   for (const hex of hexes) {
     const dir = join(root, 'images', hex);
-    if (!existsSync(join(dir, 'rootfs')) && liveUsers(root, `sha256:${hex}`).length === 0) {
+    if (!existsSync(join(dir, 'rootfs')) && imageUsers(root, `sha256:${hex}`).length === 0) {
       rmSync(dir, { recursive: true, force: true });
       removed.push(`leftover ${hex.slice(0, 12)}`);
     }

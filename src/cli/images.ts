@@ -1,11 +1,9 @@
 /**
- * `undocker images`, `rmi IMAGE...`, `rm NAME...` and `prune`: the run cache, listed and freed.
- * An image a container still uses (running, or kept with --keep) is never removed.
+ * `undocker images`, `rmi IMAGE...` and `prune`: the run cache, listed and freed. An image a
+ * container uses (running or not: its changes are an overlay on the image) is never removed.
  */
 import type { Command } from 'commander';
 import { cacheRoot } from '../cache/cache-root.js';
-import { keptContainers, removeContainer } from '../cache/container-dirs.js';
-import { UndockerError } from '../errors.js';
 import { findCachedImage, listCachedImages, pruneCache, removeCachedImage } from '../cache/image-cache.js';
 import { shortId } from '../image/digest.js';
 import { formatAge, formatBytes, formatTable, printJson, printLine } from './output.js';
@@ -30,12 +28,6 @@ export function registerImages(program: Command): void {
         formatAge(now - Date.parse(image.lastUsed)),
       ]);
       for (const line of formatTable([['IMAGE', 'DIGEST', 'SIZE', 'LAST USED'], ...rows])) printLine(line);
-      const kept = keptContainers(cacheRoot());
-      if (kept.length > 0)
-        printLine(
-          `kept containers (undocker rm NAME removes one): ` +
-            `${kept.map((k) => `${k.name} (${shortId(k.image)})`).join(', ')}`,
-        );
     });
 }
 
@@ -63,20 +55,5 @@ export function registerPrune(program: Command): void {
     .description('remove every cached image no container uses, and what interrupted runs left')
     .action(() => {
       for (const removed of pruneCache(cacheRoot())) printLine(`removed ${removed}`);
-    });
-}
-
-/** registerRm adds the rm command. */
-export function registerRm(program: Command): void {
-  program
-    .command('rm')
-    .description('remove containers kept with undocker run --keep, and their changes')
-    .argument('<name...>', 'the --name they were run with')
-    .action((names: string[]) => {
-      const root = cacheRoot();
-      for (const name of names) {
-        if (!removeContainer(root, name)) throw new UndockerError('UNDOCKER_NOT_FOUND', `no container named ${name}`);
-        printLine(`removed container ${name}`);
-      }
     });
 }

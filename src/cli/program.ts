@@ -24,9 +24,21 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   lxcconfig: async () => (await import('./lxcconfig.js')).registerLxcConfig,
   'lxc-template': async () => (await import('./lxc-template.js')).registerLxcTemplate,
   run: async () => (await import('./run.js')).registerRun,
+  create: async () => (await import('./run.js')).registerCreate,
+  ps: async () => (await import('./containers.js')).registerPs,
+  inspect: async () => (await import('./containers.js')).registerInspect,
+  logs: async () => (await import('./logs.js')).registerLogs,
+  exec: async () => (await import('./exec.js')).registerExec,
+  start: async () => (await import('./lifecycle.js')).registerStart,
+  stop: async () => (await import('./lifecycle.js')).registerStop,
+  restart: async () => (await import('./lifecycle.js')).registerRestart,
+  kill: async () => (await import('./lifecycle.js')).registerKill,
+  wait: async () => (await import('./lifecycle.js')).registerWait,
+  rm: async () => (await import('./lifecycle.js')).registerRm,
+  volume: async () => (await import('./volume.js')).registerVolume,
+  generate: async () => (await import('./systemd.js')).registerGenerate,
   images: async () => (await import('./images.js')).registerImages,
   rmi: async () => (await import('./images.js')).registerRmi,
-  rm: async () => (await import('./images.js')).registerRm,
   prune: async () => (await import('./images.js')).registerPrune,
   pull: async () => (await import('./registry.js')).registerPull,
   save: async () => (await import('./registry.js')).registerSave,
@@ -57,7 +69,8 @@ export async function buildProgram(signal: AbortSignal, only?: string): Promise<
     command
       .exitOverride((error) => {
         // docker run's convention: a run that never started exits 125, usage errors included.
-        if (command.name() === 'run' && error.exitCode !== 0) throw new ExitStatus(FAILED_TO_START);
+        if ((command.name() === 'run' || command.name() === 'create') && error.exitCode !== 0)
+          throw new ExitStatus(FAILED_TO_START);
         throw error;
       })
       .configureOutput({ outputError });

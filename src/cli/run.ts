@@ -1,7 +1,9 @@
 /**
- * `undocker run [OPTIONS] IMAGE [COMMAND [ARG...]]`: run an image under systemd-nspawn or LXC
- * with docker run's options. The exit status is the container's; 125 means undocker failed
- * before the container started (as with docker run), 130/143 that it was stopped by a signal.
+ * `undocker run [OPTIONS] IMAGE [COMMAND [ARG...]]` and `undocker create`: a new container of an
+ * image, under systemd-nspawn or LXC, with docker run's options. In the foreground the exit
+ * status is the container's; 125 means undocker failed before the container started (as with
+ * docker run), 130/143 that it was stopped by a signal. With -d (and for create) the container's
+ * id is printed. Containers stay after they exit, as docker's do, unless --rm.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -9,20 +11,25 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { cacheRoot } from '../cache/cache-root.js';
 import { parseEnvFile, toEnvEntry } from '../config/env-file.js';
 import { checkMachineName, toMachineName } from '../config/machine-name.js';
+import { createContainer, type CreateOptions } from '../container/create.js';
+import { runAttached, startDetached } from '../container/lifecycle.js';
+import { parseLogOptions } from '../container/log-options.js';
+import { checkContainerName } from '../container/records.js';
+import { NO_RESTART, parseRestartPolicy, type RestartPolicy } from '../container/restart-policy.js';
+import { parseVolumeFlag, type VolumeRequest } from '../container/volume-mounts.js';
 import { toStopSignal } from '../config/stop-signal.js';
 import type { RunOverrides } from '../config/run-spec.js';
 import { UndockerError, UsageError } from '../errors.js';
 import { describeImage } from '../image/select.js';
 import { checkLimits, parseBytes, type ResourceLimits } from '../launch/resource-limits.js';
 import { parseDevice } from '../launch/devices.js';
-import { runImage } from '../launch/run-image.js';
-import { type Network, parseBindMount, parsePublish, type RunRequest, type Runtime } from '../launch/run-request.js';
+import { type BindMount, type Network, parsePublish, type RunRequest, type Runtime } from '../launch/run-request.js';
 import { type ImageOptions, registryFlags, withImage } from './archive.js';
 import { networkOption, runtimeOption } from './choice-options.js';
 import { ExitStatus, FAILED_TO_START } from './exit-status.js';
 import { parseImageArgument } from './image-argument.js';
 import { terminalProgress } from './progress.js';
-import { printWarning } from './output.js';
+import { printLine, printWarning } from './output.js';
 import { securityFlags, securityOf, type SecurityFlags } from './security-options.js';
 import { type WallFlags, wallFlags, wallsOf } from './wall-options.js';
 import { collect } from './repeatable.js';
@@ -46,6 +53,10 @@ interface RunOptions extends ImageOptions, SecurityFlags, WallFlags {
   image?: string;
   rm?: boolean;
   keep?: boolean;
+  detach?: boolean;
+  restart: RestartPolicy;
+  logOpt: string[];
+  publishAll?: boolean;
   stopTimeout: number;
   stopSignal?: string;
   memory?: string;
@@ -127,14 +138,28 @@ function wholeSeconds(text: string): number {
   return seconds;
 }
 
+/** mountsOf splits the -v flags into bind mounts and volumes. */
+function mountsOf(options: RunOptions): { binds: BindMount[]; volumes: VolumeRequest[] } {
+  const binds: BindMount[] = [];
+  const volumes: VolumeRequest[] = [];
+  for (const flag of options.volume) {
+    const mount = parseVolumeFlag(flag);
+    if ('bind' in mount) binds.push(mount.bind);
+    else volumes.push(mount.volume);
+  }
+  return { binds, volumes };
+}
+
 /** requestOf checks the run flags, before any image is opened, and returns the request for a container name. */
-function requestOf(options: RunOptions): (name: string) => RunRequest {
+function requestOf(options: RunOptions, command: string): (name: string) => RunRequest {
   const publish = options.publish.map(parsePublish);
   if (publish.length > 0 && options.network !== 'veth')
-    throw new UsageError("run: -p needs --network veth: with the host's network the container's ports are the host's");
-  if (options.tty && options.interactive && !process.stdin.isTTY)
+    throw new UsageError(
+      `${command}: -p needs --network veth: with the host's network the container's ports are the host's`,
+    );
+  if (options.tty && options.interactive && !process.stdin.isTTY && command === 'run' && !options.detach)
     throw new UsageError('run: -t -i: the input device is not a TTY');
-  const volumes = options.volume.map(parseBindMount);
+  const volumes = mountsOf(options).binds;
   const security = securityOf(options);
   const { tmpfs, ulimits, shmSize } = wallsOf(options);
   const limits = limitsOf(options);
@@ -164,37 +189,73 @@ function defaultName(imageName: string): string {
   return `${base}-${randomBytes(3).toString('hex')}`;
 }
 
-async function run(imageText: string, command: string[], options: RunOptions, signal: AbortSignal): Promise<number> {
-  if (options.keep && options.name === undefined)
-    throw new UsageError('run: --keep needs --name, the name the kept container is found by next time');
-  const name = options.name !== undefined ? checkMachineName(options.name) : undefined;
+/** checkModes refuses flag combinations docker refuses, or that undocker cannot carry out. */
+function checkModes(options: RunOptions, command: 'run' | 'create'): void {
+  if (options.keep)
+    throw new UsageError(
+      `${command}: --keep is gone: containers now stay after they exit, as docker's do; ` +
+        '`undocker start -a NAME` runs one again, --rm discards it',
+    );
+  if (options.rm && options.restart.name !== 'no')
+    throw new UsageError(`${command}: conflicting options: --restart and --rm`);
+  if (options.detach && (options.tty || options.interactive))
+    throw new UsageError(
+      'run: -d with -i or -t: undocker does not attach to a detached container; use undocker exec -it NAME sh',
+    );
+  if (command === 'run' && !options.detach && options.restart.name !== 'no')
+    printWarning(
+      `warning: --restart ${options.restart.name} is carried out for a detached container: this run in the ` +
+        'foreground ends when the container exits (use -d, or undocker generate systemd)',
+    );
+}
+
+async function run(
+  command: 'run' | 'create',
+  imageText: string,
+  args: string[],
+  options: RunOptions,
+  signal: AbortSignal,
+): Promise<number> {
+  checkModes(options, command);
+  const name = options.name !== undefined ? checkMachineName(checkContainerName(options.name)) : undefined;
   const { input, selector } = parseImageArgument(imageText, options.image);
   if (input === '-' && (options.tty || options.interactive))
-    throw new UsageError("run: standard input cannot be both the archive and the container's input");
-  const overrides = overridesOf(options, command);
-  const requestFor = requestOf(options);
+    throw new UsageError(`${command}: standard input cannot be both the archive and the container's input`);
+  const overrides = overridesOf(options, args);
+  const requestFor = requestOf(options, command);
+  const { volumes } = mountsOf(options);
+  const log = parseLogOptions(options.logOpt);
+  const root = cacheRoot();
   return withImage(input, selector, options, signal, async (image) => {
-    const request = requestFor(name ?? defaultName(describeImage(image)));
     const progress = terminalProgress(`flattening ${describeImage(image)} into the cache`, options.quiet);
-    return runImage(image, {
-      request,
+    const create: CreateOptions = {
+      request: requestFor(name ?? defaultName(describeImage(image))),
       overrides,
-      keep: options.keep ?? false,
-      cacheRoot: cacheRoot(),
+      restart: options.restart,
+      autoRemove: options.rm ?? false,
+      log,
+      volumes,
+      publishAll: options.publishAll ?? false,
+      cacheRoot: root,
+      command,
       signal,
       warn: (message) => printWarning(`warning: ${message}`),
       ...(progress ? { progress } : {}),
       where: `image ${describeImage(image)} of ${input === '-' ? 'standard input' : input}`,
-    });
+    };
+    const container = await createContainer(image, create);
+    if (command === 'create' || options.detach) {
+      if (command === 'run') await startDetached(root, container);
+      printLine(container.config.id);
+      return 0;
+    }
+    return runAttached(root, container, signal);
   });
 }
 
-/** registerRun adds the run command. */
-export function registerRun(program: Command, signal: AbortSignal): void {
-  wallFlags(securityFlags(registryFlags(program.command('run'))))
-    .description(
-      "run an image under systemd-nspawn (or LXC) with docker run's options; exits with the container's status",
-    )
+/** containerFlags adds the flags run and create share: everything a container is made with. */
+function containerFlags(command: Command): Command {
+  return wallFlags(securityFlags(registryFlags(command)))
     .argument('<image>', 'image archive or OCI layout directory, or ARCHIVE:NAME[:TAG]')
     .argument('[command...]', "command and arguments replacing the image's Cmd")
     .usage('[options] IMAGE [COMMAND [ARG...]]')
@@ -207,7 +268,12 @@ export function registerRun(program: Command, signal: AbortSignal): void {
       [],
     )
     .option('--env-file <file>', 'read NAME=VALUE lines from a file (repeatable)', collect, [])
-    .option('-v, --volume <host:container[:ro]>', 'bind a host folder into the container (repeatable)', collect, [])
+    .option(
+      '-v, --volume <source:container[:ro]>',
+      'bind a host folder (/HOST:/PATH), mount a named volume (NAME:/PATH) or an anonymous one (/PATH); repeatable',
+      collect,
+      [],
+    )
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user[:group]>', 'user name or uid, and group, to run as')
     .option('--entrypoint <program>', "replace the image's Entrypoint (and discard its Cmd)")
@@ -221,12 +287,20 @@ export function registerRun(program: Command, signal: AbortSignal): void {
       collect,
       [],
     )
+    .option('-P, --publish-all', 'map every port the image exposes to a free host port, with --network veth')
     .option('--hostname <name>', "the container's hostname")
     .option('--read-only', "mount the container's root file system read-only")
     .option('--platform <os/arch[/variant]>', "which platform of a multi-platform image (default: this machine's)")
     .option('--image <name[:tag]>', 'which image of a multi-image archive')
-    .addOption(new Option('--rm', "discard the container's changes when it exits (the default)").conflicts('keep'))
-    .option('--keep', "keep the container's changes under --name for the next run of that name")
+    .option('--rm', 'remove the container, its changes and its anonymous volumes when it exits')
+    .addOption(new Option('--keep').hideHelp())
+    .option(
+      '--restart <policy>',
+      'restart a detached container when it exits: no, on-failure[:N], always or unless-stopped',
+      parseRestartPolicy,
+      NO_RESTART,
+    )
+    .option('--log-opt <key=value>', "cap the container's log: max-size=10m, max-file=3 (repeatable)", collect, [])
     .option('--stop-timeout <seconds>', 'seconds between the stop signal and a kill', wholeSeconds, 10)
     .option('-q, --quiet', 'no progress display while the image is flattened into the cache')
     .option('-m, --memory <bytes>', 'memory limit, like 512m or 2g')
@@ -246,16 +320,43 @@ export function registerRun(program: Command, signal: AbortSignal): void {
       '--stop-signal <signal>',
       "the signal that stops the container, in place of the image's StopSignal",
       signalName,
+    );
+}
+
+/** failedToStart gives any failure docker run's status 125: the container never ran. */
+function failedToStart(error: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted || !(error instanceof Error)) return error;
+  const code = error instanceof UndockerError ? error.code : 'UNDOCKER_IO';
+  return new UndockerError(code, error.message, { cause: error, exitCode: FAILED_TO_START });
+}
+
+/** registerRun adds the run command. */
+export function registerRun(program: Command, signal: AbortSignal): void {
+  containerFlags(program.command('run'))
+    .description(
+      "run an image under systemd-nspawn (or LXC) with docker run's options; exits with the container's status",
     )
+    .option('-d, --detach', "run in the background under a monitor and print the container's id")
     .action(async (imageText: string, command: string[], options: RunOptions) => {
       let status: number;
       try {
-        status = await run(imageText, command, options, signal);
+        status = await run('run', imageText, command, options, signal);
       } catch (error) {
-        if (signal.aborted || !(error instanceof Error)) throw error;
-        const code = error instanceof UndockerError ? error.code : 'UNDOCKER_IO';
-        throw new UndockerError(code, error.message, { cause: error, exitCode: FAILED_TO_START });
+        throw failedToStart(error, signal);
       }
       throw new ExitStatus(status);
+    });
+}
+
+/** registerCreate adds the create command. */
+export function registerCreate(program: Command, signal: AbortSignal): void {
+  containerFlags(program.command('create'))
+    .description("make a container of an image, as run would, without starting it; prints the container's id")
+    .action(async (imageText: string, command: string[], options: RunOptions) => {
+      try {
+        await run('create', imageText, command, options, signal);
+      } catch (error) {
+        throw failedToStart(error, signal);
+      }
     });
 }

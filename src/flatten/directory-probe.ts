@@ -63,3 +63,9 @@ export function probeDirectory(root: string): RootfsProbe {
     },
   };
 }
+
+/** resolveDirectory is the host path of directory `path` of the rootfs at `root`, symlinks resolved inside it. */
+export function resolveDirectory(root: string, path: string): string | undefined {
+  const node = resolveInside(root, path.replace(/^\/+/, ''));
+  return node?.info.isDirectory() ? join(root, node.path) : undefined;
+}

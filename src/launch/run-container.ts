@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { UndockerError } from '../errors.js';
 import type { Runtime } from './run-request.js';
@@ -50,31 +51,51 @@ function statusOf(code: number | null, signal: NodeJS.Signals | null): number {
   return 128 + (signal !== null ? constants.signals[signal] : 1);
 }
 
-/** runContainer runs the runtime to its end and returns the container's exit status; `started` gets its pid. */
-export async function runContainer(
-  launch: Launch,
-  signal: AbortSignal,
-  started: (pid: number) => void = () => undefined,
-): Promise<number> {
+/** RunHooks let the caller follow a run: its pid, its output, and how long a stop may take. */
+export interface RunHooks {
+  /** started gets the runtime's pid */
+  started?: (pid: number) => void;
+  /** output, when given, gets the runtime's stdout and stderr as pipes, in place of the terminal's */
+  output?: (stdout: Readable, stderr: Readable) => void;
+  /** setUp is told once the launch's own setup (the overlay, the cgroup) is done and the runtime starts */
+  setUp?: () => void;
+  /** stopTimeout, asked at the abort, replaces the launch's (docker stop -t) */
+  stopTimeout?: () => number;
+}
+
+/** runContainer runs the runtime to its end and returns the container's exit status. */
+export async function runContainer(launch: Launch, signal: AbortSignal, hooks: RunHooks = {}): Promise<number> {
   // Its own process group: a Ctrl-C at the terminal reaches undocker alone, which stops the
   // container once, with the image's StopSignal (on a -t console it is a keystroke, as in docker).
   const stdin = launch.interactive ? 'inherit' : 'ignore';
+  const out = hooks.output !== undefined ? 'pipe' : 'inherit';
   const child = spawn(launch.program, launch.args, {
-    stdio: launch.setupFailure ? [stdin, 'inherit', 'inherit', 'pipe'] : [stdin, 'inherit', 'inherit'],
+    stdio: launch.setupFailure ? [stdin, out, out, 'pipe'] : [stdin, out, out],
     detached: true,
     ...(launch.env !== undefined ? { env: { ...process.env, ...launch.env } } : {}),
   });
-  if (child.pid !== undefined) started(child.pid);
+  if (child.pid !== undefined) hooks.started?.(child.pid);
+  if (hooks.output !== undefined && child.stdout !== null && child.stderr !== null)
+    hooks.output(child.stdout, child.stderr);
   let setupOutput = '';
-  child.stdio[3]?.on('data', (chunk: Buffer) => {
-    setupOutput += chunk.toString();
-  });
+  const setupChannel = child.stdio[3];
+  if (setupChannel) {
+    setupChannel.on('data', (chunk: Buffer) => {
+      setupOutput += chunk.toString();
+    });
+    setupChannel.on('end', () => {
+      if (setupOutput === '') hooks.setUp?.();
+    });
+  } else if (child.pid !== undefined) hooks.setUp?.();
   let timer: NodeJS.Timeout | undefined;
   const onAbort = (): void => {
     void stop(launch, child, false).catch(() => undefined);
-    timer = setTimeout(() => {
-      void stop(launch, child, true).catch(() => undefined);
-    }, launch.stopTimeout * 1000);
+    timer = setTimeout(
+      () => {
+        void stop(launch, child, true).catch(() => undefined);
+      },
+      (hooks.stopTimeout?.() ?? launch.stopTimeout) * 1000,
+    );
   };
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();

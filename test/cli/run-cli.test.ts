@@ -15,12 +15,18 @@ test("run: wrong arguments exit 125, docker run's status for a run that never st
   for (const args of [
     ['--bogus', image],
     ['--keep', image],
-    ['--keep', '--rm', '--name', 'n', image],
+    ['--rm', '--restart', 'always', image],
+    ['--restart', 'sometimes', image],
+    ['--log-opt', 'max-size=big', image],
+    ['-d', '-t', image],
+    ['-P', image],
     ['-p', '80', image],
     ['--network', 'bridge', image],
     ['--runtime', 'docker', image],
-    ['-v', 'rel:/x', image],
+    ['-v', './rel:/x', image],
+    ['-v', 'rel', image],
     ['--name', 'bad_name', image],
+    ['--name', '-x', image],
     ['--stop-timeout', 'soon', image],
     [],
   ]) {
@@ -29,7 +35,10 @@ test("run: wrong arguments exit 125, docker run's status for a run that never st
     assert.match(result.stderr, /^undocker: /, args.join(' '));
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   }
-  assert.match(undocker(['run', '--keep', image], { env }).stderr, /--keep needs --name/);
+  assert.match(
+    undocker(['run', '--keep', image], { env }).stderr,
+    /--keep is gone: containers now stay after they exit/,
+  );
   assert.match(undocker(['run', '-p', '80', image], { env }).stderr, /-p needs --network veth/);
 });
 
@@ -39,9 +48,15 @@ test('run: flags are checked before the image is opened or pulled', () => {
     [['--runtime', 'foo'], /--runtime <runtime>' argument 'foo' is invalid\. Allowed choices are nspawn, lxc/],
     [['--network', 'bridge'], /Allowed choices are host, none, veth/],
     [['--stop-timeout', '1.5'], /--stop-timeout <seconds>' argument '1\.5' is invalid\. Give whole seconds/],
-    [['--rm', '--keep', '--name', 'n'], /option '--rm' cannot be used with option '--keep'/],
+    [['--rm', '--restart', 'always'], /conflicting options: --restart and --rm/],
+    [['--restart', 'on-failure:x'], /--restart on-failure:x: use no, on-failure\[:N\], always or unless-stopped/],
+    [['--log-opt', 'max-file=3'], /--log-opt max-file needs max-size/],
+    [['--log-opt', 'mode=non-blocking'], /--log-opt mode=non-blocking: undocker's json-file log takes max-size/],
+    [['-d', '-i'], /-d with -i or -t: undocker does not attach to a detached container/],
+    [['-P'], /-P needs --network veth/],
     [['-p', '80'], /-p needs --network veth/],
-    [['-v', 'rel:/x'], /-v rel:\/x: use HOST:CONTAINER/],
+    [['-v', './rel:/x'], /-v \.\/rel:\/x: invalid volume name "\.\/rel"/],
+    [['-v', 'rel'], /-v rel: use \/HOST:\/CONTAINER\[:ro\], VOLUME:\/CONTAINER\[:ro\], or \/CONTAINER/],
     [['--stop-signal', 'NOPE'], /--stop-signal <signal>' argument 'NOPE' is invalid\. Give a signal name/],
     [['--tmpfs', 'rel'], /--tmpfs rel: use PATH\[:OPTIONS\]/],
     [['--ulimit', 'files=1'], /--ulimit files=1: use NAME=SOFT\[:HARD\]/],
@@ -55,7 +70,7 @@ test('run: flags are checked before the image is opened or pulled', () => {
   }
 });
 
-test('images, rmi, rm and prune on an empty cache', () => {
+test('images, rmi, prune and the container and volume commands on an empty cache', () => {
   const images = undocker(['images'], { env });
   assert.equal(images.status, 0, images.stderr);
   assert.equal(images.stdout.toString(), 'IMAGE  DIGEST  SIZE  LAST USED\n');
@@ -65,7 +80,20 @@ test('images, rmi, rm and prune on an empty cache', () => {
   assert.equal(rmi.stderr, 'undocker: no cached image one:1: undocker images lists them\n');
   const rm = undocker(['rm', 'nobody'], { env });
   assert.equal(rm.status, 1);
-  assert.equal(rm.stderr, 'undocker: no container named nobody\n');
+  assert.equal(rm.stderr, 'undocker: no such container: nobody\n');
+  for (const verb of [['start'], ['stop'], ['kill'], ['restart'], ['wait'], ['logs'], ['inspect'], ['exec']]) {
+    const result = undocker([...verb, 'nobody', ...(verb[0] === 'exec' ? ['true'] : [])], { env });
+    assert.equal(result.status, 1, `${verb[0]}: ${result.stderr}`);
+    assert.equal(result.stderr, 'undocker: no such container: nobody\n', verb[0]);
+  }
+  assert.equal(
+    undocker(['ps', '-a'], { env }).stdout.toString(),
+    'CONTAINER ID  IMAGE  COMMAND  CREATED  STATUS  PORTS  NAMES  RUNTIME\n',
+  );
+  assert.equal(undocker(['volume', 'ls', '-q'], { env }).stdout.toString(), '');
+  const volume = undocker(['volume', 'rm', 'none'], { env });
+  assert.equal(volume.status, 1);
+  assert.equal(volume.stderr, 'undocker: no such volume: none\n');
   const prune = undocker(['prune'], { env });
   assert.equal(prune.status, 0);
   assert.equal(prune.stdout.toString(), '');

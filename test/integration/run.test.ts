@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { closeContainer, openContainer } from '../../src/cache/container-dirs.js';
+import { containerDirs } from '../../src/cache/container-dirs.js';
 import { inOverlay } from '../../src/launch/overlay.js';
 import { runContainer } from '../../src/launch/run-container.js';
 import { tempDir, writeDockerSave } from '../helpers/archives.js';
@@ -227,8 +227,8 @@ describe('undocker run on the real runtimes', { skip }, () => {
   }
 
   test(
-    'an undocker killed with SIGKILL leaves no mount; its image stays in ' +
-      'use until the container ends, then prune clears it',
+    'an undocker killed with SIGKILL leaves no mount; ps shows the container Up while it runs, then Exited ' +
+      '(unknown), never Up; its image stays until rm',
     async () => {
       // A cache of its own: prune here must not empty the cache the other tests share.
       const killEnv = { UNDOCKER_CACHE: join(work, 'kill-cache') };
@@ -261,29 +261,32 @@ describe('undocker run on the real runtimes', { skip }, () => {
           if (chunk.toString().includes('started')) resolve();
         }),
       );
-      const merged = join(killEnv.UNDOCKER_CACHE, 'containers', 'killed', 'merged');
+      const ps = (): string => undocker(['ps', '-a', '--json'], { env: killEnv }).stdout.toString();
+      const id = (JSON.parse(ps()) as { ID: string }).ID;
+      const [dir = ''] = readdirSync(join(killEnv.UNDOCKER_CACHE, 'containers')).filter((d) => d.startsWith(id));
+      const merged = join(killEnv.UNDOCKER_CACHE, 'containers', dir, 'merged');
       const mounted = (): boolean => readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${merged} `);
       assert.equal(mounted(), false, "the overlay is mounted in the runtime's namespace, not the host's");
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
+      assert.match(ps(), /"Status":"Up /, 'its runtime still runs: that is the truth');
       const rmi = undocker(['rmi', 'show:run'], { env: killEnv });
-      assert.equal(rmi.status, 1, 'the container still runs: its image is in use');
-      assert.match(rmi.stderr, /in use by container killed: stop it first/);
+      assert.equal(rmi.status, 1, 'the container uses its image');
+      assert.match(rmi.stderr, /in use by container killed: remove it first \(undocker rm\)/);
       spawnSync('sh', ['-c', `echo end > ${waiter}`], { timeout: 10_000 });
-      for (let i = 0; i < 200 && undocker(['prune'], { env: killEnv }).stdout.toString() === ''; i++)
+      for (let i = 0; i < 200 && ps().includes('"Status":"Up'); i++)
         await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.equal(
-        existsSync(join(killEnv.UNDOCKER_CACHE, 'containers', 'killed')),
-        false,
-        'prune removed what the killed run left',
-      );
+      assert.match(ps(), /"Status":"Exited \(unknown\)"/, 'nobody saw its exit status');
       assert.equal(mounted(), false);
+      assert.equal(undocker(['rm', 'killed'], { env: killEnv }).status, 0);
+      assert.match(undocker(['prune'], { env: killEnv }).stdout.toString(), /removed show:run/);
       assert.deepEqual(readdirSync(join(killEnv.UNDOCKER_CACHE, 'images')), [], 'and then the image no container uses');
     },
   );
 
   test('an overlay that cannot be mounted fails the launch with one line, before the runtime starts', async () => {
-    const dirs = openContainer(join(work, 'mount-cache'), 'unmountable', 'sha256:none', false);
+    const dirs = containerDirs(join(work, 'mount-cache'), 'unmountable', 'unmountable');
+    for (const dir of [dirs.upper, dirs.work, dirs.merged]) mkdirSync(dir, { recursive: true });
     const launch = {
       runtime: 'nspawn' as const,
       program: 'touch',
@@ -302,7 +305,7 @@ describe('undocker run on the real runtimes', { skip }, () => {
       );
       assert.equal(existsSync(join(work, 'runtime-started')), false);
     } finally {
-      closeContainer(dirs, 'sha256:none', false);
+      rmSync(dirs.dir, { recursive: true, force: true });
     }
   });
 
@@ -323,28 +326,31 @@ describe('undocker run on the real runtimes', { skip }, () => {
     ]);
   });
 
-  test('runs reuse the one cached tree and never change it; --keep keeps changes under its name', () => {
+  test('runs reuse the one cached tree and never change it; a container keeps its changes until rm', () => {
     const [record] = cachedImages().filter((r) => r.names.includes('show:run'));
     assert.ok(record !== undefined, 'the first run cached the image');
     const rootfs = join(cache, 'images', record.id.replace('sha256:', ''), 'rootfs');
     const inode = statSync(rootfs).ino;
     const touch = ['--entrypoint', '/bin/sh', '-u', '0', image, '-c', 'touch /made-by-run'];
-    assert.equal(run(touch).status, 0);
+    assert.equal(run(['--rm', ...touch]).status, 0);
     assert.equal(existsSync(join(rootfs, 'made-by-run')), false, 'the cached tree is not written');
     const probe = ['--entrypoint', '/bin/sh', image, '-c', 'if test -e /made-by-run; then exit 3; else exit 4; fi'];
-    assert.equal(run(probe).status, 4, 'the next run starts from the image');
+    assert.equal(run(['--rm', ...probe]).status, 4, 'the next run starts from the image');
     assert.equal(statSync(rootfs).ino, inode, 'the same cached tree');
     assert.equal(cachedImages().filter((r) => r.id === record.id).length, 1);
 
-    assert.equal(run(['--keep', '--name', 'keeper', ...touch]).status, 0);
-    assert.equal(run(['--keep', '--name', 'keeper', ...probe]).status, 3, 'kept');
-    const unkept = run(['--name', 'keeper', '--entrypoint', '/bin/true', image]);
-    assert.equal(unkept.status, 125);
-    assert.match(unkept.stderr, /container keeper holds changes kept with --keep/);
+    const keeper = ['--name', 'keeper', '--entrypoint', '/bin/sh', '-u', '0', image, '-c'];
+    assert.equal(run([...keeper, 'test -e /made-by-run && exit 3; touch /made-by-run']).status, 0);
+    const again = undocker(['start', '--attach', 'keeper'], { env });
+    assert.equal(again.status, 3, `the container's own changes are there at its next start: ${again.stderr}`);
+    const taken = run([...keeper, 'true']);
+    assert.equal(taken.status, 125);
+    assert.match(taken.stderr, /the container name keeper is already in use by container [0-9a-f]{12}: remove it/);
     const rmi = undocker(['rmi', 'show:run'], { env });
     assert.equal(rmi.status, 1);
     assert.match(rmi.stderr, /in use by container keeper/);
     assert.equal(undocker(['rm', 'keeper'], { env }).status, 0);
+    assert.equal(undocker(['start', 'keeper'], { env }).status, 1, 'rm removed it');
   });
 
   test('two first runs of one image at once share one cached tree', async () => {
@@ -398,9 +404,10 @@ describe('undocker run on the real runtimes', { skip }, () => {
     assert.ok(!cachedImages().some((r) => r.names.includes('many:1')), 'no half-flattened image is listed');
     assert.ok(!flattening(), 'no temporary tree is left');
     assert.ok(
-      !readdirSync(join(cache, 'containers')).some((name) => name.startsWith('many-')),
-      'the container is cleaned up',
+      !readdirSync(join(cache, 'containers')).some((name) => name.startsWith('.new-')),
+      'no half-made container is left',
     );
+    assert.doesNotMatch(undocker(['ps', '-a'], { env }).stdout.toString(), /many:1/, 'and none is listed');
     const pruned = undocker(['prune'], { env });
     assert.match(pruned.stdout.toString(), /removed leftover [0-9a-f]{12}/);
     const again = run([many]);

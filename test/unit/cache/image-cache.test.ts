@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import {
-  closeContainer,
-  liveUsers,
-  openContainer,
-  recordRuntime,
-  removeContainer,
-} from '../../../src/cache/container-dirs.js';
 import {
   cachedRootfs,
   findCachedImage,
   imageDir,
   listCachedImages,
   pruneCache,
-  removeCachedImage,
 } from '../../../src/cache/image-cache.js';
 import { probeDirectory } from '../../../src/flatten/directory-probe.js';
 import { openLocalArchive } from '../../../src/image/open-archive.js';
@@ -99,44 +89,6 @@ test('an interrupted flatten leaves no image, and prune clears what it left', as
   });
 });
 
-test('an image a container uses (running or kept) is neither removed nor pruned', async () => {
-  const root = tempDir();
-  await withImage(SMALL, 'used:1', async (image) => {
-    await cachedRootfs(root, image);
-    const dirs = openContainer(root, 'c1', image.id, false);
-    assert.deepEqual(liveUsers(root, image.id), ['c1']);
-    const [record] = listCachedImages(root);
-    assert.throws(() => removeCachedImage(root, record as never), /in use by container c1/);
-    assert.deepEqual(pruneCache(root), []);
-    assert.throws(() => openContainer(root, 'c1', image.id, false), /a container named c1 is running/);
-    closeContainer(dirs, image.id, false);
-    assert.equal(existsSync(dirs.dir), false, 'a run without --keep leaves nothing');
-
-    const kept = openContainer(root, 'k1', image.id, true);
-    writeFileSync(join(kept.upper, 'change'), 'kept');
-    closeContainer(kept, image.id, true);
-    assert.deepEqual(liveUsers(root, image.id), ['k1'], 'kept containers keep their image');
-    assert.throws(() => openContainer(root, 'k1', 'sha256:other', true), /kept from another image/);
-    assert.throws(
-      () => openContainer(root, 'k1', image.id, false),
-      /holds changes kept with --keep: add --keep to run it again, or remove it with undocker rm k1/,
-    );
-    const again = openContainer(root, 'k1', image.id, true);
-    assert.equal(
-      readFileSync(join(again.upper, 'change'), 'utf8'),
-      'kept',
-      'the next run of that name sees its changes',
-    );
-    assert.deepEqual(readdirSync(again.work), [], 'the overlay work folder starts empty');
-    closeContainer(again, image.id, true);
-    assert.deepEqual(pruneCache(root), [], 'prune never drops kept changes');
-    assert.equal(removeContainer(root, 'k1'), true);
-    assert.equal(removeContainer(root, 'k1'), false);
-    assert.deepEqual(pruneCache(root), ['used:1']);
-    assert.deepEqual(listCachedImages(root), []);
-  });
-});
-
 test('the directory probe resolves paths as a chroot would: no read outside the rootfs', () => {
   const root = tempDir();
   const outside = tempDir();
@@ -153,33 +105,3 @@ test('the directory probe resolves paths as a chroot would: no read outside the 
   assert.equal(probe.exists('etc/real'), true);
   assert.equal(probe.exists('etc/missing'), false);
 });
-
-test(
-  'a container whose undocker was killed counts as running ' + 'while its runtime lives; prune clears it after',
-  async () => {
-    const root = tempDir();
-    await withImage(SMALL, 'orphan:1', async (image) => {
-      await cachedRootfs(root, image);
-      const dirs = openContainer(root, 'orphan', image.id, false);
-      const runtime = spawn('sleep', ['30']);
-      const dead = spawnSync('true').pid ?? 0;
-      recordRuntime(dirs, image.id, false, runtime.pid as number);
-      // What run.json says once undocker itself is gone (killed) and its runtime still runs.
-      const record = JSON.parse(readFileSync(join(dirs.dir, 'run.json'), 'utf8')) as { pid: number };
-      writeFileSync(join(dirs.dir, 'run.json'), JSON.stringify({ ...record, pid: dead }));
-      try {
-        assert.deepEqual(liveUsers(root, image.id), ['orphan']);
-        assert.deepEqual(pruneCache(root), [], 'nothing a running container needs is pruned');
-        assert.throws(
-          () => openContainer(root, 'orphan', image.id, false),
-          new RegExp(`a container named orphan is running \\(pid ${runtime.pid}\\)`),
-        );
-      } finally {
-        runtime.kill();
-        await once(runtime, 'exit');
-      }
-      assert.deepEqual(pruneCache(root), ['container orphan', 'orphan:1']);
-      assert.equal(existsSync(dirs.dir), false);
-    });
-  },
-);

@@ -1,0 +1,124 @@
+/**
+ * What a container's owner does from start to exit: prepare and run the container, record each
+ * change of state, send a detached container's output to its log, and carry out its restart
+ * policy with docker's backoff. A stop (the abort signal) ends the run and holds the policy.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { imageDir } from '../cache/image-cache.js';
+import { UndockerError } from '../errors.js';
+import { identify } from '../host/process-identity.js';
+import { planHost, prepareRun, runPrepared } from '../launch/prepare-run.js';
+import { LogWriter } from './log-file.js';
+import { clearStopRequest, stopRequest } from './ownership.js';
+import type { Container, ContainerState } from './records.js';
+import { writeState } from './records.js';
+import { nextDelay, shouldRestart } from './restart-policy.js';
+
+/** SuperviseOptions say how the owner runs the container. */
+export interface SuperviseOptions {
+  cacheRoot: string;
+  /** signal aborts the run: a stop */
+  signal: AbortSignal;
+  /** detached: the output goes to the log and the restart policy applies; else the terminal has both */
+  detached: boolean;
+  /** started is told once the first start is under way (the runtime set up), or why it failed */
+  started?: (error?: Error) => void;
+}
+
+/** START_FAILED is the exit code docker records for a container whose start failed. */
+const START_FAILED = 128;
+
+function rootfsOf(root: string, container: Container): string {
+  const rootfs = join(imageDir(root, container.config.image), 'rootfs');
+  if (!existsSync(rootfs))
+    throw new UndockerError(
+      'UNDOCKER_NOT_FOUND',
+      `container ${container.config.name}: its image ${container.config.imageName} is no longer in the cache`,
+    );
+  return rootfs;
+}
+
+/** runOnce runs one start of the container and returns its exit status. */
+async function runOnce(container: Container, options: SuperviseOptions, restartCount: number): Promise<number> {
+  const { config } = container;
+  const me = identify(process.pid);
+  const rootfs = rootfsOf(options.cacheRoot, container);
+  const plan = planHost(config.request, 'start');
+  const prepared = await prepareRun(config.spec, rootfs, container.dirs, config.request, plan, options.cacheRoot);
+  const log = options.detached ? new LogWriter(container.dirs.dir, config.log) : undefined;
+  const running: ContainerState = {
+    status: 'running',
+    ...(me ? { owner: me } : {}),
+    startedAt: new Date().toISOString(),
+    restartCount,
+  };
+  writeState(container, running);
+  try {
+    const status = await runPrepared(prepared, options.signal, {
+      started: (pid) => {
+        const runtime = identify(pid);
+        writeState(container, { ...running, ...(runtime ? { runtime } : {}) });
+      },
+      setUp: () => options.started?.(),
+      ...(log !== undefined
+        ? {
+            output: (stdout, stderr) => {
+              stdout.on('data', (chunk: Buffer) => log.write('stdout', chunk));
+              stderr.on('data', (chunk: Buffer) => log.write('stderr', chunk));
+            },
+          }
+        : {}),
+      stopTimeout: () => stopRequest(container) ?? config.request.stopTimeout,
+    });
+    writeState(container, {
+      ...running,
+      status: 'exited',
+      exitCode: status,
+      finishedAt: new Date().toISOString(),
+    });
+    return status;
+  } finally {
+    log?.flush();
+  }
+}
+
+/**
+ * superviseContainer runs a container its caller owns until it exits for good, and returns its
+ * last exit status. A failed start is recorded (docker's exit code 128 and the error) and thrown.
+ */
+export async function superviseContainer(container: Container, options: SuperviseOptions): Promise<number> {
+  clearStopRequest(container);
+  let restarts = 0;
+  let delay: number | undefined;
+  for (;;) {
+    const began = Date.now();
+    let status: number;
+    try {
+      status = await runOnce(container, options, restarts);
+    } catch (error) {
+      writeState(container, {
+        status: 'exited',
+        exitCode: START_FAILED,
+        restartCount: restarts,
+        finishedAt: new Date().toISOString(),
+        error: (error as Error).message,
+      });
+      options.started?.(error as Error);
+      throw error;
+    }
+    options.started?.();
+    const held = options.signal.aborted || stopRequest(container) !== undefined;
+    if (!options.detached || !shouldRestart(container.config.restart, status, restarts, held)) return status;
+    delay = nextDelay(delay, Date.now() - began);
+    writeState(container, { ...container.state, status: 'restarting' });
+    try {
+      await sleep(delay, undefined, { signal: options.signal });
+    } catch {
+      writeState(container, { ...container.state, status: 'exited' });
+      return status;
+    }
+    restarts += 1;
+  }
+}

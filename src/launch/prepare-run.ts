@@ -1,0 +1,143 @@
+/**
+ * One start of a container, made ready and run: the cached rootfs under the container's overlay,
+ * the identity helper bound in, the runtime's argv (or LXC config), and for systemd-nspawn the
+ * cgroup holding the resource limits. A container is prepared again at every start, from its
+ * stored run spec and request; what a start creates on the host (the cgroup) goes at its end,
+ * and the overlay goes with the runtime's mount namespace.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContainerDirs } from '../cache/container-dirs.js';
+import type { RunSpec } from '../config/run-spec.js';
+import { probeDirectory } from '../flatten/directory-probe.js';
+import { LXC_CONFIG_DIR } from '../generate/lxc-config.js';
+import type { RootfsProbe } from '../image/types.js';
+import { toLxcExecuteArgv, toLxcRunConfig } from './lxc-run-config.js';
+import { toNspawnArgv } from './nspawn-argv.js';
+import { inOverlay, type MountPoints } from './overlay.js';
+import { type Launch, runContainer, type RunHooks } from './run-container.js';
+import type { RunRequest } from './run-request.js';
+import { requireRuntime } from './runtime-check.js';
+import { HELPER_DIR } from '../generate/helper-argv.js';
+import { findIdentityHelper, type IdentityHelper } from './identity-helper.js';
+import { hostCapabilities } from './host-capabilities.js';
+import { type CgroupSetting, toCgroupSettings } from './resource-limits.js';
+import { cgroupVersion, inCgroup, makeRunCgroup } from './run-cgroup.js';
+import { toCapabilities } from '../config/capabilities.js';
+import { type DeviceNode, toDeviceDenials, toDeviceNode } from './devices.js';
+
+/** HELPER_MEMO is the file in the cache that remembers where the identity helper's files are. */
+export const HELPER_MEMO = 'identity-helper.json';
+
+/** OOM_KILLED is docker run's status for a command the kernel killed for memory: 128 + SIGKILL. */
+const OOM_KILLED = 137;
+
+/** HostPlan is what the host must give a run, checked before anything is flattened or made. */
+export interface HostPlan {
+  devices: DeviceNode[];
+  cgroupSettings: CgroupSetting[];
+}
+
+/** PreparedRun is a launch ready to run, and what to undo once it ends. */
+export interface PreparedRun {
+  launch: Launch;
+  /** name is the container's, for the cgroup */
+  name: string;
+  cgroupSettings: CgroupSetting[];
+}
+
+/** planHost checks that the host has the runtime and the devices asked for, and how limits map to its cgroups. */
+export function planHost(request: RunRequest, command: string): HostPlan {
+  requireRuntime(request.runtime, command);
+  const devices = request.devices.map(toDeviceNode);
+  const version = cgroupVersion();
+  const cgroupSettings =
+    request.runtime === 'nspawn'
+      ? [...toCgroupSettings(request.limits, version), ...toDeviceDenials(devices, version)]
+      : [];
+  return { devices, cgroupSettings };
+}
+
+/**
+ * mountPoints are what the runtime needs in the tree and the image lacks: the identity helper's
+ * bind mounts (made here so a read-only tree can take them too); for systemd-nspawn, /usr, or it
+ * refuses the tree ("doesn't look like it has an OS tree"), as for images of one static binary,
+ * and, under --read-only, the mount points it cannot make itself. A run gets them in its
+ * overlay; the cache never does.
+ */
+function mountPoints(request: RunRequest, probe: RootfsProbe, helper: IdentityHelper): MountPoints {
+  const nspawn = request.runtime === 'nspawn';
+  const dirs = !nspawn ? [] : request.readOnly ? ['usr', 'dev', 'proc', 'sys', 'run', 'tmp', 'etc', 'var'] : ['usr'];
+  const files = nspawn && request.readOnly ? ['etc/resolv.conf', 'etc/localtime'] : [];
+  const binds = helper.binds.map((bind) => bind.container.slice(1));
+  return {
+    dirs: [...dirs.filter((dir) => !probe.exists(dir)), HELPER_DIR.slice(1)],
+    files: [...files.filter((file) => !probe.exists(file)), ...binds],
+  };
+}
+
+function launchOf(spec: RunSpec, dirs: ContainerDirs, request: RunRequest, helper: IdentityHelper, plan: HostPlan) {
+  const common = {
+    runtime: request.runtime,
+    stopSignal: spec.stopSignal,
+    stopTimeout: request.stopTimeout,
+    interactive: request.interactive || request.tty,
+  };
+  const known = hostCapabilities();
+  const capabilities = toCapabilities(request.security.capabilities, known);
+  if (request.runtime === 'nspawn') {
+    const identity = { helper, capabilities, known, devices: plan.devices };
+    // SYSTEMD_SECCOMP=0 turns systemd-nspawn's system call filter off, as seccomp=unconfined asks.
+    const env: Record<string, string> = request.security.seccomp ? {} : { SYSTEMD_SECCOMP: '0' };
+    return {
+      ...common,
+      program: 'systemd-nspawn',
+      args: toNspawnArgv(spec, dirs.merged, request, identity),
+      env,
+    } satisfies Launch;
+  }
+  const configPath = join(dirs.dir, 'lxc.conf');
+  const version = cgroupVersion();
+  writeFileSync(
+    configPath,
+    toLxcRunConfig(spec, dirs.merged, request, LXC_CONFIG_DIR, capabilities, helper, plan.devices, version),
+  );
+  return {
+    ...common,
+    program: 'lxc-execute',
+    args: toLxcExecuteArgv(spec, request, dirs.dir, configPath, helper),
+    lxc: { lxcPath: dirs.dir, name: request.name },
+  } satisfies Launch;
+}
+
+/**
+ * prepareRun readies one start of `spec` on the cached `rootfs` with the container's own folders
+ * `dirs`; the cache root keeps the identity helper's memo.
+ */
+export async function prepareRun(
+  spec: RunSpec,
+  rootfs: string,
+  dirs: ContainerDirs,
+  request: RunRequest,
+  plan: HostPlan,
+  cacheRoot: string,
+): Promise<PreparedRun> {
+  const helper = findIdentityHelper(join(cacheRoot, HELPER_MEMO));
+  const launch = launchOf(spec, dirs, request, helper, plan);
+  const overlaid = await inOverlay(launch, rootfs, dirs, mountPoints(request, probeDirectory(rootfs), helper));
+  return { launch: overlaid, name: request.name, cgroupSettings: plan.cgroupSettings };
+}
+
+/** runPrepared runs a prepared start to its end and returns the container's exit status, as docker run would. */
+export async function runPrepared(prepared: PreparedRun, signal: AbortSignal, hooks: RunHooks = {}): Promise<number> {
+  const { launch } = prepared;
+  if (launch.runtime === 'lxc') return runContainer(launch, signal, hooks);
+  const cgroup = makeRunCgroup(prepared.name, prepared.cgroupSettings, cgroupVersion());
+  try {
+    const status = await runContainer(cgroup === undefined ? launch : inCgroup(launch, cgroup), signal, hooks);
+    // systemd-nspawn exits 1 when the command is killed; an OOM kill is 137 under docker run.
+    return status === 1 && (cgroup?.oomKills() ?? 0) > 0 ? OOM_KILLED : status;
+  } finally {
+    cgroup?.remove();
+  }
+}
