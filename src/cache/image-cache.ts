@@ -125,14 +125,20 @@ export function findCachedImage(root: string, selector: string): CachedImage {
   );
 }
 
+/** listed names the first few of `names`, and how many more there are. */
+function listed(names: string[]): string {
+  return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
+}
+
 /** removeCachedImage deletes one image's rootfs, unless a container still uses it. */
 export function removeCachedImage(root: string, record: CachedImage): void {
   const users = imageUsers(root, record.id);
   if (users.length > 0) {
     throw new UndockerError(
       'UNDOCKER_OUTPUT_EXISTS',
-      `${record.names[0] ?? record.id} is in use by container ${users.join(', ')}: remove ` +
-        `${users.length > 1 ? 'them' : 'it'} first (undocker rm)`,
+      `${record.names[0] ?? record.id} is in use by ${
+        users.length === 1 ? `container ${users[0]}` : `${users.length} containers (${listed(users)})`
+      }: remove ${users.length > 1 ? 'them' : 'it'} first (undocker rm)`,
     );
   }
   rmSync(imageDir(root, record.id), { recursive: true, force: true });

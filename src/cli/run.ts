@@ -130,6 +130,15 @@ function signalName(text: string): string {
   }
 }
 
+/** restartPolicy checks --restart before anything is opened. */
+function restartPolicy(text: string): RestartPolicy {
+  try {
+    return parseRestartPolicy(text);
+  } catch {
+    throw new InvalidArgumentError('Use no, on-failure[:N], always or unless-stopped.');
+  }
+}
+
 /** wholeSeconds parses --stop-timeout before anything is opened. */
 function wholeSeconds(text: string): number {
   const seconds = Number(text);
@@ -153,10 +162,15 @@ function mountsOf(options: RunOptions): { binds: BindMount[]; volumes: VolumeReq
 /** requestOf checks the run flags, before any image is opened, and returns the request for a container name. */
 function requestOf(options: RunOptions, command: string): (name: string) => RunRequest {
   const publish = options.publish.map(parsePublish);
-  if (publish.length > 0 && options.network !== 'veth')
-    throw new UsageError(
-      `${command}: -p needs --network veth: with the host's network the container's ports are the host's`,
-    );
+  for (const [flag, used] of [
+    ['-p', publish.length > 0],
+    ['-P', options.publishAll === true],
+  ] as const) {
+    if (used && options.network !== 'veth')
+      throw new UsageError(
+        `${command}: ${flag} needs --network veth: with the host's network the container's ports are the host's`,
+      );
+  }
   if (options.tty && options.interactive && !process.stdin.isTTY && command === 'run' && !options.detach)
     throw new UsageError('run: -t -i: the input device is not a TTY');
   const volumes = mountsOf(options).binds;
@@ -297,7 +311,7 @@ function containerFlags(command: Command): Command {
     .option(
       '--restart <policy>',
       'restart a detached container when it exits: no, on-failure[:N], always or unless-stopped',
-      parseRestartPolicy,
+      restartPolicy,
       NO_RESTART,
     )
     .option('--log-opt <key=value>', "cap the container's log: max-size=10m, max-file=3 (repeatable)", collect, [])

@@ -49,7 +49,10 @@ test('run: flags are checked before the image is opened or pulled', () => {
     [['--network', 'bridge'], /Allowed choices are host, none, veth/],
     [['--stop-timeout', '1.5'], /--stop-timeout <seconds>' argument '1\.5' is invalid\. Give whole seconds/],
     [['--rm', '--restart', 'always'], /conflicting options: --restart and --rm/],
-    [['--restart', 'on-failure:x'], /--restart on-failure:x: use no, on-failure\[:N\], always or unless-stopped/],
+    [
+      ['--restart', 'on-failure:x'],
+      /'--restart <policy>' argument 'on-failure:x' is invalid\. Use no, on-failure\[:N\]/,
+    ],
     [['--log-opt', 'max-file=3'], /--log-opt max-file needs max-size/],
     [['--log-opt', 'mode=non-blocking'], /--log-opt mode=non-blocking: undocker's json-file log takes max-size/],
     [['-d', '-i'], /-d with -i or -t: undocker does not attach to a detached container/],

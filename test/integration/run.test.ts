@@ -179,6 +179,7 @@ describe('undocker run on the real runtimes', { skip }, () => {
     test(`${runtime}: SIGTERM stops the container with the image's StopSignal and exits 143`, async () => {
       const volume = join(work, `stop-${runtime}`);
       mkdirSync(volume);
+      const before = undocker(['ps', '-a', '-q'], { env }).stdout.toString().split('\n').length;
       const script =
         'trap "echo stopped by INT > /data/stopped; exit 0" INT; echo started; while :; do sleep 0.1; done';
       const child = spawn(
@@ -219,9 +220,10 @@ describe('undocker run on the real runtimes', { skip }, () => {
         'stopped by INT\n',
         'the container got SIGINT, its StopSignal',
       );
-      assert.ok(
-        !readdirSync(join(cache, 'containers')).some((name) => name.startsWith('show-')),
-        'the container is cleaned up',
+      assert.equal(
+        undocker(['ps', '-a', '-q'], { env }).stdout.toString().split('\n').length,
+        before + 1,
+        'the container stays after its stop, as docker run leaves it',
       );
     });
   }
@@ -348,7 +350,7 @@ describe('undocker run on the real runtimes', { skip }, () => {
     assert.match(taken.stderr, /the container name keeper is already in use by container [0-9a-f]{12}: remove it/);
     const rmi = undocker(['rmi', 'show:run'], { env });
     assert.equal(rmi.status, 1);
-    assert.match(rmi.stderr, /in use by container keeper/);
+    assert.match(rmi.stderr, /show:run is in use by \d+ containers \([^)]+ and \d+ more\): remove them first/);
     assert.equal(undocker(['rm', 'keeper'], { env }).status, 0);
     assert.equal(undocker(['start', 'keeper'], { env }).status, 1, 'rm removed it');
   });
@@ -442,7 +444,7 @@ describe('undocker run on the real runtimes', { skip }, () => {
       ['--keep', image],
       ['-p', '80', image],
       ['--network', 'bridge', image],
-      ['-v', 'rel:/x', image],
+      ['-v', './rel:/x', image],
       [join(work, 'missing.tar')],
     ]) {
       const result = run(args);
