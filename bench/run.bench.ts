@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const env = { UNDOCKER_CACHE: join(dir, 'cache') };
   try {
     const small = await makeImage(dir, 'small', [busyboxLayer()]);
-    await times(1, UNDOCKER, ['run', small, 'true'], env);
+    await times(1, UNDOCKER, ['run', '--rm', small, 'true'], env);
     const [hex] = readdirSync(join(dir, 'cache', 'images'));
     const rootfs = join(dir, 'cache', 'images', hex as string, 'rootfs');
     const nspawn = await times(
@@ -59,7 +59,8 @@ async function main(): Promise<void> {
       ['--quiet', '--register=no', '--keep-unit', `--directory=${rootfs}`, 'true'],
       {},
     );
-    const warm = await times(15, UNDOCKER, ['run', small, 'true'], env);
+    // --rm: each run makes a container and removes it, as docker run --rm does.
+    const warm = await times(15, UNDOCKER, ['run', '--rm', small, 'true'], env);
     const node = await times(15, process.execPath, ['-e', '0'], {});
 
     process.stderr.write('making a ~1 GiB image of 5 layers...\n');
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
     };
     const cold = await best(
       2,
-      () => run('env', [`UNDOCKER_CACHE=${env.UNDOCKER_CACHE}`, UNDOCKER, 'run', big, 'true']),
+      () => run('env', [`UNDOCKER_CACHE=${env.UNDOCKER_CACHE}`, UNDOCKER, 'run', '--rm', big, 'true']),
       clean,
     );
     const rootfsDir = await best(2, () => run(UNDOCKER, ['rootfs', big, '-C', target]), clean);
@@ -80,11 +81,11 @@ async function main(): Promise<void> {
     const overhead = median(warm) - median(nspawn);
     const ms = (s: number): string => `${(s * 1000).toFixed(0)} ms`;
     const lines = [
-      `undocker run IMAGE true (warm cache)           median ${ms(median(warm))}   best ${ms(Math.min(...warm))}`,
+      `undocker run --rm IMAGE true (warm cache)      median ${ms(median(warm))}   best ${ms(Math.min(...warm))}`,
       `systemd-nspawn -D ROOTFS true (same rootfs)    median ${ms(median(nspawn))}   best ${ms(Math.min(...nspawn))}`,
       `overhead                                       ${ms(overhead)}   (target < 150 ms: ` +
         `${overhead < 0.15 ? 'met' : 'NOT met'}; node -e 0 alone: median ${ms(median(node))})`,
-      `undocker run BIG true (cold, ~1 GiB)           ${cold.seconds.toFixed(2)} s   peak RSS ` +
+      `undocker run --rm BIG true (cold, ~1 GiB)      ${cold.seconds.toFixed(2)} s   peak RSS ` +
         `${cold.peakRssMb.toFixed(0)} MB`,
       `undocker rootfs BIG -C DIR                     ${rootfsDir.seconds.toFixed(2)} s   peak RSS ` +
         `${rootfsDir.peakRssMb.toFixed(0)} MB`,

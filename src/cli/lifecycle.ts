@@ -19,25 +19,15 @@ import {
 import { type Container, findContainer, listContainers } from '../container/records.js';
 import { isRunning, stoppedByHand } from '../container/ownership.js';
 import { restartsAtBoot } from '../container/restart-policy.js';
-import { UndockerError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { forEachNamed } from './each-named.js';
 import { ExitStatus } from './exit-status.js';
-import { printError, printLine } from './output.js';
+import { printLine } from './output.js';
 
-/** eachContainer runs `action` on each named container, printing each name done and each failure. */
+/** eachContainer runs `action` on each named container, as docker does with several names. */
 async function eachContainer(references: string[], action: (container: Container) => Promise<unknown>): Promise<void> {
   const root = cacheRoot();
-  let failed = 0;
-  for (const reference of references) {
-    try {
-      await action(findContainer(root, reference));
-      printLine(reference);
-    } catch (error) {
-      if (!(error instanceof UndockerError)) throw error;
-      printError(error.message);
-      failed += 1;
-    }
-  }
-  if (failed > 0) throw new ExitStatus(1);
+  await forEachNamed(references, (reference) => action(findContainer(root, reference)));
 }
 
 function seconds(text: string): number {

@@ -8,8 +8,8 @@ import { cacheRoot } from '../cache/cache-root.js';
 import { volumeUsers } from '../container/remove.js';
 import { checkVolumeName, deleteVolume, findVolume, listVolumes, openVolume } from '../container/volume-store.js';
 import { UndockerError } from '../errors.js';
-import { ExitStatus } from './exit-status.js';
-import { formatTable, printError, printJson, printLine } from './output.js';
+import { forEachNamed } from './each-named.js';
+import { formatTable, printJson, printLine } from './output.js';
 
 /** registerVolume adds the volume command and its subcommands. */
 export function registerVolume(program: Command): void {
@@ -59,24 +59,15 @@ export function registerVolume(program: Command): void {
     .command('rm')
     .description('remove volumes no container uses')
     .argument('<name...>', 'volume names')
-    .action((names: string[]) => {
+    .action(async (names: string[]) => {
       const root = cacheRoot();
-      let failed = 0;
-      for (const name of names) {
-        try {
-          findVolume(root, name);
-          const users = volumeUsers(root, name);
-          if (users.length > 0)
-            throw new UndockerError('UNDOCKER_USAGE', `volume ${name} is in use by container ${users.join(', ')}`);
-          deleteVolume(root, name);
-          printLine(name);
-        } catch (error) {
-          if (!(error instanceof UndockerError)) throw error;
-          printError(error.message);
-          failed += 1;
-        }
-      }
-      if (failed > 0) throw new ExitStatus(1);
+      await forEachNamed(names, (name) => {
+        findVolume(root, name);
+        const users = volumeUsers(root, name);
+        if (users.length > 0)
+          throw new UndockerError('UNDOCKER_USAGE', `volume ${name} is in use by container ${users.join(', ')}`);
+        deleteVolume(root, name);
+      });
     });
   volume
     .command('prune')

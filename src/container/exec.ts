@@ -126,6 +126,13 @@ function nspawnArgv(
 
 function lxcArgv(container: Container, request: ExecRequest, user: ResolvedUser, helper: IdentityHelper): string[] {
   const { config } = container;
+  const capabilities = toCapabilities(config.request.security.capabilities, hostCapabilities());
+  // The helper sets groups too, as docker exec does, with the container's CAP_SETUID and CAP_SETGID;
+  // without them lxc-attach switches the ids itself (no supplementary groups).
+  const helperSwitches = capabilities.includes('CAP_SETUID') && capabilities.includes('CAP_SETGID');
+  const identity = helperSwitches
+    ? toHelperArgv(helper, { user, bounding: undefined, noNewPrivileges: config.request.security.noNewPrivileges })
+    : toPlainExecArgv(helper);
   return [
     'lxc-attach',
     '-P',
@@ -133,14 +140,11 @@ function lxcArgv(container: Container, request: ExecRequest, user: ResolvedUser,
     '-n',
     config.request.name,
     '--clear-env',
-    '-u',
-    String(user.uid),
-    '-g',
-    String(user.gid),
+    ...(helperSwitches ? [] : ['-u', String(user.uid), '-g', String(user.gid)]),
     '--',
     ...toEnvArgv(envOf(container, request.env), request.tty),
     ...inDirectory(request.workdir ?? config.spec.workingDir),
-    ...toPlainExecArgv(helper),
+    ...identity,
     ...request.command,
   ];
 }

@@ -9,7 +9,8 @@ import { linkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { identify, isLiving, type ProcessIdentity } from '../host/process-identity.js';
-import { type Container, type ContainerState, readJson, reloadState, writeJson } from './records.js';
+import { readJson, writeJson } from './json-file.js';
+import { type Container, type ContainerState, reloadState } from './records.js';
 
 const OWNER = 'owner.json';
 const STOP = 'stop.json';

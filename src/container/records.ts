@@ -9,14 +9,13 @@ import { randomBytes } from 'node:crypto';
 import {
   mkdirSync,
   readdirSync,
-  readFileSync,
   readlinkSync,
   renameSync,
   rmSync,
   symlinkSync,
   unlinkSync,
+  writeFileSync,
 } from 'node:fs';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   containerDirs,
@@ -28,6 +27,8 @@ import {
 } from '../cache/container-dirs.js';
 import type { RunSpec } from '../config/run-spec.js';
 import { isErrno, UndockerError } from '../errors.js';
+import { checkDockerName } from './docker-names.js';
+import { readJson, writeJson } from './json-file.js';
 import type { ProcessIdentity } from '../host/process-identity.js';
 import type { RunRequest } from '../launch/run-request.js';
 import type { LogOptions } from './log-options.js';
@@ -86,36 +87,11 @@ export interface PendingContainer {
   dir: string;
 }
 
-/** NAME_PATTERN is docker's rule for container names. */
-const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
 const namesDir = (root: string): string => join(root, 'names');
-
-/** writeJson replaces `file` with `value` by rename. */
-export function writeJson(file: string, value: unknown): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(temporary, file);
-}
-
-/** readJson reads a JSON file, or undefined when it is missing or half made. */
-export function readJson<T>(file: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
 
 /** checkContainerName refuses a name docker would refuse. */
 export function checkContainerName(name: string): string {
-  if (!NAME_PATTERN.test(name) || name.length > 64)
-    throw new UndockerError(
-      'UNDOCKER_USAGE',
-      `invalid container name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, up to 64`,
-      { exitCode: 2 },
-    );
-  return name;
+  return checkDockerName(name, 'container', '--name');
 }
 
 function idOfName(root: string, name: string): string | undefined {

@@ -6,9 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndockerError } from '../errors.js';
+import { checkDockerName } from './docker-names.js';
+import { readJson } from './json-file.js';
 
 /** Volume is one volume's record. */
 export interface Volume {
@@ -19,31 +21,16 @@ export interface Volume {
   mountpoint: string;
 }
 
-const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
 const volumesDir = (root: string): string => join(root, 'volumes');
 
 /** checkVolumeName refuses a name docker would refuse. */
 export function checkVolumeName(name: string, where: string): string {
-  if (!VOLUME_NAME.test(name))
-    throw new UndockerError(
-      'UNDOCKER_USAGE',
-      `${where}: invalid volume name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
-      { exitCode: 2 },
-    );
-  return name;
+  return checkDockerName(name, 'volume', where);
 }
 
 function readVolume(root: string, name: string): Volume | undefined {
-  try {
-    const record = JSON.parse(readFileSync(join(volumesDir(root), name, 'volume.json'), 'utf8')) as Omit<
-      Volume,
-      'mountpoint'
-    >;
-    return { ...record, mountpoint: join(volumesDir(root), name, '_data') };
-  } catch {
-    return undefined;
-  }
+  const record = readJson<Omit<Volume, 'mountpoint'>>(join(volumesDir(root), name, 'volume.json'));
+  return record === undefined ? undefined : { ...record, mountpoint: join(volumesDir(root), name, '_data') };
 }
 
 /**

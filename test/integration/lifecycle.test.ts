@@ -258,6 +258,26 @@ describe('containers that keep running, on the real runtimes', { skip }, () => {
     assert.equal(runtimes.length, 1, `one systemd-nspawn runs it: ${runtimes.join(' ')}`);
     assert.equal(u(['rm', '-f', '-v', name]).status, 0);
 
+    // -P: every exposed port to a free host port, chosen at create.
+    const exposing = writeDockerSave([
+      {
+        layers: [showImageLayers()],
+        tags: ['ports:1'],
+        config: { Cmd: ['true'], ExposedPorts: { '80/tcp': {}, '53/udp': {}, '8080/tcp': {} } },
+      },
+    ]);
+    assert.equal(
+      u(['create', '-q', '--name', 'ports', '--network', 'veth', '-p', '9999:8080', '-P', exposing]).status,
+      0,
+    );
+    const bindings = (JSON.parse(u(['inspect', 'ports']).stdout) as Array<{ HostConfig: { PortBindings: object } }>)[0]
+      ?.HostConfig.PortBindings as Record<string, Array<{ HostPort: string }>>;
+    assert.deepEqual(Object.keys(bindings).sort(), ['53/udp', '80/tcp', '8080/tcp']);
+    assert.equal(bindings['8080/tcp']?.[0]?.HostPort, '9999', '-p wins over -P');
+    for (const port of ['80/tcp', '53/udp']) assert.ok(Number(bindings[port]?.[0]?.HostPort) > 1024, port);
+    assert.match(row('ports')?.Status ?? '', /^Created$/);
+    assert.equal(u(['rm', 'ports']).status, 0);
+
     const gone = u(['run', '-d', '-q', '--rm', '--name', 'gone', '--entrypoint', '/bin/true', probe]);
     assert.equal(gone.status, 0, gone.stderr);
     await until('--rm removed it', () => row('gone') === undefined);
