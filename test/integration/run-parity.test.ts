@@ -137,6 +137,24 @@ function inOrder(output: string, options: string[]): string {
     .join('\n');
 }
 
+/**
+ * EXEC_CASES are `docker run -d` options and `docker exec` options into that container: exec's
+ * process is compared as run's is. The container waits for its stop with a trap.
+ */
+const EXEC_CASES: Array<[string[], string[]]> = [
+  [[], []],
+  [[], ['-u', 'root']],
+  [[], ['-u', '1000:1500']],
+  [['-u', 'root', '--cap-drop', 'chown'], []],
+  [['--security-opt', 'no-new-privileges'], []],
+  [
+    ['-u', 'root', '--security-opt', 'no-new-privileges'],
+    ['-u', '1000'],
+  ],
+];
+const WAITING = ['--entrypoint', '/bin/sh', 'probe:1', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done'];
+const execKey = ([run, exec]: [string[], string[]]): string => `${run.join(' ')} | ${exec.join(' ')}`;
+
 /** LIMIT_LINES are /proc/self/limits' names of the limits the cases set; the others are each runtime's own. */
 const LIMIT_LINES = /^(Max open files|Max processes) /;
 
@@ -169,6 +187,7 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
    * runs in the test's cgroup, and Docker, started from here too, loses container exits when they mix. */
   const expected = new Map<string, string>();
   const walled = new Map<string, { status: number; stdout: string }>();
+  const execed = new Map<string, string>();
   const archives = new Map<string, string>();
   const work = tempDir('undocker-parity-');
   const env = { UNDOCKER_CACHE: join(work, 'cache') };
@@ -200,6 +219,11 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
       for (const saved of archives.values()) second.docker(['load', '-i', saved]);
       for (const options of [...WALLS, ...SPOKEN, PID_ONE])
         walled.set(options.join(' '), second.run(['--rm', '--network', 'none', ...options]));
+      for (const [run, exec] of EXEC_CASES) {
+        const id = second.docker(['run', '-d', '--network', 'none', ...run, ...WAITING]).trim();
+        execed.set(execKey([run, exec]), identity(second.docker(['exec', ...exec, id, '/probe']), []));
+        second.docker(['rm', '-f', id]);
+      }
     } finally {
       await second.stop();
     }
@@ -278,6 +302,26 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
   });
 
   /** WRITTEN_CASES are cases without -u: what install and lxc-template take, as run does (CASES has each). */
+  for (const runtime of ['nspawn', 'lxc'] as const) {
+    test(`${runtime}: exec into a running container gives the process docker exec gives`, () => {
+      for (const [run, exec] of EXEC_CASES) {
+        const docker = execed.get(execKey([run, exec])) ?? '';
+        assert.match(docker, /^uid=/, `docker exec ${execKey([run, exec])} printed its identity`);
+        const name = `exec-${runtime}`;
+        const args = WAITING.map((word) => archives.get(word) ?? word);
+        const started = undocker(['run', '-d', '-q', '--runtime', runtime, '--name', name, ...run, ...args], { env });
+        assert.equal(started.status, 0, started.stderr);
+        try {
+          const result = undocker(['exec', ...exec, name, '/probe'], { env });
+          assert.equal(result.status, 0, result.stderr);
+          assert.equal(identity(result.stdout.toString(), []), docker, `undocker exec ${execKey([run, exec])}`);
+        } finally {
+          assert.equal(undocker(['rm', '-f', name], { env }).status, 0);
+        }
+      }
+    });
+  }
+
   const WRITTEN_CASES = [
     [],
     ['--cap-drop', 'ALL'],
