@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { importBaseImage, startDockerEngine } from '../test/helpers/docker-engine.js';
 
 const UNDOCKER = fileURLToPath(new URL('../../bin/undocker.js', import.meta.url));
-const COMMAND = ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done'];
+// Idle until stopped: a busy container would slow everything measured beside it.
+const COMMAND = ['sh', '-c', 'trap "exit 0" TERM; sleep 100000 & wait'];
 const CONTAINERS = 5;
 const REPEAT = 10;
 
