@@ -31,9 +31,13 @@ function lxcLeader(container: Container): number | undefined {
   }
 }
 
-/** leaderOf is the container's PID 1 as the host sees it, or undefined when it is not running. */
+/**
+ * leaderOf is the container's PID 1 as the host sees it, or undefined when it is not running:
+ * asked of its runtime, or, when the runtime was killed and PID 1 lives on, as recorded.
+ */
 export function leaderOf(container: Container): number | undefined {
-  const runtime = reloadState(container).runtime;
-  if (!isLiving(runtime) || runtime === undefined) return undefined;
-  return container.config.request.runtime === 'lxc' ? lxcLeader(container) : nspawnLeader(runtime.pid);
+  const { runtime, leader } = reloadState(container);
+  if (runtime !== undefined && isLiving(runtime))
+    return container.config.request.runtime === 'lxc' ? lxcLeader(container) : nspawnLeader(runtime.pid);
+  return leader !== undefined && isLiving(leader) ? leader.pid : undefined;
 }

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { UndockerError } from '../errors.js';
-import { isLiving } from '../host/process-identity.js';
 import { leaderOf } from './leader.js';
 import { claimContainer, currentState, isRunning, ownerOf, releaseContainer, requestStop } from './ownership.js';
 import { type Container, reloadState } from './records.js';
@@ -47,7 +46,6 @@ export async function startDetached(root: string, container: Container): Promise
       channel?.on('data', (chunk: Buffer) => (report += chunk.toString()));
       channel?.once('close', () => resolve());
     });
-    (channel as unknown as { unref?: () => void } | null)?.unref?.();
   } finally {
     closeSync(log);
   }
@@ -67,14 +65,13 @@ export async function startDetached(root: string, container: Container): Promise
 export async function runAttached(root: string, container: Container, signal: AbortSignal): Promise<number> {
   if (!claimContainer(container))
     throw new UndockerError('UNDOCKER_USAGE', `container ${container.config.name} is already running`);
-  let status: number;
   try {
-    status = await superviseContainer(container, { cacheRoot: root, signal, detached: false });
+    return await superviseContainer(container, { cacheRoot: root, signal, detached: false });
   } finally {
     releaseContainer(container);
+    // --rm removes it however it ended, a start that failed included, as docker does.
+    if (container.config.autoRemove) removeContainer(root, container, { volumes: true });
   }
-  if (container.config.autoRemove) removeContainer(root, container, { volumes: true });
-  return status;
 }
 
 /** waitStopped waits until the container is no longer running, for at most `ms`; true when it stopped. */
@@ -138,8 +135,9 @@ export function killContainer(container: Container, signal: string): void {
 export async function waitContainer(container: Container, signal?: AbortSignal): Promise<number> {
   for (;;) {
     const state = currentState(container);
-    if (state.status === 'exited' || state.status === 'created')
-      if (!isLiving(ownerOf(container))) return state.exitCode ?? -1;
+    // An owner still living may restart it, or be removing it (--rm).
+    if ((state.status === 'exited' || state.status === 'created') && ownerOf(container) === undefined)
+      return state.exitCode ?? -1;
     await sleep(POLL_MS, undefined, signal ? { signal } : {});
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Who runs a container. Its owner (the monitor of a detached container, or the undocker attached
  * to one in the foreground) holds `owner.json`, made by link(2) so that of two starts at once
- * exactly one gets it; a container is running while its owner or its runtime lives. A stop is
+ * exactly one gets it; a container is running while its owner, its runtime or its PID 1 lives. A stop is
  * asked in `stop.json`, which the owner reads: the timeout, and that no restart policy may start
  * the container again until the next start.
  */
@@ -17,15 +17,16 @@ const STOP = 'stop.json';
 
 const readIdentity = (file: string): ProcessIdentity | undefined => readJson<ProcessIdentity>(file);
 
-/** isRunning tells whether the container's owner or its runtime still lives. */
+/** isRunning tells whether the container's owner, its runtime or its PID 1 still lives. */
 export function isRunning(container: Container): boolean {
-  return isLiving(readIdentity(join(container.dirs.dir, OWNER))) || isLiving(reloadState(container).runtime);
+  const { runtime, leader } = reloadState(container);
+  return isLiving(readIdentity(join(container.dirs.dir, OWNER))) || isLiving(runtime) || isLiving(leader);
 }
 
 /**
  * currentState is the container's state as `ps` shows it: a container recorded as running whose
- * owner and runtime are both gone (the monitor killed with SIGKILL, the host rebooted) has exited,
- * with an exit code nobody saw.
+ * owner, runtime and PID 1 are all gone (the monitor killed with SIGKILL, the host rebooted) has
+ * exited, with an exit code nobody saw.
  */
 export function currentState(container: Container): ContainerState {
   const state = reloadState(container);

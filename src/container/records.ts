@@ -63,6 +63,8 @@ export interface ContainerState {
   owner?: ProcessIdentity;
   /** runtime is systemd-nspawn or lxc-execute, which outlives an owner killed with SIGKILL */
   runtime?: ProcessIdentity;
+  /** leader is the container's PID 1 (as the host sees it), which outlives a runtime killed with SIGKILL */
+  leader?: ProcessIdentity;
   /** exitCode is the last exit status; absent when it is not known */
   exitCode?: number;
   startedAt?: string;

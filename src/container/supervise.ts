@@ -10,6 +10,7 @@ import { imageDir } from '../cache/image-cache.js';
 import { UndockerError } from '../errors.js';
 import { identify } from '../host/process-identity.js';
 import { planHost, prepareRun, runPrepared } from '../launch/prepare-run.js';
+import { leaderOf } from './leader.js';
 import { LogWriter } from './log-file.js';
 import { clearStopRequest, stopRequest } from './ownership.js';
 import type { Container, ContainerState } from './records.js';
@@ -40,6 +41,26 @@ function rootfsOf(root: string, container: Container): string {
   return rootfs;
 }
 
+/** LEADER_WAIT_MS bounds the wait for the runtime to start the container's PID 1; LEADER_POLL_MS paces it. */
+const LEADER_WAIT_MS = 5000;
+const LEADER_POLL_MS = 20;
+/**
+ * recordLeader notes the container's PID 1 once its runtime has started it, so that a runtime
+ * killed with SIGKILL (its PID 1 lives on, reparented) does not hide a running container.
+ */
+async function recordLeader(container: Container, running: ContainerState, ended: () => boolean): Promise<void> {
+  const deadline = Date.now() + LEADER_WAIT_MS;
+  while (!ended() && Date.now() < deadline) {
+    const pid = leaderOf(container);
+    const leader = pid === undefined ? undefined : identify(pid);
+    if (leader !== undefined) {
+      if (!ended()) writeState(container, Object.assign(running, { leader }));
+      return;
+    }
+    await sleep(LEADER_POLL_MS);
+  }
+}
+
 /** runOnce runs one start of the container and returns its exit status. */
 async function runOnce(container: Container, options: SuperviseOptions, restartCount: number): Promise<number> {
   const { config } = container;
@@ -55,13 +76,18 @@ async function runOnce(container: Container, options: SuperviseOptions, restartC
     restartCount,
   };
   writeState(container, running);
+  let ended = false;
   try {
     const status = await runPrepared(prepared, options.signal, {
       started: (pid) => {
         const runtime = identify(pid);
-        writeState(container, { ...running, ...(runtime ? { runtime } : {}) });
+        if (runtime !== undefined) running.runtime = runtime;
+        writeState(container, running);
       },
-      setUp: () => options.started?.(),
+      setUp: () => {
+        options.started?.();
+        void recordLeader(container, running, () => ended);
+      },
       ...(log !== undefined
         ? {
             output: (stdout, stderr) => {
@@ -72,14 +98,12 @@ async function runOnce(container: Container, options: SuperviseOptions, restartC
         : {}),
       stopTimeout: () => stopRequest(container) ?? config.request.stopTimeout,
     });
-    writeState(container, {
-      ...running,
-      status: 'exited',
-      exitCode: status,
-      finishedAt: new Date().toISOString(),
-    });
+    ended = true;
+    const { runtime: _runtime, leader: _leader, ...rest } = running;
+    writeState(container, { ...rest, status: 'exited', exitCode: status, finishedAt: new Date().toISOString() });
     return status;
   } finally {
+    ended = true;
     log?.flush();
   }
 }

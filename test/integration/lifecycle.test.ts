@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { isLiving, type ProcessIdentity } from '../../src/host/process-identity.js';
 import { tempDir, writeDockerSave } from '../helpers/archives.js';
 import { UNDOCKER, undocker } from '../helpers/cli.js';
 import { showImageLayers } from '../helpers/show-image.js';
@@ -219,7 +220,7 @@ describe('containers that keep running, on the real runtimes', { skip }, () => {
     });
   }
 
-  test('a monitor killed by SIGKILL: ps shows the truth, Up, then Exited (unknown), never Up', async () => {
+  test('a monitor and runtime killed by SIGKILL: ps shows the truth, Up, then Exited (unknown)', async () => {
     const name = 'orphaned';
     assert.equal(u(['run', '-d', '-q', '--name', name, probe]).status, 0);
     const dir = readdirSync(join(env.UNDOCKER_CACHE, 'containers')).find((d) => d.startsWith(row(name)?.ID ?? '-'));
@@ -229,15 +230,16 @@ describe('containers that keep running, on the real runtimes', { skip }, () => {
     process.kill(owner.pid, 'SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.match(row(name)?.Status ?? '', /^Up /, 'its runtime still runs the container');
-    // With its monitor gone, its output has no reader: the runtime is killed here as a host would on shutdown.
-    const runtime = (
-      JSON.parse(readFileSync(join(env.UNDOCKER_CACHE, 'containers', dir ?? '', 'state.json'), 'utf8')) as {
-        runtime: { pid: number };
-      }
-    ).runtime.pid;
-    process.kill(runtime, 'SIGKILL');
-    await until('the runtime is gone', () => row(name)?.State === 'exited');
-    assert.equal(row(name)?.Status, 'Exited (unknown)');
+    // A runtime killed too leaves the container's PID 1 running, reparented: still the truth.
+    const state = (): { runtime: ProcessIdentity; leader: ProcessIdentity } =>
+      JSON.parse(readFileSync(join(env.UNDOCKER_CACHE, 'containers', dir ?? '', 'state.json'), 'utf8')) as never;
+    process.kill(state().runtime.pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.match(row(name)?.Status ?? '', /^Up /, 'its PID 1 still runs');
+    const stop = u(['stop', '-t', '2', name]);
+    assert.equal(stop.status, 0, stop.stderr);
+    assert.equal(row(name)?.Status, 'Exited (unknown)', 'stopped with nobody to see its status');
+    assert.equal(isLiving(state().leader), false, 'and its PID 1 is gone (or a zombie for the host to reap)');
     assert.equal(u(['rm', '-v', name]).status, 0);
   });
 
