@@ -49,6 +49,27 @@ export { renderNspawnUnit, type NspawnOptions, type NspawnNetwork } from './gene
 export { renderLxcConfig, type LxcOptions } from './generate/lxc-config.js';
 export { writeLxcTemplate, lxcCreateArgs } from './install/lxc-template.js';
 export { runImage, type RunImageOptions } from './container/run-image.js';
+export { createContainer, type CreateOptions } from './container/create.js';
+export {
+  startDetached,
+  runAttached,
+  stopContainer,
+  killContainer,
+  waitContainer,
+  forceRemove,
+  removeStopped,
+} from './container/lifecycle.js';
+export { execInContainer, type ExecRequest } from './container/exec.js';
+export {
+  findContainer,
+  listContainers,
+  type Container,
+  type ContainerConfig,
+  type ContainerState,
+} from './container/records.js';
+export { currentState, isRunning } from './container/ownership.js';
+export { parseRestartPolicy, type RestartPolicy } from './container/restart-policy.js';
+export { listVolumes, findVolume, type Volume } from './container/volume-store.js';
 export { toNspawnArgv } from './launch/nspawn-argv.js';
 export { toLxcRunConfig, toLxcExecuteArgv } from './launch/lxc-run-config.js';
 export {

@@ -260,6 +260,20 @@ describe('containers that keep running, on the real runtimes', { skip }, () => {
     assert.equal(runtimes.length, 1, `one systemd-nspawn runs it: ${runtimes.join(' ')}`);
     assert.equal(u(['rm', '-f', '-v', name]).status, 0);
 
+    // A new named volume is filled from the image's content at its path, owners and modes kept.
+    assert.equal(u(['create', '-q', '--name', 'seeding', '-v', 'seeded:/data', probe]).status, 0);
+    const [seeded] = JSON.parse(u(['volume', 'inspect', 'seeded']).stdout) as Array<{
+      Mountpoint: string;
+      UsedBy: string[];
+    }>;
+    assert.equal(readFileSync(join(seeded?.Mountpoint ?? '', 'seed'), 'utf8'), 'from image');
+    assert.deepEqual(seeded?.UsedBy, ['seeding']);
+    const inUse = u(['volume', 'rm', 'seeded']);
+    assert.equal(inUse.status, 1);
+    assert.equal(inUse.stderr, 'undocker: volume seeded is in use by container seeding\n');
+    assert.equal(u(['rm', 'seeding']).status, 0);
+    assert.equal(u(['volume', 'rm', 'seeded']).stdout, 'seeded\n');
+
     // -P: every exposed port to a free host port, chosen at create.
     const exposing = writeDockerSave([
       {
