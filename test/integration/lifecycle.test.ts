@@ -220,45 +220,60 @@ describe('containers that keep running, on the real runtimes', { skip }, () => {
     });
   }
 
-  test('a monitor and runtime killed by SIGKILL: ps shows the truth, Up, then Exited (unknown)', async () => {
-    const name = 'orphaned';
-    assert.equal(u(['run', '-d', '-q', '--name', name, probe]).status, 0);
-    const dir = readdirSync(join(env.UNDOCKER_CACHE, 'containers')).find((d) => d.startsWith(row(name)?.ID ?? '-'));
-    const owner = JSON.parse(readFileSync(join(env.UNDOCKER_CACHE, 'containers', dir ?? '', 'owner.json'), 'utf8')) as {
-      pid: number;
-    };
-    process.kill(owner.pid, 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.match(row(name)?.Status ?? '', /^Up /, 'its runtime still runs the container');
-    // A runtime killed too leaves the container's PID 1 running, reparented: still the truth.
-    const state = (): { runtime: ProcessIdentity; leader: ProcessIdentity } =>
-      JSON.parse(readFileSync(join(env.UNDOCKER_CACHE, 'containers', dir ?? '', 'state.json'), 'utf8')) as never;
-    process.kill(state().runtime.pid, 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.match(row(name)?.Status ?? '', /^Up /, 'its PID 1 still runs');
-    const stop = u(['stop', '-t', '2', name]);
-    assert.equal(stop.status, 0, stop.stderr);
-    assert.equal(row(name)?.Status, 'Exited (unknown)', 'stopped with nobody to see its status');
-    assert.equal(isLiving(state().leader), false, 'and its PID 1 is gone (or a zombie for the host to reap)');
-    assert.equal(u(['rm', '-v', name]).status, 0);
-  });
+  for (const runtime of ['nspawn', 'lxc'] as const) {
+    test(`${runtime}: monitor and runtime killed by SIGKILL: ps shows the truth, then Exited (unknown)`, async () => {
+      const name = `orphaned-${runtime}`;
+      // A silent command: one that writes would die of SIGPIPE with its monitor, the reader of its output.
+      const silent = ['--entrypoint', '/bin/sh', probe, '-c', 'trap "exit 0" TERM; sleep 100000 & wait'];
+      assert.equal(u(['run', '-d', '-q', '--runtime', runtime, '--name', name, ...silent]).status, 0);
+      const dir = readdirSync(join(env.UNDOCKER_CACHE, 'containers')).find((d) => d.startsWith(row(name)?.ID ?? '-'));
+      const owner = JSON.parse(
+        readFileSync(join(env.UNDOCKER_CACHE, 'containers', dir ?? '', 'owner.json'), 'utf8'),
+      ) as {
+        pid: number;
+      };
+      process.kill(owner.pid, 'SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.match(row(name)?.Status ?? '', /^Up /, 'its runtime still runs the container');
+      // A runtime killed too: systemd-nspawn's PID 1 lives on, reparented, and is still the truth; LXC's init dies
+      // with lxc-execute (its parent-death signal).
+      const state = (): { runtime: ProcessIdentity; leader: ProcessIdentity } =>
+        JSON.parse(readFileSync(join(env.UNDOCKER_CACHE, 'containers', dir ?? '', 'state.json'), 'utf8')) as never;
+      process.kill(state().runtime.pid, 'SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (runtime === 'nspawn') {
+        assert.match(row(name)?.Status ?? '', /^Up /, 'its PID 1 still runs');
+        const stop = u(['stop', '-t', '2', name]);
+        assert.equal(stop.status, 0, stop.stderr);
+      }
+      assert.equal(row(name)?.Status, 'Exited (unknown)', 'gone with nobody to see its status');
+      assert.equal(isLiving(state().leader), false, 'and its PID 1 is gone (or a zombie for the host to reap)');
+      assert.equal(u(['rm', '-v', name]).status, 0);
+    });
+  }
 
   test('two starts at once start it once; create does not start it; --rm -d removes it', async () => {
-    const name = 'twice';
-    const created = u(['create', '-q', '--name', name, probe]);
-    assert.equal(created.status, 0, created.stderr);
-    assert.equal(row(name)?.Status, 'Created');
-    const start = (): Promise<number | null> =>
-      new Promise((resolve) => {
-        spawn(UNDOCKER, ['start', name], { env: { ...process.env, ...env }, stdio: 'ignore' }).once('exit', resolve);
-      });
-    assert.deepEqual(await Promise.all([start(), start()]), [0, 0]);
-    const runtimes = spawnSync('pgrep', ['-f', `--machine=${name} `])
-      .stdout.toString()
-      .trim()
-      .split('\n');
-    assert.equal(runtimes.length, 1, `one systemd-nspawn runs it: ${runtimes.join(' ')}`);
-    assert.equal(u(['rm', '-f', '-v', name]).status, 0);
+    for (const runtime of ['nspawn', 'lxc'] as const) {
+      const name = `twice-${runtime}`;
+      const created = u(['create', '-q', '--runtime', runtime, '--name', name, probe]);
+      assert.equal(created.status, 0, created.stderr);
+      assert.equal(row(name)?.Status, 'Created');
+      const start = (): Promise<number | null> =>
+        new Promise((resolve) => {
+          spawn(UNDOCKER, ['start', name], { env: { ...process.env, ...env }, stdio: 'ignore' }).once('exit', resolve);
+        });
+      assert.deepEqual(await Promise.all([start(), start()]), [0, 0]);
+      const id = JSON.parse(u(['ps', '--json', '--no-trunc']).stdout.split('\n')[0] ?? '{}').ID as string;
+      const monitors = spawnSync('pgrep', ['-f', `monitor\\.js .* ${id}$`])
+        .stdout.toString()
+        .trim()
+        .split('\n');
+      assert.equal(monitors.length, 1, `${runtime}: one monitor owns it: ${monitors.join(' ')}`);
+      await until('its command runs', () => inspect(name).State.Pid > 0);
+      const leaders = spawnSync('pgrep', ['-f', '^/bin/sh -c trap "echo stopped by USR1']).stdout.toString();
+      assert.equal(leaders.trim().split('\n').length, 1, `${runtime}: one container runs: ${leaders}`);
+      assert.equal(u(['rm', '-f', '-v', name]).status, 0);
+    }
 
     // A new named volume is filled from the image's content at its path, owners and modes kept.
     assert.equal(u(['create', '-q', '--name', 'seeding', '-v', 'seeded:/data', probe]).status, 0);
