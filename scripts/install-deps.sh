@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 packages=(xz-utils zstd bzip2 attr coreutils busybox-static)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(docker.io skopeo umoci tar gzip util-linux libcap2-bin systemd-container lxc docker-registry apache2-utils openssl
-    libarchive-tools python3)
+    libarchive-tools python3 procps systemd)
 fi
 
 as_root=()
