@@ -120,7 +120,7 @@ export async function stopContainer(
 export function killContainer(container: Container, signal: string): void {
   const leader = leaderOf(container);
   if (leader === undefined) throw notRunning(container, 'kill');
-  requestStop(container, container.config.request.stopTimeout);
+  requestStop(container, container.config.request.stopTimeout, true, signal);
   try {
     process.kill(leader, signal);
   } catch (error) {

@@ -77,11 +77,18 @@ interface StopRequest {
   timeout: number;
   /** byHand is a user's stop, which unless-stopped honours at boot; a host shutting down is not one */
   byHand: boolean;
+  /** signal is what `kill` sent the container's PID 1 */
+  signal?: string;
 }
 
 /** requestStop asks the owner to stop the container within `timeout` seconds, and to hold its restart policy. */
-export function requestStop(container: Container, timeout: number, byHand = true): void {
-  writeJson(join(container.dirs.dir, STOP), { timeout, byHand } satisfies StopRequest);
+export function requestStop(container: Container, timeout: number, byHand = true, signal?: string): void {
+  writeJson(join(container.dirs.dir, STOP), { timeout, byHand, ...(signal ? { signal } : {}) } satisfies StopRequest);
+}
+
+/** killSignal is the signal `kill` sent the container since its last start, if any. */
+export function killSignal(container: Container): string | undefined {
+  return readJson<StopRequest>(join(container.dirs.dir, STOP))?.signal;
 }
 
 /** stoppedByHand tells whether a user stopped the container since it last started. */

@@ -10,9 +10,10 @@ import { imageDir } from '../cache/image-cache.js';
 import { UndockerError } from '../errors.js';
 import { identify } from '../host/process-identity.js';
 import { planHost, prepareRun, runPrepared } from '../launch/prepare-run.js';
+import { KILLED, RUNTIME_SAW_A_SIGNAL } from '../launch/run-container.js';
 import { leaderOf } from './leader.js';
 import { LogWriter } from './log-file.js';
-import { clearStopRequest, stopRequest } from './ownership.js';
+import { clearStopRequest, killSignal, stopRequest } from './ownership.js';
 import type { Container, ContainerState } from './records.js';
 import { writeState } from './records.js';
 import { nextDelay, shouldRestart } from './restart-policy.js';
@@ -99,9 +100,11 @@ async function runOnce(container: Container, options: SuperviseOptions, restartC
       stopTimeout: () => stopRequest(container) ?? config.request.stopTimeout,
     });
     ended = true;
+    // SIGKILL cannot be caught: a container `kill` sent it died of it, 137 under docker; the runtimes say 1.
+    const exitCode = status === RUNTIME_SAW_A_SIGNAL && killSignal(container) === 'SIGKILL' ? KILLED : status;
     const { runtime: _runtime, leader: _leader, ...rest } = running;
-    writeState(container, { ...rest, status: 'exited', exitCode: status, finishedAt: new Date().toISOString() });
-    return status;
+    writeState(container, { ...rest, status: 'exited', exitCode, finishedAt: new Date().toISOString() });
+    return exitCode;
   } finally {
     ended = true;
     log?.flush();

@@ -46,6 +46,12 @@ async function stop(launch: Launch, child: ChildProcess, final: boolean): Promis
   if (pid !== undefined) process.kill(pid, final ? 'SIGKILL' : (launch.stopSignal as NodeJS.Signals));
 }
 
+/** KILLED is docker's status for a container killed with SIGKILL: 128 + 9. */
+export const KILLED = 137;
+
+/** RUNTIME_SAW_A_SIGNAL is what systemd-nspawn and lxc-execute both exit with when the command died of a signal. */
+export const RUNTIME_SAW_A_SIGNAL = 1;
+
 function statusOf(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code;
   return 128 + (signal !== null ? constants.signals[signal] : 1);
@@ -88,10 +94,12 @@ export async function runContainer(launch: Launch, signal: AbortSignal, hooks: R
     });
   } else if (child.pid !== undefined) hooks.setUp?.();
   let timer: NodeJS.Timeout | undefined;
+  let killed = false;
   const onAbort = (): void => {
     void stop(launch, child, false).catch(() => undefined);
     timer = setTimeout(
       () => {
+        killed = true;
         void stop(launch, child, true).catch(() => undefined);
       },
       (hooks.stopTimeout?.() ?? launch.stopTimeout) * 1000,
@@ -110,7 +118,8 @@ export async function runContainer(launch: Launch, signal: AbortSignal, hooks: R
       );
       child.once('close', (code, killedBy) => {
         if (setupOutput !== '' && launch.setupFailure) reject(launch.setupFailure(setupOutput));
-        else resolve(statusOf(code, killedBy));
+        // A container killed at the stop timeout exited 137 under docker; the runtimes only say it died of a signal.
+        else resolve(killed && code === RUNTIME_SAW_A_SIGNAL ? KILLED : statusOf(code, killedBy));
       });
     });
   } finally {

@@ -212,11 +212,22 @@ describe('containers that keep running, on the real runtimes', { skip }, () => {
         () => inspect(always).RestartCount === 1 && row(always)?.State === 'running',
       );
       assert.notEqual(inspect(always).State.Pid, first);
+      assert.equal(u(['kill', always]).stdout, `${always}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(row(always)?.State, 'exited', 'kill holds the restart policy, as docker kill does');
+      assert.match(row(always)?.Status ?? '', /^Exited \(137\) /, "SIGKILL's status, as under docker");
+      assert.equal(u(['start', always]).status, 0);
       assert.equal(u(['stop', '-t', '1', always]).status, 0);
       await new Promise((resolve) => setTimeout(resolve, 500));
       assert.equal(row(always)?.State, 'exited', 'stop holds the restart policy');
-      assert.equal(u(['rm', always]).status, 0);
-      assert.equal(u(['rm', failing]).status, 0);
+
+      // A command that ignores its StopSignal is killed at the timeout: 137, as docker stop leaves it.
+      const stubborn = `stubborn-${runtime}`;
+      const ignoring = ['--entrypoint', '/bin/sh', probe, '-c', 'trap "" USR1; sleep 100000 & wait; wait'];
+      assert.equal(u(['run', '-d', '-q', '--runtime', runtime, '--name', stubborn, ...ignoring]).status, 0);
+      assert.equal(u(['stop', '-t', '1', stubborn]).status, 0);
+      assert.match(row(stubborn)?.Status ?? '', /^Exited \(137\) /);
+      for (const name of [always, failing, stubborn]) assert.equal(u(['rm', name]).status, 0);
     });
   }
 
