@@ -19,7 +19,8 @@ interface PsOptions {
   all?: boolean;
   quiet?: boolean;
   json?: boolean;
-  noTrunc?: boolean;
+  /** trunc is false with --no-trunc */
+  trunc: boolean;
 }
 
 function psRow(container: Container, now: number, full: boolean) {
@@ -50,7 +51,7 @@ export function registerPs(program: Command): void {
     .option('--json', 'print one JSON object per container and line, as docker ps --format json')
     .action((options: PsOptions) => {
       const now = Date.now();
-      const full = options.noTrunc === true;
+      const full = !options.trunc;
       const rows = listContainers(cacheRoot())
         .map((container) => psRow(container, now, full))
         .filter((row) => options.all || row.State === 'running' || row.State === 'restarting');

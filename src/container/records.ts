@@ -6,16 +6,7 @@
  * reader never sees half of one.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  mkdirSync,
-  readdirSync,
-  readlinkSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   containerDirs,
@@ -28,7 +19,7 @@ import {
 import type { RunSpec } from '../config/run-spec.js';
 import { isErrno, UndockerError } from '../errors.js';
 import { checkDockerName } from './docker-names.js';
-import { readJson, writeJson } from './json-file.js';
+import { readJson, recordNames, writeJson } from './json-file.js';
 import type { ProcessIdentity } from '../host/process-identity.js';
 import type { RunRequest } from '../launch/run-request.js';
 import type { LogOptions } from './log-options.js';
@@ -176,14 +167,7 @@ export function loadContainer(root: string, id: string): Container | undefined {
 
 /** listContainers reads every container, newest first. */
 export function listContainers(root: string): Container[] {
-  let ids: string[];
-  try {
-    ids = readdirSync(containersDir(root));
-  } catch {
-    return [];
-  }
-  return ids
-    .filter((id) => !id.startsWith('.'))
+  return recordNames(containersDir(root))
     .flatMap((id) => loadContainer(root, id) ?? [])
     .sort((a, b) => b.config.created.localeCompare(a.config.created));
 }

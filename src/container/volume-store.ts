@@ -6,11 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndockerError } from '../errors.js';
 import { checkDockerName } from './docker-names.js';
-import { readJson } from './json-file.js';
+import { readJson, recordNames } from './json-file.js';
 
 /** Volume is one volume's record. */
 export interface Volume {
@@ -73,14 +73,7 @@ export function fillVolume(volume: Volume, source: string): void {
 
 /** listVolumes lists every volume, by name. */
 export function listVolumes(root: string): Volume[] {
-  let names: string[];
-  try {
-    names = readdirSync(volumesDir(root));
-  } catch {
-    return [];
-  }
-  return names
-    .filter((name) => !name.startsWith('.'))
+  return recordNames(volumesDir(root))
     .flatMap((name) => readVolume(root, name) ?? [])
     .sort((a, b) => a.name.localeCompare(b.name));
 }
