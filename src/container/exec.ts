@@ -19,6 +19,7 @@ import { LAUNCHER_SHELL, toEnvArgv } from '../generate/launcher.js';
 import { hostCapabilities } from '../launch/host-capabilities.js';
 import { findIdentityHelper, type IdentityHelper } from '../launch/identity-helper.js';
 import { HELPER_MEMO } from '../launch/prepare-run.js';
+import { inCgroupsArgv } from '../launch/run-cgroup.js';
 import { leaderOf } from './leader.js';
 import { notRunning } from './lifecycle.js';
 import type { Container } from './records.js';
@@ -76,10 +77,6 @@ function inDirectory(dir: string): string[] {
   return [LAUNCHER_SHELL, 'sh', '-c', 'cd "$1" || exit 126; shift; exec "$@"', 'sh', dir];
 }
 
-/** JOIN_THEN_EXEC writes the shell's pid into each cgroup.procs given, then becomes the command. */
-const JOIN_THEN_EXEC =
-  'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 126; shift; n=$((n - 1)); done; exec "$@"';
-
 function nspawnArgv(
   container: Container,
   leader: number,
@@ -108,20 +105,14 @@ function nspawnArgv(
     bounding: config.request.security.capabilities.privileged ? undefined : capabilities,
     noNewPrivileges: config.request.security.noNewPrivileges,
   });
-  return [
-    'sh',
-    '-c',
-    JOIN_THEN_EXEC,
-    'sh',
-    String(procs.length),
-    ...procs,
+  return inCgroupsArgv(procs, [
     ...enter,
     '--',
     ...toEnvArgv(envOf(container, request.env), request.tty),
     ...inDirectory(request.workdir ?? config.spec.workingDir),
     ...identity,
     ...request.command,
-  ];
+  ]);
 }
 
 function lxcArgv(container: Container, request: ExecRequest, user: ResolvedUser, helper: IdentityHelper): string[] {

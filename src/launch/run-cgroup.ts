@@ -136,11 +136,13 @@ export function makeRunCgroup(name: string, settings: CgroupSetting[], version: 
 const JOIN_THEN_EXEC =
   'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n - 1)); done; exec "$@"';
 
+/** inCgroupsArgv is `argv` run by a shell that first enters the cgroups whose cgroup.procs files are `procs`. */
+export function inCgroupsArgv(procs: readonly string[], argv: readonly string[]): string[] {
+  return ['sh', '-c', JOIN_THEN_EXEC, 'sh', String(procs.length), ...procs, ...argv];
+}
+
 /** inCgroup returns `launch` wrapped to start inside `cgroup`. */
 export function inCgroup(launch: Launch, cgroup: RunCgroup): Launch {
-  return {
-    ...launch,
-    program: 'sh',
-    args: ['-c', JOIN_THEN_EXEC, 'sh', String(cgroup.procs.length), ...cgroup.procs, launch.program, ...launch.args],
-  };
+  const [program = 'sh', ...args] = inCgroupsArgv(cgroup.procs, [launch.program, ...launch.args]);
+  return { ...launch, program, args };
 }

@@ -263,6 +263,21 @@ describe('containers that keep running, on the real runtimes', { skip }, () => {
     });
   }
 
+  test("exec runs in the container's cgroups, where its limits hold, on both runtimes", () => {
+    for (const runtime of ['nspawn', 'lxc'] as const) {
+      const name = `limited-${runtime}`;
+      const silent = ['--entrypoint', '/bin/sh', probe, '-c', 'trap "exit 0" TERM; sleep 100000 & wait'];
+      const run = u(['run', '-d', '-q', '--runtime', runtime, '--name', name, '--pids-limit', '50', ...silent]);
+      assert.equal(run.status, 0, run.stderr);
+      const pidsLine = (text: string): string => /^\d+:pids:.*$/m.exec(text)?.[0] ?? `no pids line in ${text}`;
+      const own = u(['exec', name, 'cat', '/proc/self/cgroup']);
+      const first = u(['exec', name, 'cat', '/proc/1/cgroup']);
+      assert.equal(own.status, 0, own.stderr);
+      assert.equal(pidsLine(own.stdout), pidsLine(first.stdout), `${runtime}: the same pids cgroup as its PID 1`);
+      assert.equal(u(['rm', '-f', name]).status, 0);
+    }
+  });
+
   test('two starts at once start it once; create does not start it; --rm -d removes it', async () => {
     for (const runtime of ['nspawn', 'lxc'] as const) {
       const name = `twice-${runtime}`;
