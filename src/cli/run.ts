@@ -160,7 +160,7 @@ function mountsOf(options: RunOptions): { binds: BindMount[]; volumes: VolumeReq
 }
 
 /** requestOf checks the run flags, before any image is opened, and returns the request for a container name. */
-function requestOf(options: RunOptions, command: string): (name: string) => RunRequest {
+function requestOf(options: RunOptions, command: string, volumes: BindMount[]): (name: string) => RunRequest {
   const publish = options.publish.map(parsePublish);
   for (const [flag, used] of [
     ['-p', publish.length > 0],
@@ -173,7 +173,6 @@ function requestOf(options: RunOptions, command: string): (name: string) => RunR
   }
   if (options.tty && options.interactive && !process.stdin.isTTY && command === 'run' && !options.detach)
     throw new UsageError('run: -t -i: the input device is not a TTY');
-  const volumes = mountsOf(options).binds;
   const security = securityOf(options);
   const { tmpfs, ulimits, shmSize } = wallsOf(options);
   const limits = limitsOf(options);
@@ -236,8 +235,8 @@ async function run(
   if (input === '-' && (options.tty || options.interactive))
     throw new UsageError(`${command}: standard input cannot be both the archive and the container's input`);
   const overrides = overridesOf(options, args);
-  const requestFor = requestOf(options, command);
-  const { volumes } = mountsOf(options);
+  const { binds, volumes } = mountsOf(options);
+  const requestFor = requestOf(options, command, binds);
   const log = parseLogOptions(options.logOpt);
   const root = cacheRoot();
   return withImage(input, selector, options, signal, async (image) => {

@@ -17,9 +17,9 @@ const STOP = 'stop.json';
 
 const readIdentity = (file: string): ProcessIdentity | undefined => readJson<ProcessIdentity>(file);
 
-/** isRunning tells whether the container's owner, its runtime or its PID 1 still lives. */
-export function isRunning(container: Container): boolean {
-  const { runtime, leader } = reloadState(container);
+/** isRunning tells whether the container's owner, its runtime or its PID 1 still lives (`state`: as just read). */
+export function isRunning(container: Container, state: ContainerState = reloadState(container)): boolean {
+  const { runtime, leader } = state;
   return isLiving(readIdentity(join(container.dirs.dir, OWNER))) || isLiving(runtime) || isLiving(leader);
 }
 
@@ -30,7 +30,7 @@ export function isRunning(container: Container): boolean {
  */
 export function currentState(container: Container): ContainerState {
   const state = reloadState(container);
-  if ((state.status === 'running' || state.status === 'restarting') && !isRunning(container)) {
+  if ((state.status === 'running' || state.status === 'restarting') && !isRunning(container, state)) {
     const { exitCode: _unknown, ...rest } = state;
     return { ...rest, status: 'exited' };
   }

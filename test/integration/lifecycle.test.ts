@@ -338,6 +338,56 @@ describe('containers that keep running, on the real runtimes', { skip }, () => {
     await until('--rm removed it', () => row('gone') === undefined);
   });
 
+  test('restart, logs --since, --log-opt rotation, exec -i, ps -q, volume create, ls and prune', async () => {
+    const name = 'chatty';
+    const run = u(['run', '-d', '-q', '--name', name, '--log-opt', 'max-size=2k', '--log-opt', 'max-file=2', probe]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(u(['ps', '-q']).stdout, `${run.stdout.slice(0, 12)}\n`);
+    await until('the log has rotated', () =>
+      readdirSync(join(env.UNDOCKER_CACHE, 'containers', run.stdout.trim())).includes('container-json.log.1'),
+    );
+    const files = readdirSync(join(env.UNDOCKER_CACHE, 'containers', run.stdout.trim())).filter((f) =>
+      f.includes('json.log'),
+    );
+    assert.deepEqual(files.sort(), ['container-json.log', 'container-json.log.1'], 'max-file=2 keeps two files');
+    await until('a second rotation dropped the oldest file', () => counts(u(['logs', name]).stdout)[0] !== 1);
+    const kept = counts(u(['logs', name]).stdout);
+    assert.ok(kept.length < 60, `at most about 4 KB of lines are kept: ${kept.length}`);
+    assert.deepEqual(
+      kept,
+      Array.from({ length: kept.length }, (_, i) => (kept[0] as number) + i),
+      'the rest in order',
+    );
+
+    const before = Math.max(...counts(u(['logs', name]).stdout));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const since = counts(u(['logs', '--since', '1s', name]).stdout);
+    assert.ok(since.length > 0 && (since[0] as number) > before - 3, `--since 1s: only the last second: ${since[0]}`);
+
+    const piped = spawnSync(UNDOCKER, ['exec', '-i', name, 'sh', '-c', 'read line; echo "got $line"'], {
+      env: { ...process.env, ...env },
+      input: 'hello\n',
+    });
+    assert.equal(piped.stdout.toString(), 'got hello\n', 'exec -i passes standard input');
+
+    const pid = inspect(name).State.Pid;
+    assert.equal(u(['restart', '-t', '2', name]).stdout, `${name}\n`);
+    assert.equal(row(name)?.State, 'running');
+    assert.notEqual(inspect(name).State.Pid, pid, 'a new PID 1');
+    assert.match(
+      u(['logs', '--tail', '200', name]).stdout,
+      /^stopped by USR1$/m,
+      'restart stopped it with its StopSignal',
+    );
+    assert.equal(u(['rm', '-f', '-v', name]).status, 0);
+
+    assert.equal(u(['volume', 'create', 'spare']).stdout, 'spare\n');
+    assert.ok(u(['volume', 'ls']).stdout.split('\n').includes('local   spare'));
+    assert.equal(u(['volume', 'prune']).stdout, '', 'prune leaves named volumes');
+    assert.equal(u(['volume', 'prune', '-a']).stdout, 'removed volume spare\n');
+    assert.equal(u(['volume', 'create', '-bad']).status, 2);
+  });
+
   test('generate systemd: units pass systemd-analyze verify and run as systemd runs them', async () => {
     const name = 'unit';
     assert.equal(u(['create', '-q', '--name', name, '--restart', 'unless-stopped', probe]).status, 0);
