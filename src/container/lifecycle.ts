@@ -18,8 +18,9 @@ import { superviseContainer } from './supervise.js';
 /** MONITOR is the monitor's script, beside this file. */
 const MONITOR = fileURLToPath(new URL('./monitor.js', import.meta.url));
 
-/** POLL_MS is how often a waiting command looks at a container again. */
+/** POLL_MS is how often `wait` looks at a container again; STOP_POLL_MS, a stop, which is short and waited for. */
 const POLL_MS = 50;
+const STOP_POLL_MS = 10;
 
 /** notRunning is docker's refusal of a verb that needs a running container. */
 export function notRunning(container: Container, verb: string): UndockerError {
@@ -79,7 +80,7 @@ async function waitStopped(container: Container, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (isRunning(container)) {
     if (Date.now() > deadline) return false;
-    await sleep(POLL_MS);
+    await sleep(STOP_POLL_MS);
   }
   return true;
 }
