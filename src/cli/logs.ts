@@ -64,12 +64,13 @@ export function registerLogs(program: Command, signal: AbortSignal): void {
         options.since === undefined || Date.parse(entry.time) >= options.since;
       const files = logFiles(container.dirs.dir);
       const current = new LogCursor(files.at(-1) as string);
-      // Only the last --tail lines are kept while the older files are read.
+      // Without --tail each line is printed as it is read; with it, only the last lines are kept (trimmed in
+      // batches), so a long log is never held whole.
       const last: LogEntry[] = [];
       const keep = (entries: LogEntry[]): void => {
         for (const entry of entries.filter(wanted)) {
-          last.push(entry);
-          if (last.length > options.tail) last.shift();
+          if (!Number.isFinite(options.tail)) print(entry, timestamps);
+          else if (last.push(entry) > 2 * options.tail + 1024) last.splice(0, last.length - options.tail);
         }
       };
       for (const file of files.slice(0, -1)) {
@@ -77,7 +78,7 @@ export function registerLogs(program: Command, signal: AbortSignal): void {
         for (let batch = cursor.read(); batch.length > 0; batch = cursor.read()) keep(batch);
       }
       for (let batch = current.read(); batch.length > 0; batch = current.read()) keep(batch);
-      for (const entry of last) print(entry, timestamps);
+      for (const entry of last.slice(Math.max(0, last.length - options.tail))) print(entry, timestamps);
       if (!options.follow) return;
       for (;;) {
         // Asked before reading, so the lines of a container that just stopped are still printed.
