@@ -4,9 +4,8 @@
  * and the exit status is 1 if any failed. `start -a` runs one container in the foreground with
  * this terminal (what a systemd unit runs), and passes its exit status through.
  */
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { cacheRoot } from '../cache/cache-root.js';
-import { toStopSignal } from '../config/stop-signal.js';
 import {
   forceRemove,
   killContainer,
@@ -20,6 +19,7 @@ import { type Container, findContainer, listContainers } from '../container/reco
 import { isRunning, stoppedByHand } from '../container/ownership.js';
 import { restartsAtBoot } from '../container/restart-policy.js';
 import { UsageError } from '../errors.js';
+import { signalName, wholeSeconds } from './argument-parsers.js';
 import { forEachNamed } from './each-named.js';
 import { ExitStatus } from './exit-status.js';
 import { printLine } from './output.js';
@@ -28,21 +28,6 @@ import { printLine } from './output.js';
 async function eachContainer(references: string[], action: (container: Container) => Promise<unknown>): Promise<void> {
   const root = cacheRoot();
   await forEachNamed(references, (reference) => action(findContainer(root, reference)));
-}
-
-function seconds(text: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < 0)
-    throw new InvalidArgumentError('Give whole seconds, like 10.');
-  return value;
-}
-
-function signalName(text: string): string {
-  try {
-    return toStopSignal(text, '--signal');
-  } catch {
-    throw new InvalidArgumentError('Give a signal name or number, like SIGHUP, HUP or 1.');
-  }
 }
 
 interface StartOptions {
@@ -95,7 +80,7 @@ export function registerStop(program: Command): void {
     .option(
       '-t, --time <seconds>',
       "seconds to wait before the kill (default: the container's --stop-timeout)",
-      seconds,
+      wholeSeconds,
     )
     .option(
       '--restartable',
@@ -124,7 +109,7 @@ export function registerRestart(program: Command): void {
     .option(
       '-t, --time <seconds>',
       "seconds to wait before the kill (default: the container's --stop-timeout)",
-      seconds,
+      wholeSeconds,
     )
     .action(async (references: string[], options: { time?: number }) => {
       const root = cacheRoot();

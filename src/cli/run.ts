@@ -17,7 +17,6 @@ import { parseLogOptions } from '../container/log-options.js';
 import { checkContainerName } from '../container/records.js';
 import { NO_RESTART, parseRestartPolicy, type RestartPolicy } from '../container/restart-policy.js';
 import { parseVolumeFlag, type VolumeRequest } from '../container/volume-mounts.js';
-import { toStopSignal } from '../config/stop-signal.js';
 import type { RunOverrides } from '../config/run-spec.js';
 import { UndockerError, UsageError } from '../errors.js';
 import { describeImage } from '../image/select.js';
@@ -25,6 +24,7 @@ import { checkLimits, parseBytes, type ResourceLimits } from '../launch/resource
 import { parseDevice } from '../launch/devices.js';
 import { type BindMount, type Network, parsePublish, type RunRequest, type Runtime } from '../launch/run-request.js';
 import { type ImageOptions, registryFlags, withImage } from './archive.js';
+import { signalName, wholeSeconds } from './argument-parsers.js';
 import { networkOption, runtimeOption } from './choice-options.js';
 import { ExitStatus, FAILED_TO_START } from './exit-status.js';
 import { parseImageArgument } from './image-argument.js';
@@ -121,15 +121,6 @@ function overridesOf(options: RunOptions, command: string[]): RunOverrides {
   };
 }
 
-/** signalName checks --stop-signal before anything is opened. */
-function signalName(text: string): string {
-  try {
-    return toStopSignal(text, '--stop-signal');
-  } catch {
-    throw new InvalidArgumentError('Give a signal name or number, like SIGINT, INT or 2.');
-  }
-}
-
 /** restartPolicy checks --restart before anything is opened. */
 function restartPolicy(text: string): RestartPolicy {
   try {
@@ -137,14 +128,6 @@ function restartPolicy(text: string): RestartPolicy {
   } catch {
     throw new InvalidArgumentError('Use no, on-failure[:N], always or unless-stopped.');
   }
-}
-
-/** wholeSeconds parses --stop-timeout before anything is opened. */
-function wholeSeconds(text: string): number {
-  const seconds = Number(text);
-  if (text.trim() === '' || !Number.isInteger(seconds) || seconds < 0)
-    throw new InvalidArgumentError('Give whole seconds, like 10.');
-  return seconds;
 }
 
 /** mountsOf splits the -v flags into bind mounts and volumes. */

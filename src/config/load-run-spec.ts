@@ -33,7 +33,8 @@ export interface LoadOptions {
   probe: RootfsProbe;
 }
 
-function userDbOf(probe: RootfsProbe): UserDb {
+/** userDbOf reads the image's passwd and group, as far as they exist, through `probe`. */
+export function userDbOf(probe: RootfsProbe): UserDb {
   const db: UserDb = {};
   const passwd = probe.text('etc/passwd');
   const group = probe.text('etc/group');

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { toCapabilities } from '../config/capabilities.js';
 import { resolveUser, type ResolvedUser } from '../config/resolve-user.js';
-import { parseGroup, parsePasswd, type UserDb } from '../config/user-db.js';
+import { userDbOf } from '../config/load-run-spec.js';
 import { UndockerError } from '../errors.js';
 import { probeDirectory } from '../flatten/directory-probe.js';
 import { toHelperArgv, toPlainExecArgv } from '../generate/helper-argv.js';
@@ -34,16 +34,6 @@ export interface ExecRequest {
   env: string[];
   interactive: boolean;
   tty: boolean;
-}
-
-function userDbOf(rootfs: string): UserDb {
-  const probe = probeDirectory(rootfs);
-  const passwd = probe.text('etc/passwd');
-  const group = probe.text('etc/group');
-  return {
-    ...(passwd !== undefined ? { passwd: parsePasswd(passwd) } : {}),
-    ...(group !== undefined ? { group: parseGroup(group) } : {}),
-  };
 }
 
 function envOf(container: Container, extra: readonly string[]): Array<[string, string]> {
@@ -147,7 +137,9 @@ export async function execInContainer(root: string, container: Container, reques
   const { config } = container;
   const where = `container ${config.name}`;
   const user =
-    request.user === undefined ? config.spec.user : resolveUser(request.user, userDbOf(`/proc/${leader}/root/`), where);
+    request.user === undefined
+      ? config.spec.user
+      : resolveUser(request.user, userDbOf(probeDirectory(`/proc/${leader}/root/`)), where);
   const helper = findIdentityHelper(join(root, HELPER_MEMO));
   const argv =
     config.request.runtime === 'lxc'

@@ -6,7 +6,7 @@
  * reader never sees half of one.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   containerDirs,
@@ -95,7 +95,7 @@ function idOfName(root: string, name: string): string | undefined {
   }
 }
 
-function nameTaken(root: string, name: string, id: string): UndockerError {
+function nameTaken(name: string, id: string): UndockerError {
   return new UndockerError(
     'UNDOCKER_OUTPUT_EXISTS',
     `the container name ${name} is already in use by container ${id.slice(0, 12)}: remove it (undocker rm ${name}) ` +
@@ -103,11 +103,16 @@ function nameTaken(root: string, name: string, id: string): UndockerError {
   );
 }
 
+/** holderOf is the container holding `name`; a name left by a container whose folder is gone is free. */
+function holderOf(root: string, name: string): string | undefined {
+  const id = idOfName(root, name);
+  return id !== undefined && readJson(join(containersDir(root), id, 'config.json')) !== undefined ? id : undefined;
+}
+
 /** checkNameFree fails early, before an image is flattened, when `name` is taken. */
 export function checkNameFree(root: string, name: string): void {
-  const id = idOfName(root, name);
-  if (id !== undefined && readJson<ContainerConfig>(join(containersDir(root), id, 'config.json')) !== undefined)
-    throw nameTaken(root, name, id);
+  const holder = holderOf(root, name);
+  if (holder !== undefined) throw nameTaken(name, holder);
 }
 
 /** beginContainer opens the temporary folder of a new container named `name` for image `image`. */
@@ -137,11 +142,10 @@ export function commitContainer(root: string, pending: PendingContainer, config:
       break;
     } catch (error) {
       if (!isErrno(error, 'EEXIST')) throw error;
-      const holder = idOfName(root, config.name) ?? '';
-      // A name left by a container whose folder is gone is free again.
-      if (holder !== '' && readJson(join(containersDir(root), holder, 'config.json')) !== undefined) {
+      const holder = holderOf(root, config.name);
+      if (holder !== undefined) {
         rmSync(pending.dir, { recursive: true, force: true });
-        throw nameTaken(root, config.name, holder);
+        throw nameTaken(config.name, holder);
       }
       rmSync(link, { force: true });
     }
@@ -204,13 +208,7 @@ export function reloadState(container: Container): ContainerState {
 
 /** deleteContainer removes the container's name and folder. */
 export function deleteContainer(root: string, container: Container): void {
-  const link = join(namesDir(root), container.config.name);
-  if (idOfName(root, container.config.name) === container.config.id) {
-    try {
-      unlinkSync(link);
-    } catch (error) {
-      if (!isErrno(error, 'ENOENT')) throw error;
-    }
-  }
+  if (idOfName(root, container.config.name) === container.config.id)
+    rmSync(join(namesDir(root), container.config.name), { force: true });
   rmSync(container.dirs.dir, { recursive: true, force: true });
 }

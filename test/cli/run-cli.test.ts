@@ -94,6 +94,14 @@ test('images, rmi, prune and the container and volume commands on an empty cache
     'CONTAINER ID  IMAGE  COMMAND  CREATED  STATUS  PORTS  NAMES  RUNTIME\n',
   );
   assert.equal(undocker(['volume', 'ls', '-q'], { env }).stdout.toString(), '');
+  for (const [args, message] of [
+    [['kill', '-s', 'NOPE', 'x'], /'-s, --signal <signal>' argument 'NOPE' is invalid\. Give a signal name or number/],
+    [['stop', '-t', '1.5', 'x'], /'-t, --time <seconds>' argument '1\.5' is invalid\. Give whole seconds/],
+  ] as const) {
+    const result = undocker([...args], { env });
+    assert.equal(result.status, 2, args.join(' '));
+    assert.match(result.stderr, message);
+  }
   const volume = undocker(['volume', 'rm', 'none'], { env });
   assert.equal(volume.status, 1);
   assert.equal(volume.stderr, 'undocker: no such volume: none\n');
