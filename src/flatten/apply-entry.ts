@@ -30,7 +30,8 @@ function metaOf(entry: TarEntry): Meta {
     uname: entry.uname,
     gname: entry.gname,
     mtime: entry.mtime,
-    ...(entry.paxMtime !== undefined ? { paxMtime: entry.paxMtime } : {}),
+    // Always present, if undefined: one object shape for every inode (a spread cost a third of a replay).
+    paxMtime: entry.paxMtime,
     linkname: entry.linkname,
     devmajor: entry.devmajor,
     devminor: entry.devminor,
@@ -109,8 +110,7 @@ function updateDirectory(context: LayerContext, node: FsNode, entry: TarEntry): 
     gname: entry.gname,
     mtime: entry.mtime,
   });
-  if (entry.paxMtime !== undefined) meta.paxMtime = entry.paxMtime;
-  else delete meta.paxMtime;
+  meta.paxMtime = entry.paxMtime;
   addXattrs(meta, entry.xattrs);
   node.layer = context.layer;
   context.sink.updateDir(node, entry.xattrs);

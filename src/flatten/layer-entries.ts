@@ -3,7 +3,6 @@
  * checked against the blob digest and the uncompressed bytes against the config's diff_id,
  * both while streaming and over every byte (the reader drains past the end-of-archive).
  */
-import type { Hash } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { BadArchiveError, DigestMismatchError, UndockerError } from '../errors.js';
@@ -13,11 +12,12 @@ import { type Compression, decoderFor, detectCompression, MAGIC_BYTES } from '..
 import { feedFileRange } from '../stream/feed-file-range.js';
 import { FileBytes } from '../stream/file-bytes.js';
 import { LentFileBytes } from '../stream/lent-file-bytes.js';
+import type { ByteHash } from '../stream/hash-thread.js';
 import { peekStream } from '../stream/peek.js';
 import { readTar, type TarItem } from '../tar/reader.js';
 import { stripPrefix } from './paths.js';
 
-async function* tap(source: AsyncIterable<Buffer>, hash: Hash | undefined): AsyncGenerator<Buffer> {
+async function* tap(source: AsyncIterable<Buffer>, hash: ByteHash | undefined): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
     hash?.update(chunk);
     yield chunk;
@@ -57,12 +57,13 @@ async function openPlainFile(layer: Layer): Promise<LayerFile | undefined> {
 
 /**
  * layerHeaders yields a layer's entries without their data, for planning. A plain tar that is
- * a range of a file is read by seeking past the data, so only its header blocks are read; its
- * digests are then left to the pass that reads the data. Other layers are read whole.
+ * a range of a file is read by seeking past the data, so only its header blocks are read. Other
+ * layers are read whole, but not hashed either: digests belong to the pass that reads the data,
+ * which is what is trusted (and a layer that changed between the passes fails there).
  */
 export async function* layerHeaders(layer: Layer, signal?: AbortSignal): AsyncGenerator<TarItem> {
   const file = await openPlainFile(layer);
-  if (file === undefined) return yield* layerEntries(layer, signal);
+  if (file === undefined) return yield* layerEntries(layer, signal, { unverified: true });
   try {
     try {
       yield* underPrefix(
@@ -93,12 +94,17 @@ interface TarSource {
  * serves both: hashing a gigabyte twice costs half a second.
  */
 class LayerDigests {
-  readonly blob: Hash | undefined;
-  private readonly diff: Hash | undefined;
+  readonly blob: ByteHash | undefined;
+  private readonly diff: ByteHash | undefined;
 
-  constructor(private readonly layer: Layer) {
-    this.blob = layer.digest !== undefined ? hasherFor(layer.digest) : undefined;
-    this.diff = layer.diffId !== undefined ? hasherFor(layer.diffId) : undefined;
+  constructor(
+    private readonly layer: Layer,
+    checked = true,
+  ) {
+    // The uncompressed size is unknown until read: a compressed layer is taken as 4 times its stored size.
+    const { digest, diffId, size } = layer;
+    this.blob = checked && digest !== undefined ? hasherFor(digest, size) : undefined;
+    this.diff = checked && diffId !== undefined ? hasherFor(diffId, size * 4) : undefined;
   }
 
   /** shared tells whether the blob hash also serves as the diff_id's, for a layer stored so. */
@@ -107,7 +113,7 @@ class LayerDigests {
   }
 
   /** tarHash is the hash the uncompressed tar goes through, if it is not the stored bytes' hash already. */
-  tarHash(compression: Compression): Hash | undefined {
+  tarHash(compression: Compression): ByteHash | undefined {
     return this.shared(compression) ? undefined : this.diff;
   }
 
@@ -143,7 +149,7 @@ async function streamSource(layer: Layer, digests: LayerDigests, signal?: AbortS
 
 /** lentSource reads a plain layer's file range through one reused window (see LentFileBytes). */
 function lentSource(file: LayerFile, digests: LayerDigests, signal?: AbortSignal): TarSource {
-  const hashes = [digests.blob, digests.tarHash('none')].filter((hash): hash is Hash => hash !== undefined);
+  const hashes = [digests.blob, digests.tarHash('none')].filter((hash): hash is ByteHash => hash !== undefined);
   const bytes = new LentFileBytes(file.handle.fd, file.start, file.size, hashes, signal);
   return { bytes, compression: 'none', finished: async () => undefined, close: () => file.close() };
 }
@@ -194,10 +200,12 @@ async function openSource(
 }
 
 /**
- * LayerReadOptions: with `lentChunks`, a consumer that copies file data or drops it lets a plain layer be read faster.
+ * LayerReadOptions: with `lentChunks`, a consumer that copies file data or drops it lets a plain layer be read faster;
+ * `unverified` skips the digests, for a plan that a verified read of the same layer follows.
  */
 export interface LayerReadOptions {
   lentChunks?: boolean;
+  unverified?: boolean;
 }
 
 /** layerEntries yields a layer's entries; it throws at the end if a digest does not match. */
@@ -206,7 +214,7 @@ export async function* layerEntries(
   signal?: AbortSignal,
   options: LayerReadOptions = {},
 ): AsyncGenerator<TarItem> {
-  const digests = new LayerDigests(layer);
+  const digests = new LayerDigests(layer, options.unverified !== true);
   const source = await openSource(layer, digests, signal, options);
   try {
     yield* underPrefix(readTar(source.bytes, { where: layer.where }), layer.pathPrefix);
@@ -249,7 +257,7 @@ export async function* layerTarBytes(layer: Layer, signal?: AbortSignal): AsyncG
 }
 
 /** hashAll hashes everything a stream yields, or returns undefined if it cannot be read to the end. */
-async function hashAll(open: () => Promise<AsyncIterable<Buffer>>, hash: Hash): Promise<Hash | undefined> {
+async function hashAll(open: () => Promise<AsyncIterable<Buffer>>, hash: ByteHash): Promise<ByteHash | undefined> {
   try {
     for await (const chunk of await open()) hash.update(chunk);
     return hash;
@@ -273,7 +281,7 @@ async function verifyLayerDigests(layer: Layer): Promise<void> {
   }
 }
 
-function verify(where: string, what: string, expected: string | undefined, hash: Hash | undefined): void {
+function verify(where: string, what: string, expected: string | undefined, hash: ByteHash | undefined): void {
   if (expected === undefined || hash === undefined) return;
   const actual = `${expected.slice(0, expected.indexOf(':'))}:${hash.digest('hex')}`;
   if (actual !== expected) throw new DigestMismatchError(`${where}: ${what} content`, expected, actual);

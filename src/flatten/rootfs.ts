@@ -2,18 +2,18 @@
  * The flattening entry points: a rootfs as a directory, as a tar file (plain or compressed),
  * or as a tar stream to any writable.
  */
-import { Readable, type Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { outputError } from '../errors.js';
 import type { Image } from '../image/types.js';
 import { fillDirectoryAtomically, writeFileAtomically } from '../output/atomic.js';
-import { coalesce } from '../stream/coalesce.js';
 import { type Compression, encoderFor } from '../stream/compression.js';
+import { writeLentPieces } from '../stream/lent-pieces-output.js';
 import { writeAddedTree } from './added-tree.js';
 import { applyEntry } from './apply-entry.js';
 import { DirectorySink } from './directory-sink.js';
 import { layerEntries } from './layer-entries.js';
-import { type FlattenOptions, rootfsTarChunks } from './rootfs-tar.js';
+import { type FlattenOptions, rootfsTarPieces } from './rootfs-tar.js';
 import { FsTree } from './tree.js';
 
 /** UnpackOptions adds what only a directory output needs. */
@@ -72,13 +72,18 @@ export async function streamRootfsTar(
   options: FlattenOptions = {},
   where = 'standard output',
 ): Promise<void> {
-  const source = Readable.from(coalesce(rootfsTarChunks(image, options)), { objectMode: false });
+  const pieces = rootfsTarPieces(image, options);
   const encoder = encoderFor(compression, where);
   const signal = options.signal;
   try {
-    await (encoder === undefined
-      ? pipeline(source, output, { signal })
-      : pipeline(source, encoder, output, { signal }));
+    if (encoder === undefined) await writeLentPieces(pieces, output, signal);
+    else {
+      const written = writeLentPieces(pieces, encoder, signal).catch((error: unknown) => {
+        encoder.destroy(error as Error); // so that the pipeline ends too
+        throw error;
+      });
+      await Promise.all([written, pipeline(encoder, output, { signal })]);
+    }
   } catch (error) {
     throw outputError(where, error);
   }

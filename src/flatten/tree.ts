@@ -132,6 +132,7 @@ export function defaultDirMeta(mtime: number): Meta {
     uname: '',
     gname: '',
     mtime,
+    paxMtime: undefined,
     linkname: '',
     devmajor: 0,
     devminor: 0,

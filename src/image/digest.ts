@@ -2,8 +2,9 @@
  * Digests in the OCI form `algorithm:hex`. undocker verifies sha256 and sha512 (ACI ids);
  * other algorithms are refused rather than silently trusted.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { BadArchiveError } from '../errors.js';
+import { type ByteHash, hashFor } from '../stream/hash-thread.js';
 
 const DIGEST = /^(sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128})$/;
 
@@ -19,9 +20,9 @@ export function parseDigest(text: unknown, where: string): { algorithm: string; 
   return { algorithm, hex };
 }
 
-/** hasherFor starts a hash for a digest's algorithm. */
-export function hasherFor(digest: string): Hash {
-  return createHash(digest.startsWith('sha512:') ? 'sha512' : 'sha256');
+/** hasherFor starts a hash for a digest's algorithm, of about `expectedBytes` (large ones hash on a thread). */
+export function hasherFor(digest: string, expectedBytes = 0): ByteHash {
+  return hashFor(digest.startsWith('sha512:') ? 'sha512' : 'sha256', expectedBytes);
 }
 
 /** sha256Of returns the sha256 digest of bytes. */

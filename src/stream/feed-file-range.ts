@@ -4,10 +4,10 @@
  * those buffers outlive V8's young-generation collections while zlib works on them in the thread
  * pool: they pile up in the old generation, tens of MB of garbage, until a full collection.
  */
-import type { Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { TruncatedError } from './byte-reader.js';
+import type { ByteHash } from './hash-thread.js';
 
 const CHUNK = 256 * 1024;
 
@@ -42,7 +42,7 @@ export async function feedFileRange(
   start: number,
   size: number,
   into: Writable,
-  hash: Hash | undefined,
+  hash: ByteHash | undefined,
   signal?: AbortSignal,
 ): Promise<void> {
   const buffers = [Buffer.allocUnsafeSlow(CHUNK), Buffer.allocUnsafeSlow(CHUNK)];

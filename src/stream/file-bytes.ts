@@ -2,8 +2,11 @@
  * FileBytes gives the tar reader positional access to a file through a read-ahead window:
  * entries smaller than the window are served from memory (one read per window, not one per
  * header), and data larger than it is skipped by seeking, so an archive or layer of many
- * gigabytes is planned by reading little more than its header blocks.
+ * gigabytes is planned by reading little more than its header blocks. Reads are synchronous, as
+ * LentFileBytes's are: from the page cache they take microseconds, and an asynchronous read per
+ * window left the thread idle for half of a plan (measured: 0.5 of 1.1 s on a 43,000-entry image).
  */
+import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { TruncatedError } from './byte-reader.js';
 
@@ -21,12 +24,12 @@ export class FileBytes {
   ) {}
 
   /** fill makes the window cover [position, position + n), reading ahead where it can. */
-  private async fill(n: number): Promise<void> {
+  private fill(n: number): void {
     const length = Math.min(Math.max(n, WINDOW), this.end - this.position);
     const window = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await this.handle.read(window, done, length - done, this.position + done);
+      const bytesRead = readSync(this.handle.fd, window, done, length - done, this.position + done);
       if (bytesRead === 0) throw new TruncatedError(this.position + done);
       done += bytesRead;
     }
@@ -39,7 +42,7 @@ export class FileBytes {
     if (this.position >= this.end) return undefined;
     if (this.position + n > this.end) throw new TruncatedError(this.end);
     const offset = this.position - this.windowStart;
-    if (offset < 0 || offset + n > this.window.length) await this.fill(n);
+    if (offset < 0 || offset + n > this.window.length) this.fill(n);
     const from = this.position - this.windowStart;
     this.position += n;
     return this.window.subarray(from, from + n);

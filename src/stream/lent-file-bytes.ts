@@ -8,9 +8,10 @@
  * bytes of the caller's own, as headers are kept. Reads are synchronous: they come from the page
  * cache in microseconds, and the thread has nothing else to do until they return.
  */
-import type { Hash } from 'node:crypto';
+
 import { readSync } from 'node:fs';
 import { TruncatedError } from './byte-reader.js';
+import type { ByteHash } from './hash-thread.js';
 
 const WINDOW = 256 * 1024;
 
@@ -35,7 +36,7 @@ export class LentFileBytes {
     private readonly fd: number,
     private readonly start: number,
     private readonly size: number,
-    private readonly hashes: Hash[],
+    private readonly hashes: ByteHash[],
     private readonly signal?: AbortSignal,
   ) {}
 

@@ -186,14 +186,22 @@ function writeString(block: Buffer, value: string, offset: number, length: numbe
   block.write(value, offset, Math.min(length, Buffer.byteLength(value, 'latin1')), 'latin1');
 }
 
+/** OCTAL_LIMIT[length] is the first value an octal field of `length` bytes (with its terminator) cannot hold. */
+const OCTAL_LIMIT = Array.from({ length: 13 }, (_, length) => 8 ** Math.max(0, length - 1));
+
 /** fitsOctal tells whether a value fits an octal field of `length` bytes (with its terminator). */
 export function fitsOctal(value: number, length: number): boolean {
-  return Number.isInteger(value) && value >= 0 && value < 8 ** (length - 1);
+  return Number.isInteger(value) && value >= 0 && value < (OCTAL_LIMIT[length] ?? 8 ** (length - 1));
 }
 
 function writeNumber(block: Buffer, value: number, offset: number, length: number): void {
   if (fitsOctal(value, length)) {
-    block.write(value.toString(8).padStart(length - 1, '0'), offset, length - 1, 'latin1');
+    // Digit by digit, zero-padded: no string per field (a header has seven of them).
+    let rest = value;
+    for (let i = offset + length - 2; i >= offset; i--) {
+      block[i] = 0x30 + (rest % 8);
+      rest = Math.floor(rest / 8);
+    }
     block[offset + length - 1] = 0;
     return;
   }
@@ -208,7 +216,8 @@ function writeNumber(block: Buffer, value: number, offset: number, length: numbe
 
 /** encodeHeader writes one ustar header block; fields that do not fit are the caller's PAX job. */
 export function encodeHeader(header: RawHeader): Buffer {
-  const block = Buffer.alloc(BLOCK);
+  // From the shared pool, zeroed by hand: Buffer.alloc of 512 bytes is an allocation of its own.
+  const block = Buffer.allocUnsafe(BLOCK).fill(0);
   let name = header.name;
   if (Buffer.byteLength(name, 'latin1') > 100) {
     // Split at a slash into prefix (155) and name (100) when possible.
