@@ -5,8 +5,14 @@
  *   the already-flattened tar into a directory, the floor, on the same machine in the same run,
  *   taking turns, each directory run on a filesystem made for it (scratch-fs.ts says why);
  * - a ~9 GiB image (one file over 8 GiB) for peak RSS, which must not grow with image size;
- * - the 1 GiB image again with gzip layers (as registries serve them), for peak RSS too.
- * Targets: directory within 1.5x of the tar -x floor; peak RSS under 150 MB for both images.
+ * - the 1 GiB image again with gzip layers (as registries serve them), for peak RSS too;
+ * - 300,000 small files in one gzip layer, to a tar: the cost per entry;
+ * - 1,000,000 tiny files in one layer, to a tar and into a directory: memory per entry.
+ * Targets: directory within 1.5x of the tar -x floor; peak RSS under 150 MB for the first
+ * images, under 100 MB for a million entries. A peer to compare with (go-containerregistry's
+ * flatten, built outside this repository) can be named in UNDOCKER_BENCH_PEER: a command that
+ * takes an archive path and writes the flattened tar to standard output; it then runs on the
+ * same images in the same run.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -202,6 +208,7 @@ async function main(): Promise<void> {
       () => run(UNDOCKER, ['rootfs', image, '-']),
       () => undefined,
     );
+    const peerLine = await peerRow(image, toNull);
     await run(UNDOCKER, ['rootfs', image, flatTar]);
     const flatBytes = Number(execFileSync('stat', ['-c', '%s', flatTar], { encoding: 'utf8' }));
     // The 2 GiB just written would otherwise be flushed to disk during the timed runs, by kernel
@@ -254,6 +261,7 @@ async function main(): Promise<void> {
         `${(flatBytes / GiB).toFixed(2)} GiB`,
       `undocker rootfs IMAGE - > /dev/null   ${toNull.seconds.toFixed(2)} s   ` +
         `${(flatBytes / MiB / toNull.seconds).toFixed(0)} MiB/s   peak RSS ${toNull.peakRssMb.toFixed(0)} MB`,
+      peerLine,
       `undocker rootfs IMAGE -C DIR          ${toDir.seconds.toFixed(2)} s   peak RSS ` +
         `${toDir.peakRssMb.toFixed(0)} MB   (DIR on a ${SCRATCH_KIND} per run, as the floor's)`,
       `GNU tar -xf FLAT.tar -C DIR (floor)   ${floor.seconds.toFixed(2)} s`,
@@ -271,9 +279,72 @@ async function main(): Promise<void> {
         `${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(`${(await manyEntries(dir)).join('\n')}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** peerRow times UNDOCKER_BENCH_PEER on an image beside undocker's figure, or says there is none. */
+async function peerRow(image: string, ours: Timing): Promise<string> {
+  const peer = process.env.UNDOCKER_BENCH_PEER;
+  if (peer === undefined) return '  (no UNDOCKER_BENCH_PEER to compare with)';
+  const theirs = await best(
+    3,
+    () => run(peer, [image]),
+    () => undefined,
+  );
+  return (
+    `  peer ${peer}: ${theirs.seconds.toFixed(2)} s, peak RSS ${theirs.peakRssMb.toFixed(0)} MB; ` +
+    `undocker / peer ${(ours.seconds / theirs.seconds).toFixed(2)}x`
+  );
+}
+
+/** manyEntries measures the cost of entries rather than bytes: 300,000 small files, then a million tiny ones. */
+async function manyEntries(dir: string): Promise<string[]> {
+  process.stderr.write('making 300,000 small files in one gzip layer...\n');
+  const small = await makeImage(
+    dir,
+    'small',
+    [smallFiles('usr/share', 300_000, (i) => 100 + ((i * 7919) % 2048))],
+    true,
+  );
+  const smallTar = await best(
+    3,
+    () => run(UNDOCKER, ['rootfs', small, '-']),
+    () => undefined,
+  );
+  const smallFloor = await best(
+    3,
+    () => run('cat', [small]),
+    () => undefined,
+  );
+  const smallPeer = await peerRow(small, smallTar);
+  rmSync(small);
+
+  process.stderr.write('making 1,000,000 tiny files in one layer...\n');
+  const million = await makeImage(dir, 'million', [smallFiles('srv', 1_000_000, (i) => i % 64)]);
+  const millionTar = await run(UNDOCKER, ['rootfs', million, '-']);
+  const scratch = scratchFs(dir, 'scratch');
+  let millionDir: Timing;
+  try {
+    millionDir = await run(UNDOCKER, ['rootfs', million, '-C', join(scratch.path, 'rootfs')]);
+  } finally {
+    scratch.dispose();
+  }
+  rmSync(million);
+  const peak = Math.max(millionTar.peakRssMb, millionDir.peakRssMb);
+  return [
+    `300,000 files, one gzip layer: rootfs - > /dev/null   ${smallTar.seconds.toFixed(2)} s   peak RSS ` +
+      `${smallTar.peakRssMb.toFixed(0)} MB   (reading the archive: ${smallFloor.seconds.toFixed(2)} s)`,
+    smallPeer,
+    `1,000,000 files: rootfs - > /dev/null                 ${millionTar.seconds.toFixed(2)} s   peak RSS ` +
+      `${millionTar.peakRssMb.toFixed(0)} MB`,
+    `1,000,000 files: rootfs -C DIR                        ${millionDir.seconds.toFixed(2)} s   peak RSS ` +
+      `${millionDir.peakRssMb.toFixed(0)} MB`,
+    `peak RSS for a million entries                        ${peak.toFixed(0)} MB   (target < 100 MB: ` +
+      `${peak < 100 ? 'met' : 'NOT met'})`,
+  ];
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
