@@ -325,7 +325,7 @@ async function manyEntries(dir: string): Promise<string[]> {
   process.stderr.write('making 1,000,000 tiny files in one layer...\n');
   const million = await makeImage(dir, 'million', [smallFiles('srv', 1_000_000, (i) => i % 64)]);
   const millionTar = await run(UNDOCKER, ['rootfs', million, '-']);
-  const scratch = scratchFs(dir, 'scratch');
+  const scratch = scratchFs(dir, 'scratch', 6, 1_100_000);
   let millionDir: Timing;
   try {
     millionDir = await run(UNDOCKER, ['rootfs', million, '-C', join(scratch.path, 'rootfs')]);

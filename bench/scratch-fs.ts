@@ -26,8 +26,11 @@ export const SCRATCH_KIND: 'fresh ext4' | 'folder' = ((): 'fresh ext4' | 'folder
   }
 })();
 
-/** scratchFs makes an empty folder below `dir`: on a new ext4 of `gib` GiB where it can, else a plain folder. */
-export function scratchFs(dir: string, name: string, gib = 6): Scratch {
+/**
+ * scratchFs makes an empty folder below `dir`: on a new ext4 of `gib` GiB (with room for `inodes`
+ * files, if given) where it can, else a plain folder.
+ */
+export function scratchFs(dir: string, name: string, gib = 6, inodes?: number): Scratch {
   const mount = join(dir, `${name}.mnt`);
   mkdirSync(mount);
   if (SCRATCH_KIND === 'folder') {
@@ -42,7 +45,8 @@ export function scratchFs(dir: string, name: string, gib = 6): Scratch {
   const image = join(dir, `${name}.ext4`);
   execFileSync('truncate', ['-s', `${gib}G`, image]);
   // Inode tables written now: the kernel's lazy initialisation would otherwise run during the timed run.
-  execFileSync('mkfs.ext4', ['-q', '-F', '-E', 'lazy_itable_init=0,lazy_journal_init=0', image]);
+  const inodeArgs = inodes === undefined ? [] : ['-N', String(inodes)];
+  execFileSync('mkfs.ext4', ['-q', '-F', ...inodeArgs, '-E', 'lazy_itable_init=0,lazy_journal_init=0', image]);
   execFileSync('mount', ['-o', 'loop', image, mount]);
   execFileSync('sync');
   return {

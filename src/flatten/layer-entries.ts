@@ -15,11 +15,17 @@ import { LentFileBytes } from '../stream/lent-file-bytes.js';
 import type { ByteHash } from '../stream/hash-thread.js';
 import { peekStream } from '../stream/peek.js';
 import { readTar, type TarItem } from '../tar/reader.js';
+import type { LayerSpools } from './layer-spools.js';
 import { stripPrefix } from './paths.js';
 
-async function* tap(source: AsyncIterable<Buffer>, hash: ByteHash | undefined): AsyncGenerator<Buffer> {
+async function* tap(
+  source: AsyncIterable<Buffer>,
+  hash: ByteHash | undefined,
+  copy?: (bytes: Buffer) => void,
+): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
     hash?.update(chunk);
+    copy?.(chunk);
     yield chunk;
   }
 }
@@ -58,11 +64,19 @@ async function openPlainFile(layer: Layer): Promise<LayerFile | undefined> {
 /**
  * layerHeaders yields a layer's entries without their data, for planning. A plain tar that is
  * a range of a file is read by seeking past the data, so only its header blocks are read. Other
- * layers are read whole, but not hashed either: digests belong to the pass that reads the data,
- * which is what is trusted (and a layer that changed between the passes fails there).
+ * layers are read whole: given `spools`, their tar is kept there, its digests checked, for the
+ * data pass to read instead (see layer-spools.ts); without, they are not hashed either, as
+ * digests belong to the pass that reads the data, which is what is trusted (and a layer that
+ * changed between the passes fails there).
  */
-export async function* layerHeaders(layer: Layer, signal?: AbortSignal): AsyncGenerator<TarItem> {
+export async function* layerHeaders(layer: Layer, signal?: AbortSignal, spools?: LayerSpools): AsyncGenerator<TarItem> {
   const file = await openPlainFile(layer);
+  if (file === undefined && spools !== undefined) {
+    const spool = await spools.begin(layer);
+    yield* layerEntries(layer, signal, { copyTo: spool.write });
+    spool.finish();
+    return;
+  }
   if (file === undefined) return yield* layerEntries(layer, signal, { unverified: true });
   try {
     try {
@@ -126,7 +140,12 @@ class LayerDigests {
 }
 
 /** streamSource reads a layer as a stream, decompressed as its first bytes say, through the digests. */
-async function streamSource(layer: Layer, digests: LayerDigests, signal?: AbortSignal): Promise<TarSource> {
+async function streamSource(
+  layer: Layer,
+  digests: LayerDigests,
+  signal?: AbortSignal,
+  copyTo?: (bytes: Buffer) => void,
+): Promise<TarSource> {
   const { head, stream } = await peekStream(layer.open(), MAGIC_BYTES);
   const stored = Readable.from(tap(stream, digests.blob), { objectMode: false, highWaterMark: 1 });
   const compression = detectCompression(head);
@@ -137,7 +156,7 @@ async function streamSource(layer: Layer, digests: LayerDigests, signal?: AbortS
   };
   signal?.addEventListener('abort', abort, { once: true });
   return {
-    bytes: tap(tarBytes, digests.tarHash(compression)),
+    bytes: tap(tarBytes, digests.tarHash(compression), copyTo),
     compression,
     finished: () => finished(stored).catch(() => undefined),
     close: async () => {
@@ -161,6 +180,7 @@ function fileSource(
   digests: LayerDigests,
   where: string,
   signal?: AbortSignal,
+  copyTo?: (bytes: Buffer) => void,
 ): TarSource {
   const decoder = decoderFor(compression, where)!;
   const fed = feedFileRange(file.handle, file.start, file.size, decoder, digests.blob, signal);
@@ -172,7 +192,7 @@ function fileSource(
   };
   signal?.addEventListener('abort', abort, { once: true });
   return {
-    bytes: tap(decoder, digests.tarHash(compression)),
+    bytes: tap(decoder, digests.tarHash(compression), copyTo),
     compression,
     finished: () => fed.catch(() => undefined),
     close: async () => {
@@ -193,19 +213,22 @@ async function openSource(
 ): Promise<TarSource> {
   const opened = await openLayerFile(layer);
   if (opened !== undefined && opened.compression !== 'none')
-    return fileSource(opened.file, opened.compression, digests, layer.where, signal);
-  if (opened !== undefined && options.lentChunks) return lentSource(opened.file, digests, signal);
+    return fileSource(opened.file, opened.compression, digests, layer.where, signal, options.copyTo);
+  if (opened !== undefined && options.lentChunks && options.copyTo === undefined)
+    return lentSource(opened.file, digests, signal);
   await opened?.file.close();
-  return streamSource(layer, digests, signal);
+  return streamSource(layer, digests, signal, options.copyTo);
 }
 
 /**
  * LayerReadOptions: with `lentChunks`, a consumer that copies file data or drops it lets a plain layer be read faster;
- * `unverified` skips the digests, for a plan that a verified read of the same layer follows.
+ * `unverified` skips the digests, for a plan that a verified read of the same layer follows;
+ * `copyTo` gets every byte of the (decompressed) tar as it is read, for a spool.
  */
 export interface LayerReadOptions {
   lentChunks?: boolean;
   unverified?: boolean;
+  copyTo?: (tar: Buffer) => void;
 }
 
 /** layerEntries yields a layer's entries; it throws at the end if a digest does not match. */

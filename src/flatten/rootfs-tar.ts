@@ -13,6 +13,7 @@ import { addedTreeChunks, type AddedTree, dropShadowed } from './added-tree.js';
 import { applyEntry } from './apply-entry.js';
 import type { Warn } from './fs-ops.js';
 import { layerEntries, layerHeaders } from './layer-entries.js';
+import { LayerSpools } from './layer-spools.js';
 import { PLANNING_SINK } from './sink.js';
 import { namesAt, planTar } from './tar-plan.js';
 import { FsTree, type FsNode, type Inode } from './tree.js';
@@ -40,12 +41,15 @@ export interface FlattenOptions {
 /** PADDING is the zero bytes after file data, lent as every piece is (a fresh buffer per file cost 5% of a flatten). */
 const PADDING = Buffer.alloc(512);
 
-/** replayLayers applies every layer's entries to a fresh tree, with data skipped. */
-export async function replayLayers(layers: Layer[], signal?: AbortSignal): Promise<FsTree> {
+/**
+ * replayLayers applies every layer's entries to a fresh tree, with data skipped; given `spools`,
+ * layers that must be read whole are kept there.
+ */
+export async function replayLayers(layers: Layer[], signal?: AbortSignal, spools?: LayerSpools): Promise<FsTree> {
   const tree = new FsTree();
   for (const [index, layer] of layers.entries()) {
     const context = { tree, sink: PLANNING_SINK, layer: index, where: layer.where };
-    for await (const item of layerHeaders(layer, signal)) await applyEntry(context, item);
+    for await (const item of layerHeaders(layer, signal, spools)) await applyEntry(context, item);
   }
   return tree;
 }
@@ -84,53 +88,61 @@ export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {
  * each is valid until the next is asked for, as file data is read through one reused window.
  */
 export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {}): AsyncGenerator<Buffer> {
-  const layers = options.layers ?? image.layers;
-  const tree = await replayLayers(layers, options.signal);
-  if (options.added !== undefined) dropShadowed(tree, options.added, options.warn ?? (() => undefined));
-  const plan = planTar(tree);
-  // Hardlinked symlinks and devices: the first name is written whole, the others link to it.
-  const firstNames = new Map<Inode, string>();
-  for (const node of plan.metadataNodes) {
-    const path = tree.pathOf(node);
-    const first = firstNames.get(node.inode);
-    if (first !== undefined) yield hardlink(path, node.inode, first);
-    else {
-      firstNames.set(node.inode, path);
-      yield encodeEntry(entryFor(path, node.inode, node.inode.kind));
+  // One generator, not one delegating to another: a million pieces would each pay the extra hop.
+  const spools = new LayerSpools();
+  try {
+    const layers = options.layers ?? image.layers;
+    const tree = await replayLayers(layers, options.signal, spools);
+    if (options.added !== undefined) dropShadowed(tree, options.added, options.warn ?? (() => undefined));
+    const plan = planTar(tree);
+    // Hardlinked symlinks and devices: the first name is written whole, the others link to it.
+    const firstNames = new Map<Inode, string>();
+    for (const node of plan.metadataNodes) {
+      const path = tree.pathOf(node);
+      const first = firstNames.get(node.inode);
+      if (first !== undefined) yield hardlink(path, node.inode, first);
+      else {
+        firstNames.set(node.inode, path);
+        yield encodeEntry(entryFor(path, node.inode, node.inode.kind));
+      }
     }
-  }
-  options.progress?.start(layers.length, 0);
-  for (const [index, layer] of layers.entries()) {
-    // Every layer is read, even one whose data all went: this is where its digests are checked.
-    // Its file data is lent from a window reused for the next read: pieces are lent in turn.
-    const carriers = plan.carriers.get(index) ?? [];
-    let next = 0;
-    for await (const item of layerEntries(layer, options.signal, { lentChunks: true })) {
-      const names = namesAt(carriers, next, item.ordinal);
-      if (names.length === 0) continue;
-      next += names.length;
-      const inode = (names[0] as FsNode).inode;
-      if (item.entry.size !== inode.size || item.entry.type !== 'file') {
+    options.progress?.start(layers.length, 0);
+    for (const [index, original] of layers.entries()) {
+      // Every layer is read, even one whose data all went: this is where its digests are checked
+      // (a spooled one's were, as it was spooled). Its file data is lent from a window reused for
+      // the next read: pieces are lent in turn.
+      const layer = spools.dataLayer(original);
+      const carriers = plan.carriers.get(index) ?? [];
+      let next = 0;
+      for await (const item of layerEntries(layer, options.signal, { lentChunks: true })) {
+        const names = namesAt(carriers, next, item.ordinal);
+        if (names.length === 0) continue;
+        next += names.length;
+        const inode = (names[0] as FsNode).inode;
+        if (item.entry.size !== inode.size || item.entry.type !== 'file') {
+          throw new UndockerError(
+            'UNDOCKER_BAD_ARCHIVE',
+            `${layer.where}: entry ${item.ordinal} changed between two reads of the layer`,
+          );
+        }
+        const [first, ...others] = names.map((node) => tree.pathOf(node)) as [string, ...string[]];
+        yield encodeEntry(entryFor(first, inode, 'file'));
+        yield* item.body;
+        yield PADDING.subarray(0, padding(inode.size));
+        options.progress?.bytes(inode.size);
+        for (const other of others) yield hardlink(other, inode, first);
+      }
+      options.progress?.layerDone();
+      if (next < carriers.length) {
         throw new UndockerError(
           'UNDOCKER_BAD_ARCHIVE',
-          `${layer.where}: entry ${item.ordinal} changed between two reads of the layer`,
+          `${layer.where}: entry ${carriers[next]!.inode.ordinal} changed between two reads of the layer`,
         );
       }
-      const [first, ...others] = names.map((node) => tree.pathOf(node)) as [string, ...string[]];
-      yield encodeEntry(entryFor(first, inode, 'file'));
-      yield* item.body;
-      yield PADDING.subarray(0, padding(inode.size));
-      options.progress?.bytes(inode.size);
-      for (const other of others) yield hardlink(other, inode, first);
     }
-    options.progress?.layerDone();
-    if (next < carriers.length) {
-      throw new UndockerError(
-        'UNDOCKER_BAD_ARCHIVE',
-        `${layer.where}: entry ${carriers[next]!.inode.ordinal} changed between two reads of the layer`,
-      );
-    }
+    if (options.added !== undefined) yield* addedTreeChunks(options.added);
+    yield END_OF_ARCHIVE;
+  } finally {
+    await spools.close();
   }
-  if (options.added !== undefined) yield* addedTreeChunks(options.added);
-  yield END_OF_ARCHIVE;
 }

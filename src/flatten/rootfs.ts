@@ -78,7 +78,8 @@ export async function streamRootfsTar(
   try {
     if (encoder === undefined) await writeLentPieces(pieces, output, signal);
     else {
-      const written = writeLentPieces(pieces, encoder, signal).catch((error: unknown) => {
+      // The encoders are done with a buffer when they call back: zlib has read it, a filter's pipe has it.
+      const written = writeLentPieces(pieces, encoder, signal, true).catch((error: unknown) => {
         encoder.destroy(error as Error); // so that the pipeline ends too
         throw error;
       });

@@ -44,8 +44,9 @@ export function filterThrough(program: string, args: string[], failure: (said: s
   let stderr = '';
   const duplex = new Duplex({
     write(chunk: Buffer, _encoding, callback) {
-      if (child.stdin.write(chunk)) callback();
-      else child.stdin.once('drain', () => callback());
+      // Called back once the pipe has the bytes (a writer may then reuse its buffer), failed or
+      // not: a program that exits early says why by its status, not by EPIPE.
+      child.stdin.write(chunk, () => callback());
     },
     final(callback) {
       child.stdin.end();

@@ -1,0 +1,82 @@
+/**
+ * Layer spools: a compressed layer is decompressed once for the tar output, not twice. The tar
+ * is written in two passes (plan, then data); a plain layer in a file is read positionally by
+ * both, but a compressed one had to be decoded by each, and decoding was most of the time of a
+ * flatten of gzip layers (measured: 1 GiB of gzip layers, 8.5 s, of which the main thread waited
+ * 4.6 s for zlib). Now the plan pass decodes it, checks its digests, and keeps the tar it decoded
+ * in a temporary file; the data pass reads that file as it reads a plain layer, with nothing left
+ * to check: the bytes it copies are the bytes that were hashed.
+ *
+ * The file is unlinked as soon as it is open (as image/spool.ts does), so nothing is left behind
+ * even after a SIGKILL. It takes as much room in $TMPDIR as the layer's tar; a spool that cannot
+ * be written (a full $TMPDIR) is dropped, and the data pass decodes that layer again, as before.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeSync } from 'node:fs';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Layer } from '../image/types.js';
+
+/** LayerSpool takes one layer's decoded tar as it is read. */
+export interface LayerSpool {
+  /** write appends decoded tar bytes. */
+  write(bytes: Buffer): void;
+  /** finish says the layer was read to its end and its digests matched: the spool may stand in for it. */
+  finish(): void;
+}
+
+/** spooledLayer is a Layer that reads a spool file: a plain tar, its digests already checked. */
+function spooledLayer(original: Layer, handle: FileHandle, size: number): Layer {
+  const { digest: _digest, diffId: _diffId, openFile: _openFile, ...rest } = original;
+  return {
+    ...rest,
+    size,
+    open: () => handle.createReadStream({ start: 0, end: Math.max(0, size - 1), autoClose: false }),
+    openFile: async () => ({ handle, start: 0, size, close: async () => undefined }),
+  };
+}
+
+/** LayerSpools holds the spools of one flatten; `close` releases them all. */
+export class LayerSpools {
+  private readonly spooled = new Map<Layer, Layer>();
+  private readonly handles: FileHandle[] = [];
+
+  /** begin opens a spool for `layer`. */
+  async begin(layer: Layer): Promise<LayerSpool> {
+    const path = join(process.env.TMPDIR ?? tmpdir(), `undocker-layer-${randomBytes(6).toString('hex')}`);
+    const handle = await open(path, 'w+', 0o600);
+    this.handles.push(handle);
+    await unlink(path);
+    let size = 0;
+    let failed = false;
+    return {
+      write: (bytes) => {
+        if (failed) return;
+        try {
+          for (let done = 0; done < bytes.length;) {
+            const written = writeSync(handle.fd, bytes, done, bytes.length - done, size);
+            done += written;
+            size += written;
+          }
+        } catch {
+          failed = true; // no room: this layer is decoded again by the data pass
+          void handle.truncate(0).catch(() => undefined);
+        }
+      },
+      finish: () => {
+        if (!failed) this.spooled.set(layer, spooledLayer(layer, handle, size));
+      },
+    };
+  }
+
+  /** dataLayer is what the data pass reads for `layer`: its spool, or the layer itself. */
+  dataLayer(layer: Layer): Layer {
+    return this.spooled.get(layer) ?? layer;
+  }
+
+  async close(): Promise<void> {
+    this.spooled.clear();
+    await Promise.all(this.handles.splice(0).map((handle) => handle.close().catch(() => undefined)));
+  }
+}
