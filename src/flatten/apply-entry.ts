@@ -30,7 +30,7 @@ function metaOf(entry: TarEntry): Meta {
     uname: entry.uname,
     gname: entry.gname,
     mtime: entry.mtime,
-    // Always present, if undefined: one object shape for every inode (a spread cost a third of a replay).
+    // Always present, if undefined: one object shape for every inode, and no spread per entry.
     paxMtime: entry.paxMtime,
     linkname: entry.linkname,
     devmajor: entry.devmajor,

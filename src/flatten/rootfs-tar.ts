@@ -1,8 +1,9 @@
 /**
  * Flattening to a tar stream, in two passes: the first replays every layer's headers into the
- * tree (seeking past file data where the layer is a plain tar in a file), the second reads
- * every layer whole, checking its digests, and copies the surviving file data through. Memory
- * holds metadata, never file data.
+ * tree (seeking past file data where the layer is a plain tar in a file; decoding any other
+ * layer once, into a spool, digests checked), the second reads every layer whole (a plain one
+ * checking its digests) and copies the surviving file data through. Memory holds metadata,
+ * never file data.
  */
 import type { Image, Layer } from '../image/types.js';
 import { newEntry, type TarEntry } from '../tar/entry.js';

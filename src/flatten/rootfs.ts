@@ -62,6 +62,12 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
   });
 }
 
+/** cutShort tells an error that only says a stream was ended by the other side's failure. */
+function cutShort(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ERR_STREAM_DESTROYED';
+}
+
 /**
  * streamRootfsTar writes the flattened rootfs as a tar stream, compressed as asked; `where` names the output in errors.
  */
@@ -79,11 +85,11 @@ export async function streamRootfsTar(
     if (encoder === undefined) await writeLentPieces(pieces, output, signal);
     else {
       // The encoders are done with a buffer when they call back: zlib has read it, a filter's pipe has it.
-      const written = writeLentPieces(pieces, encoder, signal, true).catch((error: unknown) => {
-        encoder.destroy(error as Error); // so that the pipeline ends too
-        throw error;
-      });
-      await Promise.all([written, pipeline(encoder, output, { signal })]);
+      const written = writeLentPieces(pieces, encoder, signal, true); // destroys the encoder if it fails
+      const results = await Promise.allSettled([written, pipeline(encoder, output, { signal })]);
+      const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+      // Each side's failure ends the other: the cause is the one that is not about a stream cut short.
+      if (failures.length > 0) throw failures.find((failure) => !cutShort(failure)) ?? failures[0];
     }
   } catch (error) {
     throw outputError(where, error);
