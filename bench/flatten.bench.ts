@@ -314,9 +314,10 @@ async function manyEntries(dir: string): Promise<string[]> {
     () => run(UNDOCKER, ['rootfs', small, '-']),
     () => undefined,
   );
+  // The floor: decompressing the one layer, which any flatten must do once.
   const smallFloor = await best(
     3,
-    () => run('cat', [small]),
+    () => run('sh', ['-c', `tar -xOf '${small}' --wildcards '*/layer.tar' | gzip -dc > /dev/null`]),
     () => undefined,
   );
   const smallPeer = await peerRow(small, smallTar);
@@ -336,7 +337,7 @@ async function manyEntries(dir: string): Promise<string[]> {
   const peak = Math.max(millionTar.peakRssMb, millionDir.peakRssMb);
   return [
     `300,000 files, one gzip layer: rootfs - > /dev/null   ${smallTar.seconds.toFixed(2)} s   peak RSS ` +
-      `${smallTar.peakRssMb.toFixed(0)} MB   (reading the archive: ${smallFloor.seconds.toFixed(2)} s)`,
+      `${smallTar.peakRssMb.toFixed(0)} MB   (gzip -dc of its layer: ${smallFloor.seconds.toFixed(2)} s)`,
     smallPeer,
     `1,000,000 files: rootfs - > /dev/null                 ${millionTar.seconds.toFixed(2)} s   peak RSS ` +
       `${millionTar.peakRssMb.toFixed(0)} MB`,
