@@ -6,16 +6,16 @@ import { createHash, type Hash } from 'node:crypto';
 import { workerData } from 'node:worker_threads';
 import { HASH_RING } from './hash-thread.js';
 
-const { SLOTS, SLOT_BYTES, HEAD, TAIL, DONE, FAILED, START, FINISH, ALGORITHMS, ringOn } = HASH_RING;
+const { SLOTS, SLOT_BYTES, SLOT_WORDS, HEAD, TAIL, DONE, FAILED, START, FINISH, ALGORITHMS, ringOn } = HASH_RING;
 const { control, slotWords, bytes, result } = ringOn(workerData as SharedArrayBuffer);
 const hashes = new Map<number, Hash>();
 
 function take(slot: number): void {
-  const id = slotWords[slot * 2]!;
-  const word = slotWords[slot * 2 + 1]!;
-  const data = bytes.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + Math.max(word, 1));
+  const id = slotWords[slot * SLOT_WORDS]!;
+  const word = slotWords[slot * SLOT_WORDS + 1]!;
+  const from = slot * SLOT_BYTES + slotWords[slot * SLOT_WORDS + 2]!;
   if (word === START) {
-    hashes.set(id, createHash(ALGORITHMS[data[0]!]!));
+    hashes.set(id, createHash(ALGORITHMS[bytes[from]!]!));
   } else if (word === FINISH) {
     const hex = Buffer.from(hashes.get(id)!.digest('hex'), 'latin1');
     hashes.delete(id);
@@ -24,7 +24,7 @@ function take(slot: number): void {
     Atomics.store(control, DONE, id);
     Atomics.notify(control, DONE);
   } else {
-    hashes.get(id)!.update(data);
+    hashes.get(id)!.update(bytes.subarray(from, from + word));
   }
 }
 

@@ -11,7 +11,7 @@
 
 import { readSync } from 'node:fs';
 import { TruncatedError } from './byte-reader.js';
-import type { ByteHash } from './hash-thread.js';
+import { type ByteHash, isSlotLender, type SlotLender } from './hash-thread.js';
 
 const WINDOW = 256 * 1024;
 
@@ -25,7 +25,13 @@ export interface Filler {
 
 /** LentFileBytes reads `size` bytes of file descriptor `fd` from `start`, each once, in order. */
 export class LentFileBytes {
-  private window = Buffer.allocUnsafeSlow(WINDOW);
+  private window: Buffer = Buffer.allocUnsafeSlow(WINDOW);
+  /**
+   * lender, when the one hash is offloaded, lends the windows: they are slots of its ring, read
+   * into and hashed in place (see hash-thread.ts). inSlot says the window is one.
+   */
+  private readonly lender: SlotLender | undefined;
+  private inSlot = false;
   /** windowStart is the range offset of window[0]; `valid` bytes from there have been read. */
   private windowStart = 0;
   private valid = 0;
@@ -38,7 +44,10 @@ export class LentFileBytes {
     private readonly size: number,
     private readonly hashes: ByteHash[],
     private readonly signal?: AbortSignal,
-  ) {}
+  ) {
+    const [only] = hashes;
+    this.lender = hashes.length === 1 && only !== undefined && isSlotLender(only) ? only : undefined;
+  }
 
   private get available(): number {
     return this.windowStart + this.valid - this.position;
@@ -48,10 +57,19 @@ export class LentFileBytes {
   private fill(n: number): void {
     this.signal?.throwIfAborted();
     const kept = this.available;
-    // An extension header larger than the window gets a window of its size (bounded by the reader).
-    const window = n > this.window.length ? Buffer.allocUnsafeSlow(n) : this.window;
+    const slot = n <= WINDOW ? this.lender?.lendSlot() : undefined;
+    const lender = slot !== undefined && slot.length >= n ? this.lender : undefined;
+    // An extension header larger than the window gets a window of its size (bounded by the reader);
+    // a slot of the ring is never kept as a window of our own: the ring fills it again.
+    const window =
+      lender !== undefined && slot !== undefined
+        ? slot
+        : n > this.window.length || this.inSlot
+          ? Buffer.allocUnsafeSlow(Math.max(n, WINDOW))
+          : this.window;
     this.window.copy(window, 0, this.position - this.windowStart, this.valid);
     this.window = window;
+    this.inSlot = lender !== undefined;
     this.windowStart = this.position;
     this.valid = kept;
     while (this.valid < n) {
@@ -59,9 +77,12 @@ export class LentFileBytes {
       const want = Math.min(window.length - this.valid, this.size - offset);
       const got = want > 0 ? readSync(this.fd, window, this.valid, want, this.start + offset) : 0;
       if (got === 0) throw new TruncatedError(offset);
-      for (const hash of this.hashes) hash.update(window.subarray(this.valid, this.valid + got));
+      if (lender === undefined)
+        for (const hash of this.hashes) hash.update(window.subarray(this.valid, this.valid + got));
       this.valid += got;
     }
+    // The bytes kept from the last window were hashed with it; the new ones are hashed in place.
+    lender?.commitSlot(kept, this.valid - kept);
   }
 
   /** read returns `n` bytes of the caller's own, or undefined at the end of the range. */

@@ -4,6 +4,7 @@ import { openSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { TruncatedError } from '../../../src/stream/byte-reader.js';
+import { OffloadedHash } from '../../../src/stream/hash-thread.js';
 import { LentFileBytes } from '../../../src/stream/lent-file-bytes.js';
 import { tempDir } from '../../helpers/archives.js';
 
@@ -113,4 +114,38 @@ test('LentFileBytes.takeInto past the end of the file is a truncation', async ()
       (error: unknown) => error instanceof TruncatedError && error.position === range.length,
     );
   });
+});
+
+test('LentFileBytes with an offloaded hash reads into the ring and hashes every byte once, in order', async () => {
+  const fd = openSync(file, 'r');
+  try {
+    const hash = new OffloadedHash('sha256');
+    const bytes = new LentFileBytes(fd, 1000, range.length, [hash]);
+    const parts: Buffer[] = [];
+    // Headers, data taken across windows, an extension larger than the window, data read into
+    // a filler: windows that are slots of the ring, and the paths that copy into it.
+    parts.push((await bytes.read(512)) as Buffer);
+    for await (const chunk of bytes.take(300 * KiB)) parts.push(Buffer.from(chunk));
+    parts.push((await bytes.read(280 * KiB)) as Buffer);
+    const rooms: Buffer[] = [];
+    const filler = {
+      room: () => {
+        rooms.push(Buffer.alloc(50 * KiB));
+        return rooms[rooms.length - 1] as Buffer;
+      },
+      filled: (length: number) => {
+        rooms[rooms.length - 1] = (rooms[rooms.length - 1] as Buffer).subarray(0, length);
+        return undefined;
+      },
+    };
+    await bytes.takeInto(100 * KiB, filler);
+    parts.push(...rooms);
+    for (let left = range.length - bytes.position; left > 0; left -= 512) {
+      parts.push((await bytes.read(Math.min(512, left))) as Buffer);
+    }
+    assert.deepEqual(Buffer.concat(parts), range);
+    assert.equal(hash.digest('hex'), createHash('sha256').update(range).digest('hex'));
+  } finally {
+    closeSync(fd);
+  }
 });
