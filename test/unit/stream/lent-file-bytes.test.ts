@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { TruncatedError } from '../../../src/stream/byte-reader.js';
 import { OffloadedHash } from '../../../src/stream/hash-thread.js';
-import { LentFileBytes } from '../../../src/stream/lent-file-bytes.js';
+import { type Filler, LentFileBytes } from '../../../src/stream/lent-file-bytes.js';
 import { tempDir } from '../../helpers/archives.js';
 
 const KiB = 1024;
@@ -26,6 +26,24 @@ async function withBytes<T>(
   } finally {
     closeSync(fd);
   }
+}
+
+/** recordingFiller gives rooms of `bytes` each and keeps what was filled in them, counting the reports. */
+function recordingFiller(bytes: number): { filler: Filler; rooms: Buffer[]; waits: () => number } {
+  const rooms: Buffer[] = [];
+  let waits = 0;
+  const filler: Filler = {
+    room: () => {
+      rooms.push(Buffer.alloc(bytes));
+      return rooms[rooms.length - 1] as Buffer;
+    },
+    filled: (length) => {
+      rooms[rooms.length - 1] = (rooms[rooms.length - 1] as Buffer).subarray(0, length);
+      waits++;
+      return Promise.resolve();
+    },
+  };
+  return { filler, rooms, waits: () => waits };
 }
 
 test('LentFileBytes hands out the range in order and hashes every byte once, skipped ones included', async () => {
@@ -76,25 +94,13 @@ test(
   async () => {
     await withBytes(range.length, async (bytes, hash) => {
       const header = await bytes.read(512);
-      const rooms: Buffer[] = [];
-      let waits = 0;
       // Rooms of 100 KiB: the first bytes come from the window (read with the header), the rest straight from the file.
-      const filler = {
-        room: () => {
-          rooms.push(Buffer.alloc(100 * KiB));
-          return rooms[rooms.length - 1] as Buffer;
-        },
-        filled: (length: number) => {
-          rooms[rooms.length - 1] = (rooms[rooms.length - 1] as Buffer).subarray(0, length);
-          waits++;
-          return Promise.resolve();
-        },
-      };
+      const { filler, rooms, waits } = recordingFiller(100 * KiB);
       await bytes.takeInto(600 * KiB, filler);
       const after = await bytes.read(1024);
       assert.deepEqual(header, range.subarray(0, 512));
       assert.deepEqual(Buffer.concat(rooms), range.subarray(512, 512 + 600 * KiB));
-      assert.ok(rooms.length >= 6 && waits === rooms.length, 'each room is filled and reported');
+      assert.ok(rooms.length >= 6 && waits() === rooms.length, 'each room is filled and reported');
       assert.deepEqual(
         after,
         range.subarray(512 + 600 * KiB, 512 + 600 * KiB + 1024),
@@ -127,17 +133,7 @@ test('LentFileBytes with an offloaded hash reads into the ring and hashes every 
     parts.push((await bytes.read(512)) as Buffer);
     for await (const chunk of bytes.take(300 * KiB)) parts.push(Buffer.from(chunk));
     parts.push((await bytes.read(280 * KiB)) as Buffer);
-    const rooms: Buffer[] = [];
-    const filler = {
-      room: () => {
-        rooms.push(Buffer.alloc(50 * KiB));
-        return rooms[rooms.length - 1] as Buffer;
-      },
-      filled: (length: number) => {
-        rooms[rooms.length - 1] = (rooms[rooms.length - 1] as Buffer).subarray(0, length);
-        return undefined;
-      },
-    };
+    const { filler, rooms } = recordingFiller(50 * KiB);
     await bytes.takeInto(100 * KiB, filler);
     parts.push(...rooms);
     for (let left = range.length - bytes.position; left > 0; left -= 512) {
