@@ -115,7 +115,8 @@ class LayerDigests {
     private readonly layer: Layer,
     checked = true,
   ) {
-    // The uncompressed size is unknown until read: a compressed layer is taken as 4 times its stored size.
+    // The uncompressed size is unknown until read (the compression too): the diff_id hash takes it as 4 times the
+    // stored size, which sends a plain layer from 8 MB to the hashing thread as well.
     const { digest, diffId, size } = layer;
     this.blob = checked && digest !== undefined ? hasherFor(digest, size) : undefined;
     this.diff = checked && diffId !== undefined ? hasherFor(diffId, size * 4) : undefined;
