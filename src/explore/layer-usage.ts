@@ -4,7 +4,6 @@
  * deleted or replaced). A file still reachable through a hardlink is not wasted.
  */
 import type { Layer } from '../image/types.js';
-import type { Inode } from '../flatten/tree.js';
 import { reachableInodes, walkLayers } from './layer-walk.js';
 
 /** LayerUsage is one layer's count of entries and its wasted bytes. */
@@ -16,7 +15,7 @@ export interface LayerUsage {
 /** layerUsage walks the layers once and returns each one's usage, bottom first. */
 export async function layerUsage(layers: readonly Layer[], signal?: AbortSignal): Promise<LayerUsage[]> {
   const usage: LayerUsage[] = layers.map(() => ({ entries: 0, wastedBytes: 0 }));
-  const files: Array<{ layer: number; inode: Inode; size: number }> = [];
+  const files: Array<{ layer: number; inode: number; size: number }> = [];
   const { tree } = await walkLayers(
     layers,
     (walked) => {

@@ -10,7 +10,7 @@ import { applyEntry } from '../flatten/apply-entry.js';
 import { layerEntries } from '../flatten/layer-entries.js';
 import { splitEntryPath } from '../flatten/paths.js';
 import { PLANNING_SINK } from '../flatten/sink.js';
-import { type FsNode, FsTree, type Inode } from '../flatten/tree.js';
+import { FsTree } from '../flatten/tree.js';
 import { classifyWhiteout } from '../flatten/whiteout.js';
 import type { TarEntry } from '../tar/entry.js';
 
@@ -32,7 +32,9 @@ export interface WalkedEntry {
   whiteout: boolean;
   /** deletes is the path a whiteout removes (an opaque marker: the folder it empties) */
   deletes?: string;
-  inode: Inode | undefined;
+  /** inode is the inode the entry made or named in the tree; its kind is the entry's kind */
+  inode: number | undefined;
+  inodeKind: string | undefined;
 }
 
 /** LayerWalk is the walk's result: each layer's changes, and the final tree. */
@@ -41,9 +43,9 @@ export interface LayerWalk {
   tree: FsTree;
 }
 
-function lookup(tree: FsTree, parts: readonly string[]): FsNode | undefined {
-  let node: FsNode | undefined = tree.root;
-  for (const part of parts) node = node?.children?.get(part);
+function lookup(tree: FsTree, parts: readonly string[]): number | undefined {
+  let node: number | undefined = tree.root;
+  for (const part of parts) node = node === undefined ? undefined : tree.childOf(node, part);
   return node;
 }
 
@@ -54,12 +56,12 @@ const absolute = (parts: readonly string[]): string => `/${parts.join('/')}`;
  * owner, device numbers, link target and xattrs; for non-directories also size and mtime, the
  * engine's measure of changed content.
  */
-function metadataDiffers(lower: Inode, entry: TarEntry): boolean {
-  const meta = lower.meta;
+function metadataDiffers(tree: FsTree, lower: number, entry: TarEntry): boolean {
+  const meta = tree.metaOf(lower);
   const xattrs = [...entry.xattrs].map(([name, value]) => `${name}=${value.toString('hex')}`).sort();
   const lowerXattrs = [...meta.xattrs].map(([name, value]) => `${name}=${value.toString('hex')}`).sort();
   if (
-    lower.kind !== entry.type ||
+    tree.kindOf(lower) !== entry.type ||
     meta.mode !== entry.mode ||
     meta.uid !== entry.uid ||
     meta.gid !== entry.gid ||
@@ -69,7 +71,8 @@ function metadataDiffers(lower: Inode, entry: TarEntry): boolean {
   )
     return true;
   if (entry.type === 'symlink' && meta.linkname !== entry.linkname) return true;
-  return entry.type !== 'directory' && (lower.size !== entry.size || meta.mtime !== entry.mtime);
+  const size = tree.kindOf(lower) === 'file' ? tree.sizeOf(lower) : 0;
+  return entry.type !== 'directory' && (size !== entry.size || meta.mtime !== entry.mtime);
 }
 
 /** LayerChanges collects one layer's changes; a path deleted and then written again in it is changed. */
@@ -98,21 +101,24 @@ function classify(tree: FsTree, layer: number, parts: string[], entry: TarEntry,
   const parentParts = parts.slice(0, -1);
   if (whiteout?.kind === 'opaque') {
     // What the opaque folder hides: its lower children, each listed once.
-    for (const [name, child] of lookup(tree, parentParts)?.children ?? [])
-      if (child.layer < layer) changes.note(absolute([...parentParts, name]), 'D');
+    const parent = lookup(tree, parentParts);
+    for (const child of parent === undefined ? [] : tree.childrenOf(parent))
+      if (tree.layerOf(child) < layer) changes.note(absolute([...parentParts, tree.nameOf(child)]), 'D');
     return true;
   }
   if (whiteout?.kind === 'remove') {
     const victim = lookup(tree, [...parentParts, whiteout.name]);
-    if (victim !== undefined && victim.layer < layer) changes.note(absolute([...parentParts, whiteout.name]), 'D');
+    if (victim !== undefined && tree.layerOf(victim) < layer)
+      changes.note(absolute([...parentParts, whiteout.name]), 'D');
     return true;
   }
   const lower = lookup(tree, parts);
   if (lower === undefined) changes.note(absolute(parts), 'A');
-  else if (lower.layer < layer) {
+  else if (tree.layerOf(lower) < layer) {
     // A folder in a later layer is there because it or something in it changed (the engine's rule).
-    if (lower.inode.kind === 'directory' && entry.type === 'directory') changes.note(absolute(parts), 'C');
-    else if (entry.type === 'hardlink' || metadataDiffers(lower.inode, entry)) changes.note(absolute(parts), 'C');
+    if (tree.isDirectory(lower) && entry.type === 'directory') changes.note(absolute(parts), 'C');
+    else if (entry.type === 'hardlink' || metadataDiffers(tree, tree.inodeOf(lower), entry))
+      changes.note(absolute(parts), 'C');
   }
   return false;
 }
@@ -151,7 +157,8 @@ export async function walkLayers(
         path: absolute(parts),
         entry: item.entry,
         whiteout,
-        inode: node?.inode,
+        inode: node === undefined ? undefined : tree.inodeOf(node),
+        inodeKind: node === undefined ? undefined : tree.kindOf(node),
         ...(deletes ? { deletes } : {}),
       });
     }
@@ -161,9 +168,9 @@ export async function walkLayers(
 }
 
 /** reachableInodes is every inode the final tree still shows. */
-export function reachableInodes(tree: FsTree): Set<Inode> {
-  const inodes = new Set<Inode>();
-  for (const node of tree.nodes()) inodes.add(node.inode);
+export function reachableInodes(tree: FsTree): Set<number> {
+  const inodes = new Set<number>();
+  for (const node of tree.nodes()) inodes.add(tree.inodeOf(node));
   return inodes;
 }
 
@@ -179,6 +186,7 @@ export function fateOf(tree: FsTree, walked: WalkedEntry): Fate {
   if (walked.whiteout) return { kind: 'whiteout' };
   const node = lookup(tree, walked.path.split('/').filter(Boolean));
   if (node === undefined) return { kind: 'deleted' };
-  const same = walked.inode?.kind === 'directory' ? node.layer === walked.layer : node.inode === walked.inode;
-  return same ? { kind: 'survives' } : { kind: 'replaced', layer: node.layer };
+  const same =
+    walked.inodeKind === 'directory' ? tree.layerOf(node) === walked.layer : tree.inodeOf(node) === walked.inode;
+  return same ? { kind: 'survives' } : { kind: 'replaced', layer: tree.layerOf(node) };
 }

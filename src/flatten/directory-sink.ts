@@ -9,7 +9,7 @@ import { UndockerError, type ErrorCode } from '../errors.js';
 import type { Warn } from './fs-ops.js';
 import { sparsePieces } from '../tar/sparse.js';
 import type { FileData, TreeSink } from './sink.js';
-import { type FsNode, type FsTree, type Meta, NO_XATTRS } from './tree.js';
+import { type FsTree, type Meta, NO_XATTRS } from './tree.js';
 import { type Batch, OpEncoder, type OpMeta, type SpecialKind, type WriterReply } from './write-ops.js';
 
 const BATCH_BYTES = 1024 * 1024;
@@ -79,8 +79,12 @@ export class DirectorySink implements TreeSink {
     );
   }
 
-  private relative(node: FsNode): string {
+  private relative(node: number): string {
     return this.tree.pathOf(node);
+  }
+
+  private meta(node: number): Meta {
+    return this.tree.metaOf(this.tree.inodeOf(node));
   }
 
   /** begin checks for the writer's failure and names the layer the next operation comes from, when it changed. */
@@ -114,27 +118,28 @@ export class DirectorySink implements TreeSink {
       : undefined;
   }
 
-  remove(node: FsNode): void {
-    this.begin().encode('remove', { path: this.relative(node), directory: node.inode.kind === 'directory' });
+  remove(node: number): void {
+    this.begin().encode('remove', { path: this.relative(node), directory: this.tree.isDirectory(node) });
     this.end();
   }
 
-  makeDir(node: FsNode): void {
-    this.begin().encode('mkdir', { path: this.relative(node), meta: opMeta(node.inode.meta) });
+  makeDir(node: number): void {
+    this.begin().encode('mkdir', { path: this.relative(node), meta: opMeta(this.meta(node)) });
     this.end();
   }
 
-  updateDir(node: FsNode, newXattrs: ReadonlyMap<string, Buffer>): void {
+  updateDir(node: number, newXattrs: ReadonlyMap<string, Buffer>): void {
     // Only the owner and the added xattrs: mode and times wait for finishDir.
     this.begin().encode('updateDir', {
       path: this.relative(node),
-      meta: { ...opMeta(node.inode.meta), xattrs: newXattrs },
+      meta: { ...opMeta(this.meta(node)), xattrs: newXattrs },
     });
     this.end();
   }
 
-  async writeFile(node: FsNode, data: FileData): Promise<void> {
-    this.begin().encode('open', { path: this.relative(node), mode: node.inode.meta.mode });
+  async writeFile(node: number, data: FileData): Promise<void> {
+    const meta = this.meta(node);
+    this.begin().encode('open', { path: this.relative(node), mode: meta.mode });
     if (data.fill !== undefined) {
       // Read straight into the batch: no window in between, no copy.
       await data.fill({
@@ -158,37 +163,30 @@ export class DirectorySink implements TreeSink {
         if (behind !== undefined) await behind;
       }
     }
-    this.begin().encode('close', { meta: opMeta(node.inode.meta) });
+    this.begin().encode('close', { meta: opMeta(meta) });
     this.end();
     // Batches of small files flush on their operation count: bound those in flight too.
     await this.paced();
   }
 
-  symlink(node: FsNode): void {
-    this.begin().encode('symlink', {
-      path: this.relative(node),
-      target: node.inode.meta.linkname,
-      meta: opMeta(node.inode.meta),
-    });
+  symlink(node: number): void {
+    const meta = this.meta(node);
+    this.begin().encode('symlink', { path: this.relative(node), target: meta.linkname, meta: opMeta(meta) });
     this.end();
   }
 
-  link(target: FsNode, node: FsNode): void {
-    const chmod = node.inode.kind !== 'symlink';
-    this.begin().encode('link', {
-      target: this.relative(target),
-      path: this.relative(node),
-      meta: opMeta(node.inode.meta),
-      chmod,
-    });
+  link(target: number, node: number): void {
+    const chmod = this.tree.kindOf(node) !== 'symlink';
+    const meta = opMeta(this.meta(node));
+    this.begin().encode('link', { target: this.relative(target), path: this.relative(node), meta, chmod });
     this.end();
   }
 
-  special(node: FsNode): void {
-    const { kind, meta } = node.inode;
+  special(node: number): void {
+    const meta = this.meta(node);
     this.begin().encode('special', {
       path: this.relative(node),
-      kind: kind as SpecialKind,
+      kind: this.tree.kindOf(node) as SpecialKind,
       major: meta.devmajor,
       minor: meta.devminor,
       meta: opMeta(meta),
@@ -198,10 +196,12 @@ export class DirectorySink implements TreeSink {
 
   /** finish sets directory modes and times, deepest first, and waits for the writer to finish. */
   async finish(): Promise<void> {
-    const dirs = [this.tree.root, ...[...this.tree.nodes()].filter((n) => n.inode.kind === 'directory')].reverse();
+    const dirs = [this.tree.root];
+    for (const node of this.tree.nodes()) if (this.tree.isDirectory(node)) dirs.push(node);
+    dirs.reverse();
     for (const node of dirs) {
       // xattrs were set when the directory was made.
-      const meta = { ...opMeta(node.inode.meta), xattrs: NO_XATTRS };
+      const meta = { ...opMeta(this.meta(node)), xattrs: NO_XATTRS };
       this.begin().encode('finishDir', { path: node === this.tree.root ? '' : this.relative(node), meta });
       this.end();
       await this.paced();

@@ -8,7 +8,7 @@ import type { Image, Layer, RootfsProbe } from '../image/types.js';
 import { toDisplay } from '../tar/entry.js';
 import { layerEntries } from './layer-entries.js';
 import { replayLayers } from './rootfs-tar.js';
-import type { FsNode, FsTree, Inode } from './tree.js';
+import type { FsTree } from './tree.js';
 
 /** ProbeOptions bound what is read. */
 export interface ProbeOptions {
@@ -18,7 +18,7 @@ export interface ProbeOptions {
   maxBytes?: number;
 }
 
-function lookup(tree: FsTree, path: string): FsNode | undefined {
+function lookup(tree: FsTree, path: string): number | undefined {
   try {
     return tree.walk(path.split('/'), { followLast: true });
   } catch {
@@ -28,11 +28,11 @@ function lookup(tree: FsTree, path: string): FsNode | undefined {
 
 async function readData(
   layer: Layer,
-  wanted: Map<number, Inode>,
+  wanted: Map<number, number>,
   maxBytes: number,
   signal: AbortSignal | undefined,
-): Promise<Map<Inode, Buffer>> {
-  const found = new Map<Inode, Buffer>();
+): Promise<Map<number, Buffer>> {
+  const found = new Map<number, Buffer>();
   for await (const item of layerEntries(layer, signal)) {
     const inode = wanted.get(item.ordinal);
     if (inode === undefined) continue;
@@ -52,16 +52,22 @@ async function readData(
 /** probeRootfs flattens `image`'s metadata and reads the files in `read`. */
 export async function probeRootfs(image: Image, read: string[], options: ProbeOptions = {}): Promise<RootfsProbe> {
   const layers = options.layers ?? image.layers;
-  const tree = await replayLayers(layers, options.signal);
-  const byLayer = new Map<number, Map<number, Inode>>();
+  const { tree } = await replayLayers(layers, options.signal);
+  const inodeAt = (path: string): number | undefined => {
+    const node = lookup(tree, path);
+    return node === undefined ? undefined : tree.inodeOf(node);
+  };
+  // Inodes of the files to read, by the layer and entry holding their data.
+  const byLayer = new Map<number, Map<number, number>>();
   for (const path of read) {
-    const inode = lookup(tree, path)?.inode;
-    if (inode?.kind !== 'file') continue;
-    const ordinals = byLayer.get(inode.layer) ?? new Map<number, Inode>();
-    ordinals.set(inode.ordinal, inode);
-    byLayer.set(inode.layer, ordinals);
+    const inode = inodeAt(path);
+    if (inode === undefined || tree.kindOf(inode) !== 'file') continue;
+    const layer = tree.dataLayerOf(inode);
+    const ordinals = byLayer.get(layer) ?? new Map<number, number>();
+    ordinals.set(tree.ordinalOf(inode), inode);
+    byLayer.set(layer, ordinals);
   }
-  const data = new Map<Inode, Buffer>();
+  const data = new Map<number, Buffer>();
   for (const [index, wanted] of byLayer) {
     const found = await readData(layers[index] as Layer, wanted, options.maxBytes ?? 4 * 1024 * 1024, options.signal);
     for (const [inode, bytes] of found) data.set(inode, bytes);
@@ -69,7 +75,7 @@ export async function probeRootfs(image: Image, read: string[], options: ProbeOp
   return {
     exists: (path) => lookup(tree, path) !== undefined,
     text: (path) => {
-      const inode = lookup(tree, path)?.inode;
+      const inode = inodeAt(path);
       return inode === undefined ? undefined : data.get(inode)?.toString('utf8');
     },
   };

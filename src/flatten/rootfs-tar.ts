@@ -6,7 +6,7 @@
  * never file data.
  */
 import type { Image, Layer } from '../image/types.js';
-import { newEntry, type TarEntry } from '../tar/entry.js';
+import type { TarEntry } from '../tar/entry.js';
 import { padding } from '../tar/header.js';
 import { encodeEntry, END_OF_ARCHIVE } from '../tar/writer.js';
 import { UndockerError } from '../errors.js';
@@ -16,8 +16,8 @@ import type { Warn } from './fs-ops.js';
 import { layerEntries, layerHeaders } from './layer-entries.js';
 import { LayerSpools } from './layer-spools.js';
 import { PLANNING_SINK } from './sink.js';
-import { namesAt, planTar } from './tar-plan.js';
-import { FsTree, type FsNode, type Inode } from './tree.js';
+import { namesOf, nextCarrier, planTar } from './tar-plan.js';
+import { FsTree } from './tree.js';
 
 /** FlattenProgress hears how a flatten goes: layers to do, file bytes as they are written, each layer done. */
 export interface FlattenProgress {
@@ -42,22 +42,33 @@ export interface FlattenOptions {
 /** PADDING is the zero bytes after file data, lent as every piece is (a fresh buffer per file cost 5% of a flatten). */
 const PADDING = Buffer.alloc(512);
 
+/** Replayed is the tree of every layer's headers, and the first node number each layer made. */
+export interface Replayed {
+  tree: FsTree;
+  /** starts[i] is the first node layer i made; one more, the tree's count at the end. */
+  starts: number[];
+}
+
 /**
  * replayLayers applies every layer's entries to a fresh tree, with data skipped; given `spools`,
  * layers that must be read whole are kept there.
  */
-export async function replayLayers(layers: Layer[], signal?: AbortSignal, spools?: LayerSpools): Promise<FsTree> {
+export async function replayLayers(layers: Layer[], signal?: AbortSignal, spools?: LayerSpools): Promise<Replayed> {
   const tree = new FsTree();
+  const starts: number[] = [];
   for (const [index, layer] of layers.entries()) {
+    starts.push(tree.count);
     const context = { tree, sink: PLANNING_SINK, layer: index, where: layer.where };
     for await (const item of layerHeaders(layer, signal, spools)) await applyEntry(context, item);
   }
-  return tree;
+  starts.push(tree.count);
+  return { tree, starts };
 }
 
-function entryFor(path: string, inode: Inode, type: TarEntry['type']): TarEntry {
-  const meta = inode.meta;
-  return newEntry({
+function entryFor(tree: FsTree, path: string, inode: number, type: TarEntry['type']): TarEntry {
+  const meta = tree.metaOf(inode);
+  // A literal, not newEntry's spread of defaults: this runs once per entry written.
+  return {
     path,
     type,
     mode: meta.mode,
@@ -65,18 +76,22 @@ function entryFor(path: string, inode: Inode, type: TarEntry['type']): TarEntry 
     gid: meta.gid,
     uname: meta.uname,
     gname: meta.gname,
-    size: type === 'file' ? inode.size : 0,
+    size: type === 'file' ? tree.sizeOf(inode) : 0,
     mtime: meta.mtime,
     paxMtime: meta.paxMtime,
     linkname: type === 'symlink' ? meta.linkname : '',
     devmajor: meta.devmajor,
     devminor: meta.devminor,
     xattrs: new Map(meta.xattrs),
-  });
+  };
 }
 
-function hardlink(path: string, inode: Inode, target: string): Buffer {
-  return encodeEntry({ ...entryFor(path, inode, 'hardlink'), linkname: target, size: 0 });
+function hardlink(tree: FsTree, path: string, inode: number, target: string): Buffer {
+  return encodeEntry({ ...entryFor(tree, path, inode, 'hardlink'), linkname: target, size: 0 });
+}
+
+function changed(where: string, ordinal: number): UndockerError {
+  return new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where}: entry ${ordinal} changed between two reads of the layer`);
 }
 
 /** rootfsTarChunks yields the flattened root filesystem as tar bytes, each chunk the caller's own. */
@@ -93,18 +108,19 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
   const spools = new LayerSpools();
   try {
     const layers = options.layers ?? image.layers;
-    const tree = await replayLayers(layers, options.signal, spools);
+    const { tree, starts } = await replayLayers(layers, options.signal, spools);
     if (options.added !== undefined) dropShadowed(tree, options.added, options.warn ?? (() => undefined));
     const plan = planTar(tree);
     // Hardlinked symlinks and devices: the first name is written whole, the others link to it.
-    const firstNames = new Map<Inode, string>();
+    const firstNames = new Map<number, string>();
     for (const node of plan.metadataNodes) {
       const path = tree.pathOf(node);
-      const first = firstNames.get(node.inode);
-      if (first !== undefined) yield hardlink(path, node.inode, first);
+      const inode = tree.inodeOf(node);
+      const first = tree.isLinked(inode) ? firstNames.get(inode) : undefined;
+      if (first !== undefined) yield hardlink(tree, path, inode, first);
       else {
-        firstNames.set(node.inode, path);
-        yield encodeEntry(entryFor(path, node.inode, node.inode.kind));
+        if (tree.isLinked(inode)) firstNames.set(inode, path);
+        yield encodeEntry(entryFor(tree, path, inode, tree.kindOf(inode)));
       }
     }
     options.progress?.start(layers.length, 0);
@@ -113,33 +129,26 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
       // (a spooled one's were, as it was spooled). Its file data is lent from a window reused for
       // the next read: pieces are lent in turn.
       const layer = spools.dataLayer(original);
-      const carriers = plan.carriers.get(index) ?? [];
-      let next = 0;
+      // The layer's file inodes, in its entry order, walked beside its entries.
+      const end = starts[index + 1] as number;
+      let next = nextCarrier(tree, plan, starts[index] as number, end);
       for await (const item of layerEntries(layer, options.signal, { lentChunks: true })) {
-        const names = namesAt(carriers, next, item.ordinal);
-        if (names.length === 0) continue;
-        next += names.length;
-        const inode = (names[0] as FsNode).inode;
-        if (item.entry.size !== inode.size || item.entry.type !== 'file') {
-          throw new UndockerError(
-            'UNDOCKER_BAD_ARCHIVE',
-            `${layer.where}: entry ${item.ordinal} changed between two reads of the layer`,
-          );
-        }
-        const [first, ...others] = names.map((node) => tree.pathOf(node)) as [string, ...string[]];
-        yield encodeEntry(entryFor(first, inode, 'file'));
+        if (next === end || tree.ordinalOf(next) > item.ordinal) continue;
+        const inode = next;
+        const size = tree.sizeOf(inode);
+        if (tree.ordinalOf(inode) < item.ordinal || item.entry.size !== size || item.entry.type !== 'file')
+          throw changed(layer.where, tree.ordinalOf(inode));
+        next = nextCarrier(tree, plan, inode + 1, end);
+        const names = namesOf(tree, plan, inode);
+        const first = tree.pathOf(names[0] as number);
+        yield encodeEntry(entryFor(tree, first, inode, 'file'));
         yield* item.body;
-        yield PADDING.subarray(0, padding(inode.size));
-        options.progress?.bytes(inode.size);
-        for (const other of others) yield hardlink(other, inode, first);
+        yield PADDING.subarray(0, padding(size));
+        options.progress?.bytes(size);
+        for (let i = 1; i < names.length; i++) yield hardlink(tree, tree.pathOf(names[i] as number), inode, first);
       }
       options.progress?.layerDone();
-      if (next < carriers.length) {
-        throw new UndockerError(
-          'UNDOCKER_BAD_ARCHIVE',
-          `${layer.where}: entry ${carriers[next]!.inode.ordinal} changed between two reads of the layer`,
-        );
-      }
+      if (next !== end) throw changed(layer.where, tree.ordinalOf(next));
     }
     if (options.added !== undefined) yield* addedTreeChunks(options.added);
     yield END_OF_ARCHIVE;

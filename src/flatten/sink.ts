@@ -3,7 +3,6 @@
  * writer can mirror it on disk while a planner only needs the tree itself.
  */
 import type { TarItem } from '../tar/reader.js';
-import type { FsNode } from './tree.js';
 
 /**
  * FileData is a file entry's data: its body, `fill` for a consumer that gives memory to read it into, or a sparse
@@ -11,19 +10,19 @@ import type { FsNode } from './tree.js';
  */
 export type FileData = Pick<TarItem, 'body' | 'fill' | 'sparse'>;
 
-/** TreeSink mirrors tree changes; every path it is given is real (no symlink on the way). */
+/** TreeSink mirrors tree changes, each node a number of the tree; every path is real (no symlink on the way). */
 export interface TreeSink {
   /** remove deletes a node and everything below it; called while the node is still attached. */
-  remove(node: FsNode): void;
+  remove(node: number): void;
   /** makeDir creates a new directory; `implicit` when a child needed a parent the layer lacks. */
-  makeDir(node: FsNode): void;
+  makeDir(node: number): void;
   /** updateDir applies a layer's new metadata to an existing directory. */
-  updateDir(node: FsNode, newXattrs: Map<string, Buffer>): void;
-  writeFile(node: FsNode, data: FileData): Promise<void>;
-  symlink(node: FsNode): void;
+  updateDir(node: number, newXattrs: Map<string, Buffer>): void;
+  writeFile(node: number, data: FileData): Promise<void>;
+  symlink(node: number): void;
   /** link gives `target`'s inode the new name `node`, then applies the (shared) metadata. */
-  link(target: FsNode, node: FsNode): void;
-  special(node: FsNode): void;
+  link(target: number, node: number): void;
+  special(node: number): void;
 }
 
 /** PLANNING_SINK changes nothing outside the tree: file data is skipped by the reader. */

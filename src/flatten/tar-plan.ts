@@ -2,44 +2,54 @@
  * TarPlan turns the final tree into the order a flattened tar is written in: directories,
  * symlinks and devices first (parents before children), then each layer's surviving file data
  * in layer order. Every inode is written once under its first name; its other names follow
- * it as hardlinks, so a link's target always comes before the link. The plan holds nodes, not
- * paths: paths are built when written, so a tree of many entries is not held twice. Nor does it
- * hold a map or an array per file: one array per layer, in entry order, costs 8 bytes a name.
+ * it as hardlinks, so a link's target always comes before the link. The plan holds no list of
+ * files: a layer's file inodes were numbered in its entry order, so the data pass walks those
+ * numbers beside the entries. Only the names of hardlinked files are listed.
  */
-import type { FsNode, FsTree } from './tree.js';
+import type { FsTree } from './tree.js';
 
 /** TarPlan is what the writer needs from the tree. */
 export interface TarPlan {
   /** metadataNodes holds every node with no data to copy, in tree order. */
-  metadataNodes: FsNode[];
-  /**
-   * carriers maps a layer to the names of the file inodes whose data its entries hold, by entry
-   * ordinal; the names of one inode are together, its first name (in tree order) first.
-   */
-  carriers: Map<number, FsNode[]>;
+  metadataNodes: number[];
+  /** linkedNames holds, for each file inode given more names, its names still in the tree, in tree order. */
+  linkedNames: Map<number, number[]>;
 }
 
 /** planTar walks the final tree once. */
 export function planTar(tree: FsTree): TarPlan {
-  const plan: TarPlan = { metadataNodes: [], carriers: new Map() };
+  const plan: TarPlan = { metadataNodes: [], linkedNames: new Map() };
   for (const node of tree.nodes()) {
-    const { inode } = node;
-    if (inode.kind !== 'file') {
+    if (tree.kindOf(node) !== 'file') {
       plan.metadataNodes.push(node);
       continue;
     }
-    let names = plan.carriers.get(inode.layer);
-    if (names === undefined) plan.carriers.set(inode.layer, (names = []));
-    names.push(node);
+    const inode = tree.inodeOf(node);
+    if (!tree.isLinked(inode)) continue;
+    const names = plan.linkedNames.get(inode);
+    if (names === undefined) plan.linkedNames.set(inode, [node]);
+    else names.push(node);
   }
-  // The sort is stable: an inode's names keep their tree order.
-  for (const names of plan.carriers.values()) names.sort((a, b) => a.inode.ordinal - b.inode.ordinal);
   return plan;
 }
 
-/** namesAt takes the names whose data is entry `ordinal`, from `carriers[from]` on; none if that is not the entry. */
-export function namesAt(carriers: readonly FsNode[], from: number, ordinal: number): FsNode[] {
-  let end = from;
-  while (end < carriers.length && carriers[end]!.inode.ordinal === ordinal) end++;
-  return carriers.slice(from, end);
+/** namesOf lists the names of file inode `inode` still in the tree, its first name first; none if it is gone. */
+export function namesOf(tree: FsTree, plan: TarPlan, inode: number): readonly number[] {
+  if (tree.isLinked(inode)) return plan.linkedNames.get(inode) ?? [];
+  return tree.isAttached(inode) ? [inode] : [];
+}
+
+/**
+ * nextCarrier is the first node from `from` (up to `end`) that is a file inode with a name still in the tree: the
+ * next entry of the layer whose data is written. `end` when there is none.
+ */
+export function nextCarrier(tree: FsTree, plan: TarPlan, from: number, end: number): number {
+  let node = from;
+  while (node < end && !carries(tree, plan, node)) node++;
+  return node;
+}
+
+function carries(tree: FsTree, plan: TarPlan, node: number): boolean {
+  if (tree.kindOf(node) !== 'file' || tree.inodeOf(node) !== node) return false;
+  return tree.isLinked(node) ? plan.linkedNames.has(node) : tree.isAttached(node);
 }

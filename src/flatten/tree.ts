@@ -1,130 +1,273 @@
 /**
- * FsTree is the root filesystem being built, as metadata only: a node per path, an inode per
- * file (shared by hardlinks). Lookups resolve symlinks inside the tree the way a chroot does,
- * so a path through `etc -> /` lands on the tree's own root and nothing is ever reached outside.
+ * FsTree is the root filesystem being built, as metadata only: a node per name, an inode per
+ * file (shared by hardlinks). Both are numbers: a node's fields live in typed-array columns
+ * (node-columns.ts), its name in a byte arena with a (parent, name) index (name-index.ts), its
+ * metadata interned (meta-table.ts), so a million entries fit in tens of megabytes. An inode is
+ * the number of its first name; a hardlink's later names point at it. Lookups resolve symlinks
+ * the way a chroot does, so a path through `etc -> /` lands on the tree's own root.
  */
+import { UndockerError } from '../errors.js';
 import type { EntryType } from '../tar/entry.js';
 import { type ChrootTree, type WalkOptions, walkChroot } from './chroot-walk.js';
+import { type Meta, type MetaFields, MetaTable } from './meta-table.js';
+import { ChildIndex, NameArena } from './name-index.js';
+import { NO_NODE, NodeColumns, SLOT_MASK } from './node-columns.js';
+import { MAX_NAME_BYTES as MAX_NAME } from './paths.js';
+
+export type { Meta, MetaFields } from './meta-table.js';
 
 /** NodeKind is every entry type but hardlink, which is a second name of an inode. */
 export type NodeKind = Exclude<EntryType, 'hardlink'>;
 
-/** Meta is what an inode carries besides its data. */
-export interface Meta {
-  mode: number;
-  uid: number;
-  gid: number;
-  uname: string;
-  gname: string;
-  mtime: number;
-  paxMtime?: string;
+/** InodeFields is what a new inode is made from: a tar entry has them all. */
+export interface InodeFields extends MetaFields {
+  size: number;
   linkname: string;
-  devmajor: number;
-  devminor: number;
   xattrs: ReadonlyMap<string, Buffer>;
 }
 
-/** Inode is what hardlinked names share: kind, metadata and, for files, where the data is. */
-export interface Inode {
-  kind: NodeKind;
-  meta: Meta;
-  size: number;
-  /** For files: the layer and entry ordinal whose data this inode holds. */
-  layer: number;
-  ordinal: number;
-}
+const KINDS: readonly NodeKind[] = ['file', 'directory', 'symlink', 'char', 'block', 'fifo'];
+const KIND_CODES = new Map(KINDS.map((kind, code) => [kind, code]));
+/** LATER_NAME flags a hardlink's later name: its inode is another node. */
+const LATER_NAME = 0x80;
+const DETACHED = 0xffffffff;
+/** BIG_SIZE in the size column says the size (4 GiB or more) is in `bigSizes`. */
+const BIG_SIZE = 0xffffffff;
+const MAX_LAYER = 0xfffe;
 
-/** FsNode is one name in the tree. */
-export interface FsNode {
-  name: string;
-  parent: FsNode | undefined;
-  inode: Inode;
-  children: Map<string, FsNode> | undefined;
-  /** layer is the last layer that wrote this name; whiteouts spare what their own layer wrote. */
-  layer: number;
-}
+/** NO_XATTRS is the shared empty xattr map most inodes have. */
+export const NO_XATTRS: ReadonlyMap<string, Buffer> = new Map();
 
 /** FsTree holds the nodes and resolves paths among them. */
-export class FsTree implements ChrootTree<FsNode> {
-  readonly root: FsNode = {
-    name: '',
-    parent: undefined,
-    layer: -1,
-    children: new Map(),
-    inode: { kind: 'directory', size: 0, layer: -1, ordinal: -1, meta: defaultDirMeta(0) },
-  };
+export class FsTree implements ChrootTree<number> {
+  readonly root = 0;
+  private readonly columns = new NodeColumns();
+  private readonly names = new NameArena();
+  private readonly index = new ChildIndex(this.columns, this.names);
+  private readonly metas = new MetaTable();
+  /** inodes maps a hardlink's later names to the inode. */
+  private readonly inodes = new Map<number, number>();
+  /** linked holds the inodes that got later names. */
+  private readonly linked = new Set<number>();
+  private readonly targets: string[] = [''];
+  private readonly xattrs = new Map<number, Map<string, Buffer>>();
+  private readonly bigSizes = new Map<number, number>();
+  /** The last directory whose path was built: siblings come one after another. */
+  private cachedDir = -1;
+  private cachedPath = '';
 
-  /** parentOf is a node's parent; the root has none. */
-  parentOf(node: FsNode): FsNode | undefined {
-    return node.parent;
+  constructor() {
+    const root = this.newNode(DETACHED, '', -1, KIND_CODES.get('directory') as number);
+    this.columns.page(root).meta[root] = this.metas.intern(defaultDirMeta(0));
   }
 
-  /** childOf is the node called `name` in directory `node`. */
-  childOf(node: FsNode, name: string): FsNode | undefined {
-    return node.children?.get(name);
+  /** count is how many nodes were ever made; nodes made while applying a layer are numbered in entry order. */
+  get count(): number {
+    return this.columns.count;
   }
 
-  /** isDirectory tells whether a node is a directory. */
-  isDirectory(node: FsNode): boolean {
-    return node.inode.kind === 'directory';
+  parentOf(node: number): number | undefined {
+    const parent = this.columns.page(node).parent[node & SLOT_MASK] as number;
+    return parent === DETACHED ? undefined : parent;
   }
 
-  /** symlinkTarget is a symlink node's target. */
-  symlinkTarget(node: FsNode): string | undefined {
-    return node.inode.kind === 'symlink' ? node.inode.meta.linkname : undefined;
+  /** isAttached tells whether a node is still in the tree. */
+  isAttached(node: number): boolean {
+    return node === this.root || this.columns.page(node).parent[node & SLOT_MASK] !== DETACHED;
   }
 
-  /** pathOf returns a node's path from the root, components joined by `/`. */
-  pathOf(node: FsNode): string {
-    const parts: string[] = [];
-    for (let n: FsNode | undefined = node; n !== undefined && n.parent !== undefined; n = n.parent) parts.push(n.name);
-    return parts.reverse().join('/');
+  childOf(node: number, name: string): number | undefined {
+    return this.index.find(node, name);
   }
 
-  /**
-   * walk resolves components from `start`, following symlinks in every component but the last
-   * (and the last too when `followLast`). Missing directories are made with `makeDir`, or the
-   * walk returns undefined when there is none.
-   */
-  walk(components: readonly string[], options: WalkOptions<FsNode>): FsNode | undefined {
+  /** childrenOf lists a directory's names in no order, dropping detached ones from its chain on the way. */
+  childrenOf(dir: number): number[] {
+    const found: number[] = [];
+    // Only a directory's `data` is a first child: a file's is its ordinal.
+    if (!this.isDirectory(dir)) return found;
+    const dirPage = this.columns.page(dir);
+    let previous = NO_NODE;
+    for (let node = dirPage.data[dir & SLOT_MASK] as number; node !== NO_NODE;) {
+      const page = this.columns.page(node);
+      const next = page.nextSibling[node & SLOT_MASK] as number;
+      if (page.parent[node & SLOT_MASK] === dir) {
+        found.push(node);
+        previous = node;
+      } else if (previous === NO_NODE) dirPage.data[dir & SLOT_MASK] = next;
+      else this.columns.page(previous).nextSibling[previous & SLOT_MASK] = next;
+      node = next;
+    }
+    return found;
+  }
+
+  kindOf(node: number): NodeKind {
+    return KINDS[(this.columns.page(node).kind[node & SLOT_MASK] as number) & ~LATER_NAME] as NodeKind;
+  }
+
+  isDirectory(node: number): boolean {
+    return this.kindOf(node) === 'directory';
+  }
+
+  symlinkTarget(node: number): string | undefined {
+    if (this.kindOf(node) !== 'symlink') return undefined;
+    const inode = this.inodeOf(node);
+    return this.targets[this.columns.page(inode).data[inode & SLOT_MASK] as number];
+  }
+
+  /** inodeOf is the inode a name stands for. */
+  inodeOf(node: number): number {
+    const kind = this.columns.page(node).kind[node & SLOT_MASK] as number;
+    return kind & LATER_NAME ? (this.inodes.get(node) as number) : node;
+  }
+
+  /** isLinked tells whether an inode was given more names. */
+  isLinked(inode: number): boolean {
+    return this.linked.has(inode);
+  }
+
+  nameOf(node: number): string {
+    const page = this.columns.page(node);
+    return this.names.text(page.nameOffset[node & SLOT_MASK] as number, page.nameLength[node & SLOT_MASK] as number);
+  }
+
+  /** pathOf is a node's path from the root, components joined by `/`. */
+  pathOf(node: number): string {
+    if (node === this.root) return '';
+    const parent = this.parentOf(node) ?? this.root;
+    if (parent === this.root) return this.nameOf(node);
+    if (parent !== this.cachedDir) {
+      this.cachedPath = this.pathOf(parent);
+      this.cachedDir = parent;
+    }
+    return `${this.cachedPath}/${this.nameOf(node)}`;
+  }
+
+  /** layerOf is the last layer that wrote a name; whiteouts spare what their own layer wrote. */
+  layerOf(node: number): number {
+    return (this.columns.page(node).layer[node & SLOT_MASK] as number) - 1;
+  }
+
+  setLayer(node: number, layer: number): void {
+    this.columns.page(node).layer[node & SLOT_MASK] = layer + 1;
+  }
+
+  /** sizeOf is a file inode's data size. */
+  sizeOf(inode: number): number {
+    const size = this.columns.page(inode).size[inode & SLOT_MASK] as number;
+    return size === BIG_SIZE ? (this.bigSizes.get(inode) as number) : size;
+  }
+
+  /** ordinalOf is the entry of layer dataLayerOf whose data a file inode holds. */
+  ordinalOf(inode: number): number {
+    return this.columns.page(inode).data[inode & SLOT_MASK] as number;
+  }
+
+  /** dataLayerOf is the layer whose entry holds a file inode's data: its first name's, never changed for a file. */
+  dataLayerOf(inode: number): number {
+    return this.layerOf(inode);
+  }
+
+  /** metaOf is an inode's metadata. */
+  metaOf(inode: number): Meta {
+    const id = this.columns.page(inode).meta[inode & SLOT_MASK] as number;
+    return this.metas.get(id, this.symlinkTarget(inode) ?? '', this.xattrs.get(inode) ?? NO_XATTRS);
+  }
+
+  walk(components: readonly string[], options: WalkOptions<number>): number | undefined {
     return walkChroot(this, components, options);
   }
 
-  /** attach puts a new node under `parent`. */
-  attach(parent: FsNode, name: string, inode: Inode, layer: number): FsNode {
-    const node: FsNode = { name, parent, inode, layer, children: inode.kind === 'directory' ? new Map() : undefined };
-    parent.children?.set(name, node);
+  /** create puts a new inode, with its first name, under `parent`; `ordinal` is the entry holding a file's data. */
+  create(parent: number, name: string, layer: number, kind: NodeKind, fields: InodeFields, ordinal: number): number {
+    const node = this.newNode(parent, name, layer, KIND_CODES.get(kind) as number);
+    const page = this.columns.page(node);
+    const slot = node & SLOT_MASK;
+    page.meta[slot] = this.metas.intern(fields);
+    if (kind === 'file') {
+      page.data[slot] = ordinal;
+      page.size[slot] = fields.size >= BIG_SIZE ? BIG_SIZE : fields.size;
+      if (fields.size >= BIG_SIZE) this.bigSizes.set(node, fields.size);
+    } else if (kind === 'symlink') {
+      page.data[slot] = this.targets.length;
+      this.targets.push(fields.linkname);
+    }
+    if (fields.xattrs.size > 0) this.xattrs.set(node, new Map(fields.xattrs));
     return node;
   }
 
-  /** detach takes a node (and everything below it) out of the tree. */
-  detach(node: FsNode): void {
-    node.parent?.children?.delete(node.name);
+  /** addName gives inode `inode` another name, a hardlink. */
+  addName(parent: number, name: string, inode: number, layer: number): number {
+    const kind = (this.columns.page(inode).kind[inode & SLOT_MASK] as number) & ~LATER_NAME;
+    const node = this.newNode(parent, name, layer, kind | LATER_NAME);
+    this.inodes.set(node, inode);
+    this.linked.add(inode);
+    return node;
   }
 
-  /** visit calls `fn` for every node below the root, parents first, names in byte order. */
-  *nodes(from: FsNode = this.root): Generator<FsNode> {
-    const names = [...(from.children?.keys() ?? [])].sort();
-    for (const name of names) {
-      const child = from.children?.get(name) as FsNode;
-      yield child;
-      if (child.children !== undefined) yield* this.nodes(child);
+  /** updateMeta changes some of an inode's metadata. */
+  updateMeta(inode: number, changes: Partial<MetaFields>): void {
+    const page = this.columns.page(inode);
+    const slot = inode & SLOT_MASK;
+    page.meta[slot] = this.metas.intern({ ...this.metas.get(page.meta[slot] as number, '', NO_XATTRS), ...changes });
+  }
+
+  /** addXattrs adds attributes to an inode, as setxattr does. */
+  addXattrs(inode: number, added: ReadonlyMap<string, Buffer>): void {
+    if (added.size === 0) return;
+    let xattrs = this.xattrs.get(inode);
+    if (xattrs === undefined) this.xattrs.set(inode, (xattrs = new Map()));
+    for (const [key, value] of added) xattrs.set(key, value);
+  }
+
+  /** detach takes a node, and everything below it, out of the tree; its number is never reused. */
+  detach(node: number): void {
+    // Without a stack of calls: a hostile layer may nest folders thousands deep.
+    const pending = [node];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      if (this.kindOf(next) === 'directory') for (const child of this.childrenOf(next)) pending.push(child);
+      this.index.remove(next);
+      // Its place in the parent's chain is dropped by the next childrenOf.
+      this.columns.page(next).parent[next & SLOT_MASK] = DETACHED;
     }
   }
-}
 
-/** NO_XATTRS is the shared empty xattr map most inodes have; addXattrs copies it before writing. */
-export const NO_XATTRS: ReadonlyMap<string, Buffer> = new Map();
+  /** nodes yields every node below `from`, parents first, names in byte order. */
+  *nodes(from = this.root): Generator<number> {
+    // Sorting the names natively, then finding each again, beats sorting numbers with a comparator.
+    const names = this.childrenOf(from).map((node) => this.nameOf(node));
+    names.sort();
+    for (const name of names) {
+      const child = this.index.find(from, name) as number;
+      yield child;
+      if (this.kindOf(child) === 'directory') yield* this.nodes(child);
+    }
+  }
 
-/** addXattrs adds attributes to an inode's metadata, giving it a map of its own first. */
-export function addXattrs(meta: Meta, added: ReadonlyMap<string, Buffer>): void {
-  if (added.size === 0) return;
-  if (meta.xattrs === NO_XATTRS) meta.xattrs = new Map();
-  for (const [key, value] of added) (meta.xattrs as Map<string, Buffer>).set(key, value);
+  private newNode(parent: number, name: string, layer: number, kind: number): number {
+    if (layer >= MAX_LAYER) throw new UndockerError('UNDOCKER_UNSUPPORTED', `more than ${MAX_LAYER} layers`);
+    // splitEntryPath refuses longer names with the entry's place; this only keeps the column from wrapping.
+    if (name.length > MAX_NAME) throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `a name over ${MAX_NAME} bytes`);
+    const node = this.columns.add();
+    const page = this.columns.page(node);
+    const slot = node & SLOT_MASK;
+    page.parent[slot] = parent;
+    page.nameOffset[slot] = this.names.store(name);
+    page.nameLength[slot] = name.length;
+    page.layer[slot] = layer + 1;
+    page.kind[slot] = kind;
+    if (parent !== DETACHED) {
+      const parentPage = this.columns.page(parent);
+      // A directory's `data` is its first child.
+      page.nextSibling[slot] = parentPage.data[parent & SLOT_MASK] as number;
+      parentPage.data[parent & SLOT_MASK] = node;
+      this.index.insert(node);
+    }
+    return node;
+  }
 }
 
 /** defaultDirMeta is the metadata of a directory Docker creates implicitly (MkdirAll 0755, root). */
-export function defaultDirMeta(mtime: number): Meta {
+export function defaultDirMeta(mtime: number): InodeFields {
   return {
     mode: 0o755,
     uid: 0,
@@ -133,6 +276,7 @@ export function defaultDirMeta(mtime: number): Meta {
     gname: '',
     mtime,
     paxMtime: undefined,
+    size: 0,
     linkname: '',
     devmajor: 0,
     devminor: 0,
