@@ -10,7 +10,7 @@ import { applyEntry } from '../flatten/apply-entry.js';
 import { layerEntries } from '../flatten/layer-entries.js';
 import { splitEntryPath } from '../flatten/paths.js';
 import { PLANNING_SINK } from '../flatten/sink.js';
-import { FsTree } from '../flatten/tree.js';
+import { FsTree, type NodeKind } from '../flatten/tree.js';
 import { classifyWhiteout } from '../flatten/whiteout.js';
 import type { TarEntry } from '../tar/entry.js';
 
@@ -32,9 +32,10 @@ export interface WalkedEntry {
   whiteout: boolean;
   /** deletes is the path a whiteout removes (an opaque marker: the folder it empties) */
   deletes?: string;
-  /** inode is the inode the entry made or named in the tree; its kind is the entry's kind */
+  /** inode is the inode the entry made or named in the tree */
   inode: number | undefined;
-  inodeKind: string | undefined;
+  /** inodeKind is that inode's kind: a folder survives by the layer that last set it, anything else by its inode */
+  inodeKind: NodeKind | undefined;
 }
 
 /** LayerWalk is the walk's result: each layer's changes, and the final tree. */

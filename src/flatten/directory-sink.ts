@@ -196,9 +196,7 @@ export class DirectorySink implements TreeSink {
 
   /** finish sets directory modes and times, deepest first, and waits for the writer to finish. */
   async finish(): Promise<void> {
-    const dirs = [this.tree.root];
-    for (const node of this.tree.nodes()) if (this.tree.isDirectory(node)) dirs.push(node);
-    dirs.reverse();
+    const dirs = [this.tree.root, ...this.tree.directories()].reverse();
     for (const node of dirs) {
       // xattrs were set when the directory was made.
       const meta = { ...opMeta(this.meta(node)), xattrs: NO_XATTRS };

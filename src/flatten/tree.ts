@@ -243,6 +243,15 @@ export class FsTree implements ChrootTree<number> {
     }
   }
 
+  /** directories yields every directory below `from`, parents first, in no order among siblings: no name is read. */
+  *directories(from = this.root): Generator<number> {
+    const pending = [from];
+    for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+      if (dir !== from) yield dir;
+      for (const child of this.childrenOf(dir)) if (this.isDirectory(child)) pending.push(child);
+    }
+  }
+
   private newNode(parent: number, name: string, layer: number, kind: number): number {
     if (layer >= MAX_LAYER) throw new UndockerError('UNDOCKER_UNSUPPORTED', `more than ${MAX_LAYER} layers`);
     // splitEntryPath refuses longer names with the entry's place; this only keeps the column from wrapping.

@@ -94,6 +94,10 @@ test('the tree lists names in byte order and forgets detached ones, however deep
     ['B', 'a', 'a.b', 'b', '\u00e9'],
   );
   assert.equal(tree.layerOf(tree.childOf(dir, 'a') as number), 1);
+  const inner = tree.create(dir, 'inner', 0, 'directory', defaultDirMeta(0), -1);
+  const innermost = tree.create(inner, 'z', 0, 'directory', defaultDirMeta(0), -1);
+  assert.deepEqual([...tree.directories()], [dir, inner, innermost], 'directories, parents first');
+  tree.detach(inner);
   // A folder 20,000 deep goes without a stack overflow, its names out of the index.
   let deep = dir;
   for (let i = 0; i < 20_000; i++) deep = tree.create(deep, 'x', 0, 'directory', defaultDirMeta(0), -1);
