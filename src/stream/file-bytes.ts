@@ -44,8 +44,8 @@ export class FileBytes {
     this.windowStart = this.position;
   }
 
-  /** lend returns the next `n` bytes as part of the window, or undefined at the end of the file. */
-  private lend(n: number): Buffer | undefined {
+  /** lend returns the next `n` bytes as part of the window, valid until the next read; undefined at the end. */
+  lend(n: number): Buffer | undefined {
     if (this.position >= this.end) return undefined;
     if (this.position + n > this.end) throw new TruncatedError(this.end);
     const offset = this.position - this.windowStart;

@@ -87,12 +87,18 @@ export class LentFileBytes {
 
   /** read returns `n` bytes of the caller's own, or undefined at the end of the range. */
   async read(n: number): Promise<Buffer | undefined> {
+    const lent = this.lend(n);
+    return lent === undefined ? undefined : Buffer.from(lent);
+  }
+
+  /** lend returns the next `n` bytes as part of the window, valid until the next read; undefined at the end. */
+  lend(n: number): Buffer | undefined {
     if (this.position >= this.size) return undefined;
     if (this.position + n > this.size) throw new TruncatedError(this.size);
     if (this.available < n) this.fill(n);
     const from = this.position - this.windowStart;
     this.position += n;
-    return Buffer.from(this.window.subarray(from, from + n));
+    return this.window.subarray(from, from + n);
   }
 
   /** take lends the next `n` bytes in chunks, each valid until the next call. */

@@ -60,7 +60,8 @@ export async function* readTar(
   try {
     for (;;) {
       const offset = reader.position;
-      const block = await reader.read(BLOCK);
+      // A header is parsed before anything else is read: a file lends it from its window, no copy and no wait.
+      const block = 'lend' in reader ? reader.lend(BLOCK) : await reader.read(BLOCK);
       if (block === undefined) break; // end of data at a block boundary: accepted, as Go's reader does
       if (isZeroBlock(block)) break;
       const raw = decodeHeader(block);
