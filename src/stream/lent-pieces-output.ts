@@ -88,7 +88,11 @@ export async function writeLentPieces(
     output.end();
     await Promise.race([finished(output), failed]);
   } catch (error) {
-    // Destroyed without the error: an 'error' event nobody listens for would end the process.
+    // A failed write is called back before the stream's 'error' event, which comes once the file
+    // is closed: it may come after this returns, and one nobody listens for ends the process.
+    // The failure is reported from here; the event is heard and dropped.
+    output.on('error', () => undefined);
+    // Destroyed without the error, for the same reason.
     output.destroy();
     throw error;
   } finally {

@@ -65,6 +65,27 @@ test(
   },
 );
 
+test('a write that fails at the end is reported once, and the error event that follows it later is heard', async () => {
+  // As a full disk does to a file: the write calls back with the error at once, the stream's
+  // 'error' event comes only after its file is closed, when the writer may have given up.
+  let emitted = false;
+  const output = new Writable({
+    write(_chunk, _encoding, callback) {
+      callback(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+    },
+    destroy(error, callback) {
+      setTimeout(() => {
+        emitted = true;
+        callback(error);
+      }, 50);
+    },
+  });
+  await assert.rejects(writeLentPieces(lent(Buffer.alloc(1000, 1), [100]), output, undefined, true), /no space left/);
+  // An unheard 'error' event would fail this test as an uncaught exception.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.ok(emitted, 'the late event did come');
+});
+
 test(
   'pieces made synchronously into an output that calls back at once still let a signal handler run',
   { timeout: 10_000 },
