@@ -66,6 +66,7 @@ export class FsTree implements ChrootTree<number> {
     return this.columns.count;
   }
 
+  /** parentOf is a node's parent; the root and detached nodes have none. */
   parentOf(node: number): number | undefined {
     const parent = this.columns.page(node).parent[node & SLOT_MASK] as number;
     return parent === DETACHED ? undefined : parent;
@@ -76,6 +77,7 @@ export class FsTree implements ChrootTree<number> {
     return node === this.root || this.columns.page(node).parent[node & SLOT_MASK] !== DETACHED;
   }
 
+  /** childOf is the node called `name` in directory `node`. */
   childOf(node: number, name: string): number | undefined {
     return this.index.find(node, name);
   }
@@ -100,14 +102,17 @@ export class FsTree implements ChrootTree<number> {
     return found;
   }
 
+  /** kindOf is the kind of a node's inode. */
   kindOf(node: number): NodeKind {
     return KINDS[(this.columns.page(node).kind[node & SLOT_MASK] as number) & ~LATER_NAME] as NodeKind;
   }
 
+  /** isDirectory tells whether a node is a directory. */
   isDirectory(node: number): boolean {
     return this.kindOf(node) === 'directory';
   }
 
+  /** symlinkTarget is a symlink node's target. */
   symlinkTarget(node: number): string | undefined {
     if (this.kindOf(node) !== 'symlink') return undefined;
     const inode = this.inodeOf(node);
@@ -125,6 +130,7 @@ export class FsTree implements ChrootTree<number> {
     return this.linked.has(inode);
   }
 
+  /** nameOf is a node's name, a byte string. */
   nameOf(node: number): string {
     const page = this.columns.page(node);
     return this.names.text(page.nameOffset[node & SLOT_MASK] as number, page.nameLength[node & SLOT_MASK] as number);
@@ -136,8 +142,17 @@ export class FsTree implements ChrootTree<number> {
     const parent = this.parentOf(node) ?? this.root;
     if (parent === this.root) return this.nameOf(node);
     if (parent !== this.cachedDir) {
-      this.cachedPath = this.pathOf(parent);
+      // Up to the cached directory or the root, with no recursion: a hostile layer may nest thousands deep.
+      const chain: number[] = [];
+      let dir = parent;
+      for (; dir !== this.root && dir !== this.cachedDir; dir = this.parentOf(dir) ?? this.root) chain.push(dir);
+      let path = dir === this.root ? '' : this.cachedPath;
+      for (let i = chain.length - 1; i >= 0; i--) {
+        const name = this.nameOf(chain[i] as number);
+        path = path === '' ? name : `${path}/${name}`;
+      }
       this.cachedDir = parent;
+      this.cachedPath = path;
     }
     return `${this.cachedPath}/${this.nameOf(node)}`;
   }
@@ -147,6 +162,7 @@ export class FsTree implements ChrootTree<number> {
     return (this.columns.page(node).layer[node & SLOT_MASK] as number) - 1;
   }
 
+  /** setLayer records that `layer` wrote a name last (a merged directory). */
   setLayer(node: number, layer: number): void {
     this.columns.page(node).layer[node & SLOT_MASK] = layer + 1;
   }
@@ -173,6 +189,10 @@ export class FsTree implements ChrootTree<number> {
     return this.metas.get(id, this.symlinkTarget(inode) ?? '', this.xattrs.get(inode) ?? NO_XATTRS);
   }
 
+  /**
+   * walk resolves components from the root, following symlinks in every component but the last (and the last too
+   * when `followLast`); missing directories are made with `makeDir`, or the walk returns undefined.
+   */
   walk(components: readonly string[], options: WalkOptions<number>): number | undefined {
     return walkChroot(this, components, options);
   }

@@ -101,6 +101,7 @@ test('the tree lists names in byte order and forgets detached ones, however deep
   // A folder 20,000 deep goes without a stack overflow, its names out of the index.
   let deep = dir;
   for (let i = 0; i < 20_000; i++) deep = tree.create(deep, 'x', 0, 'directory', defaultDirMeta(0), -1);
+  assert.equal(tree.pathOf(deep), `d${'/x'.repeat(20_000)}`, 'its path, built without a stack of calls');
   const top = tree.childOf(dir, 'x') as number;
   tree.detach(top);
   assert.equal(tree.childOf(dir, 'x'), undefined);
