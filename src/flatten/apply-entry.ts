@@ -89,21 +89,27 @@ function updateDirectory(context: LayerContext, node: number, entry: TarEntry): 
 
 /** touchedBy tells whether the current layer wrote a node or anything below it. */
 function touchedBy(tree: FsTree, node: number, layer: number): boolean {
-  if (tree.layerOf(node) === layer) return true;
-  if (!tree.isDirectory(node)) return false;
-  for (const child of tree.childrenOf(node)) if (touchedBy(tree, child, layer)) return true;
+  // With a list, not recursion, here and in pruneLower: a hostile layer may nest folders thousands deep.
+  const pending = [node];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (tree.layerOf(next) === layer) return true;
+    for (const child of tree.childrenOf(next)) pending.push(child);
+  }
   return false;
 }
 
 /** pruneLower removes what lower layers put at and below `node`, keeping what this layer wrote. */
 function pruneLower(context: LayerContext, node: number): void {
   const { tree } = context;
-  if (!touchedBy(tree, node, context.layer)) {
-    context.sink.remove(node);
-    tree.detach(node);
-    return;
+  const pending = [node];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (touchedBy(tree, next, context.layer)) {
+      for (const child of tree.childrenOf(next)) pending.push(child);
+      continue;
+    }
+    context.sink.remove(next);
+    tree.detach(next);
   }
-  for (const child of tree.childrenOf(node)) pruneLower(context, child);
 }
 
 async function createNode(

@@ -253,14 +253,25 @@ export class FsTree implements ChrootTree<number> {
 
   /** nodes yields every node below `from`, parents first, names in byte order. */
   *nodes(from = this.root): Generator<number> {
-    // Sorting the names natively, then finding each again, beats sorting numbers with a comparator.
-    const names = this.childrenOf(from).map((node) => this.nameOf(node));
-    names.sort();
-    for (const name of names) {
-      const child = this.index.find(from, name) as number;
+    // A stack of the folders being listed, not nested generators: a hostile layer may nest thousands deep.
+    const stack = [{ dir: from, names: this.sortedNames(from), next: 0 }];
+    for (let top = stack[0]; top !== undefined; top = stack[stack.length - 1]) {
+      if (top.next === top.names.length) {
+        stack.pop();
+        continue;
+      }
+      const child = this.index.find(top.dir, top.names[top.next++] as string) as number;
       yield child;
-      if (this.kindOf(child) === 'directory') yield* this.nodes(child);
+      if (this.isDirectory(child)) stack.push({ dir: child, names: this.sortedNames(child), next: 0 });
     }
+  }
+
+  /** sortedNames is a directory's names in byte order: sorted natively, then each found again, which beats sorting
+   * numbers with a comparator. */
+  private sortedNames(dir: number): string[] {
+    return this.childrenOf(dir)
+      .map((node) => this.nameOf(node))
+      .sort();
   }
 
   /** directories yields every directory below `from`, parents first, in no order among siblings: no name is read. */
