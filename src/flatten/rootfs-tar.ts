@@ -116,10 +116,11 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
     for (const node of plan.metadataNodes) {
       const path = tree.pathOf(node);
       const inode = tree.inodeOf(node);
-      const first = tree.isLinked(inode) ? firstNames.get(inode) : undefined;
+      const linked = tree.isLinked(inode);
+      const first = linked ? firstNames.get(inode) : undefined;
       if (first !== undefined) yield hardlink(tree, path, inode, first);
       else {
-        if (tree.isLinked(inode)) firstNames.set(inode, path);
+        if (linked) firstNames.set(inode, path);
         yield encodeEntry(entryFor(tree, path, inode, tree.kindOf(inode)));
       }
     }
