@@ -244,7 +244,7 @@ export class FsTree implements ChrootTree<number> {
     // Without a stack of calls: a hostile layer may nest folders thousands deep.
     const pending = [node];
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-      if (this.kindOf(next) === 'directory') for (const child of this.childrenOf(next)) pending.push(child);
+      for (const child of this.childrenOf(next)) pending.push(child); // none for anything but a directory
       this.index.remove(next);
       // Its place in the parent's chain is dropped by the next childrenOf.
       this.columns.page(next).parent[next & SLOT_MASK] = DETACHED;
