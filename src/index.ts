@@ -83,13 +83,15 @@ export {
 } from './launch/run-request.js';
 export { cacheRoot } from './cache/cache-root.js';
 export {
-  cachedRootfs,
+  cacheImage,
+  cachedImageOf,
   listCachedImages,
   findCachedImage,
   removeCachedImage,
   pruneCache,
   type CachedImage,
 } from './cache/image-cache.js';
+export { openImageView, type ImageView } from './cache/image-view.js';
 export { installNspawnMachine, uninstallNspawnMachine, MACHINES_DIR, NSPAWN_DIR } from './install/nspawn-machine.js';
 export { installLxcContainer, uninstallLxcContainer } from './install/lxc-container.js';
 export { importRootfs, type ImportOptions, type ImportFormat } from './import/import-rootfs.js';

@@ -1,25 +1,40 @@
 /**
- * The image cache: each image flattened once into `images/<config digest>/rootfs`, which runs
- * only ever read (they write to an overlay). The tree appears by rename when complete, so an
- * interrupted flatten leaves only a temporary folder (removed by prune), and two runs that
- * flatten at once both end up using whichever finished first.
+ * The image cache: each image a run uses, recorded in `images/<config digest>/image.json`. Its
+ * layers are in the layer store (layer-store.ts), unpacked once each and shared between images;
+ * an image overlayfs cannot stack (layer-tree.ts says when) is flattened once into
+ * `images/<config digest>/rootfs` instead. Runs only ever read either: they write to an overlay.
+ * Trees appear by rename when complete, so an interrupted run leaves only temporary folders
+ * (removed by prune), and two runs that unpack at once both use whichever finished first.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndockerError, isErrno } from '../errors.js';
+import { OverlayLimitError } from '../flatten/layer-tree.js';
+import type { FlattenProgress } from '../flatten/rootfs-tar.js';
 import { describeImage } from '../image/select.js';
 import type { Image } from '../image/types.js';
 import { directoryBytes } from './directory-bytes.js';
 import { imageUsers, removeUnfinished } from './container-dirs.js';
-import type { FlattenProgress } from '../flatten/rootfs-tar.js';
+import { layersDir, lowerdirOf, readLayerRecord, removeLayers, stackableChain, unpackLayers } from './layer-store.js';
 
 /** CachedImage is what the cache records of an image. */
 export interface CachedImage {
   id: string;
   names: string[];
+  /** bytes are the image's whole size: every layer's diff, or its flattened tree */
   bytes: number;
   created: string;
   lastUsed: string;
+  /** layers are the chain ids of its diffs in the layer store, bottom first */
+  layers?: string[];
+  /** flattened says why the image is one flattened tree instead (absent in a cache older than the layer store) */
+  flattened?: string;
+}
+
+/** ImageStack is what a run mounts as its overlay's lower layers: `lowerdir`, relative to `base`. */
+export interface ImageStack {
+  base: string;
+  lowerdir: string;
 }
 
 const hexOf = (id: string): string => id.replace(/^sha256:/, '');
@@ -43,49 +58,94 @@ function writeRecord(dir: string, record: CachedImage): void {
   renameSync(temporary, join(dir, 'image.json'));
 }
 
-/** cachedRootfs returns the image's flattened rootfs, flattening it first if the cache lacks it. */
-export async function cachedRootfs(
+/** isComplete tells whether a recorded image's trees are all there. */
+function isComplete(root: string, record: CachedImage): boolean {
+  if (record.layers === undefined) return existsSync(join(imageDir(root, record.id), 'rootfs'));
+  return record.layers.every((chainId) => readLayerRecord(root, chainId) !== undefined);
+}
+
+/** stackOf is the lower layers a run of a complete cached image mounts. */
+export function stackOf(root: string, record: CachedImage): ImageStack {
+  if (record.layers === undefined) return { base: imageDir(root, record.id), lowerdir: 'rootfs' };
+  return { base: layersDir(root), lowerdir: lowerdirOf(record.layers) };
+}
+
+/** CacheOptions carry the abort signal, warnings and a progress display. */
+export interface CacheOptions {
+  signal?: AbortSignal;
+  warn?: (message: string) => void;
+  progress?: FlattenProgress;
+}
+
+/** flattenImage flattens the image into its folder's `rootfs`; false when another run already had. */
+async function flattenImage(root: string, image: Image, options: CacheOptions): Promise<boolean> {
+  const rootfs = join(imageDir(root, image.id), 'rootfs');
+  if (existsSync(rootfs)) return false;
+  try {
+    // Loaded only here: a warm run never needs the flattening engine.
+    const { unpackRootfs } = await import('../flatten/rootfs.js');
+    await unpackRootfs(image, rootfs, {
+      signal: options.signal,
+      warn: options.warn ?? (() => undefined),
+      ...(options.progress ? { progress: options.progress } : {}),
+    });
+    return true;
+  } catch (error) {
+    // Another run finished the same image first: use its tree.
+    // The rename into place fails with ENOTEMPTY or EEXIST, which the output layer wraps with the target's name.
+    const raced =
+      isErrno(error, 'ENOTEMPTY', 'EEXIST') || isErrno((error as { cause?: unknown }).cause, 'ENOTEMPTY', 'EEXIST');
+    if (!(raced || (error instanceof UndockerError && error.code === 'UNDOCKER_OUTPUT_EXISTS')) || !existsSync(rootfs))
+      throw error;
+    return false;
+  }
+}
+
+/**
+ * cacheImage readies the image for runs, unpacking the layers the store lacks (or flattening it, where its layers
+ * cannot be stacked), and returns its record; `fresh` when anything was unpacked.
+ */
+export async function cacheImage(
   root: string,
   image: Image,
-  options: { signal?: AbortSignal; warn?: (message: string) => void; progress?: FlattenProgress } = {},
-): Promise<{ rootfs: string; fresh: boolean }> {
+  options: CacheOptions = {},
+): Promise<{ record: CachedImage; fresh: boolean }> {
   const dir = imageDir(root, image.id);
-  const rootfs = join(dir, 'rootfs');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  let fresh = false;
-  if (!existsSync(rootfs)) {
-    try {
-      // Loaded only here: a warm run never needs the flattening engine.
-      const { unpackRootfs } = await import('../flatten/rootfs.js');
-      await unpackRootfs(image, rootfs, {
-        signal: options.signal,
-        warn: options.warn ?? (() => undefined),
-        ...(options.progress ? { progress: options.progress } : {}),
-      });
-      fresh = true;
-    } catch (error) {
-      // Another run finished the same image first: use its tree.
-      // The rename into place fails with ENOTEMPTY or EEXIST, which the output layer wraps with the target's name.
-      const raced =
-        isErrno(error, 'ENOTEMPTY', 'EEXIST') || isErrno((error as { cause?: unknown }).cause, 'ENOTEMPTY', 'EEXIST');
-      if (
-        !(raced || (error instanceof UndockerError && error.code === 'UNDOCKER_OUTPUT_EXISTS')) ||
-        !existsSync(rootfs)
-      )
-        throw error;
-    }
-  }
   const now = new Date().toISOString();
   const old = readRecord(dir);
   const names = [...new Set([...(old?.names ?? []), describeImage(image)])];
-  writeRecord(dir, {
+  let record: CachedImage = {
+    ...old,
     id: image.id,
     names,
-    bytes: old?.bytes ?? directoryBytes(rootfs),
+    bytes: old?.bytes ?? 0,
     created: old?.created ?? now,
     lastUsed: now,
-  });
-  return { rootfs, fresh };
+  };
+  let fresh = false;
+  if (old === undefined || !isComplete(root, old)) {
+    const chain = stackableChain(image);
+    let flattened = 'reason' in chain ? chain.reason : undefined;
+    if ('chainIds' in chain) {
+      // Recorded first: prune keeps the layers an image being unpacked names.
+      writeRecord(dir, { ...record, layers: chain.chainIds });
+      try {
+        fresh = (await unpackLayers(root, image, chain.chainIds, options)) > 0;
+        const bytes = chain.chainIds.reduce((sum, id) => sum + (readLayerRecord(root, id)?.bytes ?? 0), 0);
+        record = { ...record, layers: chain.chainIds, bytes, flattened: undefined };
+      } catch (error) {
+        if (!(error instanceof OverlayLimitError)) throw error;
+        flattened = error.message;
+      }
+    }
+    if (flattened !== undefined) {
+      fresh = await flattenImage(root, image, options);
+      record = { ...record, layers: undefined, flattened, bytes: directoryBytes(join(dir, 'rootfs')) };
+    }
+  }
+  writeRecord(dir, record);
+  return { record, fresh };
 }
 
 /** listCachedImages returns every complete image in the cache, most recently used first. */
@@ -99,10 +159,14 @@ export function listCachedImages(root: string): CachedImage[] {
   }
   return hexes
     .map((hex) => readRecord(join(root, 'images', hex)))
-    .filter(
-      (record): record is CachedImage => record !== undefined && existsSync(join(imageDir(root, record.id), 'rootfs')),
-    )
+    .filter((record): record is CachedImage => record !== undefined && isComplete(root, record))
     .sort((a, b) => b.lastUsed.localeCompare(a.lastUsed));
+}
+
+/** cachedImageOf is the record of image `id` when the cache holds it whole. */
+export function cachedImageOf(root: string, id: string): CachedImage | undefined {
+  const record = readRecord(imageDir(root, id));
+  return record !== undefined && isComplete(root, record) ? record : undefined;
 }
 
 /** findCachedImage picks a cached image by name (tag `latest` when none is given) or digest prefix. */
@@ -130,7 +194,24 @@ function listed(names: string[]): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 }
 
-/** removeCachedImage deletes one image's rootfs, unless a container still uses it. */
+/** recordedImages reads the record of every image folder, complete or not, by folder name. */
+function recordedImages(root: string): Map<string, CachedImage | undefined> {
+  let hexes: string[] = [];
+  try {
+    hexes = readdirSync(join(root, 'images'));
+  } catch {
+    /* no cache yet */
+  }
+  return new Map(hexes.map((hex) => [hex, readRecord(join(root, 'images', hex))]));
+}
+
+/** removeUnusedLayers deletes the layers no recorded image names, and what interrupted unpacks left. */
+function removeUnusedLayers(root: string): string[] {
+  const used = new Set([...recordedImages(root).values()].flatMap((record) => record?.layers ?? []));
+  return removeLayers(root, used);
+}
+
+/** removeCachedImage deletes one image, and the layers no other image uses, unless a container still uses it. */
 export function removeCachedImage(root: string, record: CachedImage): void {
   const users = imageUsers(root, record.id);
   if (users.length > 0) {
@@ -142,6 +223,7 @@ export function removeCachedImage(root: string, record: CachedImage): void {
     );
   }
   rmSync(imageDir(root, record.id), { recursive: true, force: true });
+  removeUnusedLayers(root);
 }
 
 /**
@@ -155,19 +237,12 @@ export function pruneCache(root: string): string[] {
     rmSync(imageDir(root, record.id), { recursive: true, force: true });
     removed.push(record.names[0] ?? record.id);
   }
-  // Folders without a complete rootfs are what an interrupted first run left.
-  let hexes: string[] = [];
-  try {
-    hexes = readdirSync(join(root, 'images'));
-  } catch {
-    /* no cache yet */
-  }
-  for (const hex of hexes) {
-    const dir = join(root, 'images', hex);
-    if (!existsSync(join(dir, 'rootfs')) && imageUsers(root, `sha256:${hex}`).length === 0) {
-      rmSync(dir, { recursive: true, force: true });
+  // Folders without a complete image are what an interrupted first run left.
+  for (const [hex, record] of recordedImages(root)) {
+    if ((record === undefined || !isComplete(root, record)) && imageUsers(root, `sha256:${hex}`).length === 0) {
+      rmSync(join(root, 'images', hex), { recursive: true, force: true });
       removed.push(`leftover ${hex.slice(0, 12)}`);
     }
   }
-  return removed;
+  return [...removed, ...removeUnusedLayers(root)];
 }

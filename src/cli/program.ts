@@ -40,6 +40,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   images: async () => (await import('./images.js')).registerImages,
   rmi: async () => (await import('./images.js')).registerRmi,
   prune: async () => (await import('./images.js')).registerPrune,
+  system: async () => (await import('./system.js')).registerSystem,
   pull: async () => (await import('./registry.js')).registerPull,
   save: async () => (await import('./registry.js')).registerSave,
   push: async () => (await import('./registry.js')).registerPush,

@@ -1,13 +1,14 @@
 /**
- * Making a container, as `docker create` does: the image flattened into the cache (once per
- * image), its run spec with the user's overrides, its volumes made and filled, free host ports
+ * Making a container, as `docker create` does: the image's layers unpacked into the cache (once
+ * per layer), its run spec with the user's overrides, its volumes made and filled, free host ports
  * for -P, and the record. Everything is made in a temporary folder that becomes the container
  * only when complete, so an interrupted create leaves no half-made container.
  */
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { cachedRootfs } from '../cache/image-cache.js';
+import { cacheImage } from '../cache/image-cache.js';
+import { openImageView } from '../cache/image-view.js';
 import { loadRunSpec } from '../config/load-run-spec.js';
 import type { RunOverrides, RunSpec } from '../config/run-spec.js';
 import { UsageError } from '../errors.js';
@@ -116,20 +117,27 @@ export async function createContainer(image: Image, options: CreateOptions): Pro
   planHost(request, options.command);
   const pending = beginContainer(root, request.name, image.id);
   try {
-    const { rootfs } = await cachedRootfs(root, image, {
+    const { record } = await cacheImage(root, image, {
       signal,
       warn: options.warn,
       ...(options.progress ? { progress: options.progress } : {}),
     });
-    const { spec } = loadRunSpec(image, {
-      where: options.where,
-      overrides: options.overrides,
-      name: request.name,
-      warn: options.warn,
-      probe: probeDirectory(rootfs),
-    });
-    signal.throwIfAborted();
-    const { mounts, binds } = volumeMounts(root, rootfs, spec, options);
+    const view = await openImageView(root, record, options.where);
+    let made: { spec: RunSpec; mounts: VolumeMount[]; binds: BindMount[] };
+    try {
+      const { spec } = loadRunSpec(image, {
+        where: options.where,
+        overrides: options.overrides,
+        name: request.name,
+        warn: options.warn,
+        probe: probeDirectory(view.dir),
+      });
+      signal.throwIfAborted();
+      made = { spec, ...volumeMounts(root, view.dir, spec, options) };
+    } finally {
+      await view.close();
+    }
+    const { spec, mounts, binds } = made;
     const publish = options.publishAll ? [...request.publish, ...(await publishAll(spec, request))] : request.publish;
     for (const folder of ['upper', 'work', 'merged']) mkdirSync(join(pending.dir, folder), { mode: 0o700 });
     signal.throwIfAborted();

@@ -3,10 +3,9 @@
  * change of state, send a detached container's output to its log, and carry out its restart
  * policy with docker's backoff. A stop (the abort signal) ends the run and holds the policy.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { imageDir } from '../cache/image-cache.js';
+import { cachedImageOf } from '../cache/image-cache.js';
+import { type ImageView, openImageView } from '../cache/image-view.js';
 import { UndockerError } from '../errors.js';
 import { identify } from '../host/process-identity.js';
 import { planHost, prepareRun, runPrepared } from '../launch/prepare-run.js';
@@ -32,14 +31,15 @@ export interface SuperviseOptions {
 /** START_FAILED is the exit code docker records for a container whose start failed. */
 const START_FAILED = 128;
 
-function rootfsOf(root: string, container: Container): string {
-  const rootfs = join(imageDir(root, container.config.image), 'rootfs');
-  if (!existsSync(rootfs))
+/** viewOf opens the container's image, which rmi and prune keep while the container exists. */
+async function viewOf(root: string, container: Container): Promise<ImageView> {
+  const record = cachedImageOf(root, container.config.image);
+  if (record === undefined)
     throw new UndockerError(
       'UNDOCKER_NOT_FOUND',
       `container ${container.config.name}: its image ${container.config.imageName} is no longer in the cache`,
     );
-  return rootfs;
+  return openImageView(root, record, `image ${container.config.imageName}`);
 }
 
 /** LEADER_WAIT_MS bounds the wait for the runtime to start the container's PID 1; LEADER_POLL_MS paces it. */
@@ -66,9 +66,14 @@ async function recordLeader(container: Container, running: ContainerState, ended
 async function runOnce(container: Container, options: SuperviseOptions, restartCount: number): Promise<number> {
   const { config } = container;
   const me = identify(process.pid);
-  const rootfs = rootfsOf(options.cacheRoot, container);
   const plan = planHost(config.request, 'start');
-  const prepared = await prepareRun(config.spec, rootfs, container.dirs, config.request, plan, options.cacheRoot);
+  const view = await viewOf(options.cacheRoot, container);
+  let prepared;
+  try {
+    prepared = await prepareRun(config.spec, view, container.dirs, config.request, plan, options.cacheRoot);
+  } finally {
+    await view.close();
+  }
   const log = options.detached ? new LogWriter(container.dirs.dir, config.log) : undefined;
   const running: ContainerState = {
     status: 'running',

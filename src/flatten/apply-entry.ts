@@ -93,7 +93,8 @@ function touchedBy(tree: FsTree, node: number, layer: number): boolean {
   const pending = [node];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     if (tree.layerOf(next) === layer) return true;
-    for (const child of tree.childrenOf(next)) pending.push(child);
+    // What a tree has not read yet, no layer applied to it touched.
+    for (const child of tree.knownChildrenOf(next)) pending.push(child);
   }
   return false;
 }

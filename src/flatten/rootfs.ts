@@ -10,9 +10,8 @@ import { fillDirectoryAtomically, writeFileAtomically } from '../output/atomic.j
 import { type Compression, encoderFor } from '../stream/compression.js';
 import { writeLentPieces } from '../stream/lent-pieces-output.js';
 import { writeAddedTree } from './added-tree.js';
-import { applyEntry } from './apply-entry.js';
+import { applyLayer } from './apply-layer.js';
 import { DirectorySink } from './directory-sink.js';
-import { layerEntries } from './layer-entries.js';
 import { type FlattenOptions, rootfsTarPieces } from './rootfs-tar.js';
 import { FsTree } from './tree.js';
 
@@ -40,16 +39,7 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
       for (const [index, layer] of layers.entries()) {
         where = layer.where;
         const context = { tree, sink, layer: index, where: layer.where, keepWhiteouts: options.keepWhiteouts ?? false };
-        // The directory writer copies file data as it comes: plain layers lend it, or read it straight into its batches
-        // (LentFileBytes).
-        for await (const item of layerEntries(layer, options.signal, { lentChunks: true })) {
-          await applyEntry(context, item);
-          if (item.entry.type === 'file') options.progress?.bytes(item.entry.size);
-          // Entries without data (folders, links) queue work too: wait while the writer is behind.
-          const behind = sink.paced();
-          if (behind !== undefined) await behind;
-        }
-        options.progress?.layerDone();
+        await applyLayer(context, layer, options);
       }
       await sink.finish();
       if (options.added !== undefined) await writeAddedTree(directory, options.added, sinkOptions.warn);

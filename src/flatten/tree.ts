@@ -82,8 +82,13 @@ export class FsTree implements ChrootTree<number> {
     return this.index.find(node, name);
   }
 
-  /** childrenOf lists a directory's names in no order, dropping detached ones from its chain on the way. */
+  /** childrenOf lists a directory's names in no order; a tree that reads names on demand (LayerTree) reads them all. */
   childrenOf(dir: number): number[] {
+    return this.knownChildrenOf(dir);
+  }
+
+  /** knownChildrenOf lists the names already in the tree, dropping detached ones from the chain on the way. */
+  knownChildrenOf(dir: number): number[] {
     const found: number[] = [];
     // Only a directory's `data` is a first child: a file's is its ordinal.
     if (!this.isDirectory(dir)) return found;
@@ -244,7 +249,7 @@ export class FsTree implements ChrootTree<number> {
     // Without a stack of calls: a hostile layer may nest folders thousands deep.
     const pending = [node];
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-      for (const child of this.childrenOf(next)) pending.push(child); // none for anything but a directory
+      for (const child of this.knownChildrenOf(next)) pending.push(child); // none for anything but a directory
       this.index.remove(next);
       // Its place in the parent's chain is dropped by the next childrenOf.
       this.columns.page(next).parent[next & SLOT_MASK] = DETACHED;

@@ -1,24 +1,26 @@
 /**
- * The overlay a run writes to: the cached rootfs as the read-only lower layer, the container's
- * own upper directory on top, so the cache never changes and every run starts from the image.
+ * The overlay a run writes to: the image's diffs (or its flattened tree) as the read-only lower
+ * layers, the container's own upper directory on top, so the cache never changes and every run
+ * starts from the image.
  * It is mounted in a mount namespace of the runtime's own (unshare(1)), so it lives exactly as
  * long as the container: nothing is left mounted when undocker is killed, even with SIGKILL.
  */
 import { chmod, chown, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { UndockerError } from '../errors.js';
 import type { ContainerDirs } from '../cache/container-dirs.js';
+import type { ImageStack } from '../cache/image-cache.js';
 import type { Launch } from './run-container.js';
 
 /**
- * MOUNT_THEN_EXEC runs as `sh -c SCRIPT sh OPTIONS MOUNTPOINT PROGRAM ARGS...` in the new
- * namespace: it mounts, reports a failure on fd 3 (the runtime's own output stays the user's),
- * closes fd 3 so undocker sees its end, and becomes the runtime, which keeps the pid undocker
- * signals.
+ * MOUNT_THEN_EXEC runs as `sh -c SCRIPT sh DIR OPTIONS MOUNTPOINT PROGRAM ARGS...` in the new
+ * namespace: it mounts (the options' paths relative to DIR, which keeps many layers within one
+ * option page), reports a failure on fd 3 (the runtime's own output stays the user's), closes
+ * fd 3 so undocker sees its end, and becomes the runtime, which keeps the pid undocker signals.
  */
 const MOUNT_THEN_EXEC =
-  'if ! err=$(mount -t overlay overlay -o "$1" "$2" 2>&1); then printf %s "$err" >&3; exit 1; fi; exec 3>&-; shift ' +
-  '2; exec "$@"';
+  'if ! err=$(cd "$1" && mount -t overlay overlay -o "$2" "$3" 2>&1); then printf %s "$err" >&3; exit 1; fi; ' +
+  'exec 3>&-; shift 3; exec "$@"';
 
 /** MountPoints are folders and empty files the runtime needs that the image lacks. */
 export interface MountPoints {
@@ -54,22 +56,26 @@ async function prepareUpper(lower: string, upper: string, add: MountPoints): Pro
 
 /**
  * inOverlay readies the container's upper layer (with `add` made in it) and returns `launch`
- * wrapped to run on `lower` + that layer, mounted on the container's merged folder.
+ * wrapped to run on the image (`lower`: its stack, and the folder showing it) + that layer,
+ * mounted on the container's merged folder.
  */
 export async function inOverlay(
   launch: Launch,
-  lower: string,
+  lower: { dir: string; stack: ImageStack },
   dirs: ContainerDirs,
   add: MountPoints = { dirs: [], files: [] },
 ): Promise<Launch> {
+  const { base, lowerdir } = lower.stack;
+  const upper = relative(base, dirs.upper);
+  const work = relative(base, dirs.work);
   // Paths are undocker's own cache folders; overlayfs options cannot hold `,` or `:` in them.
-  if (/[,:]/.test(lower + dirs.upper + dirs.work))
+  if (/[,:]/.test(upper + work))
     throw new UndockerError(
       'UNDOCKER_UNSUPPORTED',
-      `the cache path ${lower} holds , or :, which an overlay mount cannot take: set UNDOCKER_CACHE`,
+      `the cache path ${dirs.upper} holds , or :, which an overlay mount cannot take: set UNDOCKER_CACHE`,
     );
-  await prepareUpper(lower, dirs.upper, add);
-  const options = `lowerdir=${lower},upperdir=${dirs.upper},workdir=${dirs.work}`;
+  await prepareUpper(lower.dir, dirs.upper, add);
+  const options = `lowerdir=${lowerdir},upperdir=${upper},workdir=${work}`;
   return {
     ...launch,
     program: 'unshare',
@@ -81,6 +87,7 @@ export async function inOverlay(
       '-c',
       MOUNT_THEN_EXEC,
       'sh',
+      base,
       options,
       dirs.merged,
       launch.program,

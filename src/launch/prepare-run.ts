@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerDirs } from '../cache/container-dirs.js';
 import type { RunSpec } from '../config/run-spec.js';
+import type { ImageView } from '../cache/image-view.js';
 import { probeDirectory } from '../flatten/directory-probe.js';
 import { LXC_CONFIG_DIR } from '../generate/lxc-config.js';
 import type { RootfsProbe } from '../image/types.js';
@@ -111,12 +112,12 @@ function launchOf(spec: RunSpec, dirs: ContainerDirs, request: RunRequest, helpe
 }
 
 /**
- * prepareRun readies one start of `spec` on the cached `rootfs` with the container's own folders
- * `dirs`; the cache root keeps the identity helper's memo.
+ * prepareRun readies one start of `spec` on the cached image (`image`: its stack, and the folder
+ * showing it) with the container's own folders `dirs`; the cache root keeps the identity helper's memo.
  */
 export async function prepareRun(
   spec: RunSpec,
-  rootfs: string,
+  image: ImageView,
   dirs: ContainerDirs,
   request: RunRequest,
   plan: HostPlan,
@@ -124,7 +125,7 @@ export async function prepareRun(
 ): Promise<PreparedRun> {
   const helper = findIdentityHelper(join(cacheRoot, HELPER_MEMO));
   const launch = launchOf(spec, dirs, request, helper, plan);
-  const overlaid = await inOverlay(launch, rootfs, dirs, mountPoints(request, probeDirectory(rootfs), helper));
+  const overlaid = await inOverlay(launch, image, dirs, mountPoints(request, probeDirectory(image.dir), helper));
   return { launch: overlaid, name: request.name, cgroupSettings: plan.cgroupSettings };
 }
 

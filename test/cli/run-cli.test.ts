@@ -76,7 +76,17 @@ test('run: flags are checked before the image is opened or pulled', () => {
 test('images, rmi, prune and the container and volume commands on an empty cache', () => {
   const images = undocker(['images'], { env });
   assert.equal(images.status, 0, images.stderr);
-  assert.equal(images.stdout.toString(), 'IMAGE  DIGEST  SIZE  LAST USED\n');
+  assert.equal(images.stdout.toString(), 'IMAGE  DIGEST  SIZE  SHARED  UNIQUE  LAYERS  LAST USED\n');
+  assert.equal(
+    undocker(['system', 'df'], { env }).stdout.toString(),
+    [
+      'TYPE           TOTAL  ACTIVE  SIZE  RECLAIMABLE',
+      'Images         0      0       0B    0B (0%)',
+      'Containers     0      0       0B    0B (0%)',
+      'Local Volumes  0      0       0B    0B (0%)',
+      '',
+    ].join('\n'),
+  );
   assert.equal(undocker(['images', '--json'], { env }).stdout.toString(), '[]\n');
   const rmi = undocker(['rmi', 'one:1'], { env });
   assert.equal(rmi.status, 1);
@@ -119,4 +129,35 @@ test('install and uninstall: wrong arguments and unknown names', () => {
   const none = undocker(['uninstall', 'ghost', ...places]);
   assert.equal(none.status, 1);
   assert.match(none.stderr, /^undocker: uninstall: nothing named ghost was installed in /);
+});
+
+test('images and system df: layers two images share are counted once, and said to be shared', () => {
+  const cache = { UNDOCKER_CACHE: join(tempDir(), 'cache') };
+  const base = [[{ path: 'base', content: Buffer.alloc(300_000, 1) }]];
+  const [one, two] = ['one', 'two'].map((name) =>
+    writeDockerSave([
+      {
+        layers: [...base, [{ path: name, content: Buffer.alloc(20_000, 2) }]],
+        tags: [`${name}:1`],
+        config: { Cmd: ['/x'] },
+      },
+    ]),
+  );
+  for (const archive of [one, two] as string[]) {
+    const made = undocker(['create', archive], { env: cache });
+    assert.equal(made.status, 0, made.stderr);
+  }
+  const rows = undocker(['images'], { env: cache })
+    .stdout.toString()
+    .split('\n')
+    .filter((line) => /^(one|two):1 /.test(line))
+    .map((line) => line.split(/\s{2,}/));
+  assert.deepEqual(rows.map(([name, , size, shared, unique, layers]) => [name, size, shared, unique, layers]).sort(), [
+    ['one:1', '320kB', '300kB', '20.0kB', '2'],
+    ['two:1', '320kB', '300kB', '20.0kB', '2'],
+  ]);
+  const df = undocker(['system', 'df', '--json'], { env: cache });
+  const [images, containers] = JSON.parse(df.stdout.toString()) as Array<Record<string, number | string>>;
+  assert.deepEqual(images, { Type: 'Images', Total: 2, Active: 2, Size: 340_000, Reclaimable: 0 });
+  assert.deepEqual(containers, { Type: 'Containers', Total: 2, Active: 0, Size: 0, Reclaimable: 0 });
 });

@@ -44,9 +44,12 @@ function busyboxEntries(): EntrySpec[] {
   ];
 }
 
-/** showImageLayers is the image's one layer. */
-export function showImageLayers(): EntrySpec[] {
-  return [
+/**
+ * showImageStack is the image's two layers, as a Dockerfile makes them: a busybox base, then the users, getent and
+ * the entrypoint (an `etc/` the top layer does not declare, and a whiteout), so a run stacks two diffs.
+ */
+export function showImageStack(): EntrySpec[][] {
+  const base: EntrySpec[] = [
     ...['bin/', 'sbin/', 'usr/', 'usr/bin/', 'usr/sbin/', 'etc/', 'root/', 'work/', 'proc/', 'sys/', 'dev/'].map(
       (path) => ({ path }),
     ),
@@ -54,16 +57,31 @@ export function showImageLayers(): EntrySpec[] {
     { path: 'home/app/', uid: 1000, gid: 1000 },
     { path: 'tmp/', mode: 0o1777 },
     ...busyboxEntries(),
+    { path: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\n' },
+    { path: 'etc/motd', content: 'removed by the top layer\n' },
+  ];
+  const top: EntrySpec[] = [
     { path: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:App:/home/app:/bin/sh\n' },
     { path: 'etc/group', content: 'root:x:0:\napp:x:1000:\nextra:x:1500:app\n' },
+    { path: 'etc/.wh.motd' },
     { path: 'usr/bin/getent', content: GETENT, mode: 0o755 },
     { path: 'show', content: SHOW, mode: 0o755 },
   ];
+  return [base, top];
 }
 
-/** writeShowImage writes a docker save archive of the show image with `config`. */
+/** showImageLayers is the image as one layer. */
+export function showImageLayers(): EntrySpec[] {
+  const [base = [], top = []] = showImageStack();
+  return [
+    ...base.filter((entry) => entry.path !== 'etc/motd'),
+    ...top.filter((entry) => entry.path !== 'etc/.wh.motd'),
+  ];
+}
+
+/** writeShowImage writes a docker save archive of the show image, in its two layers, with `config`. */
 export function writeShowImage(config: ContainerConfig, tag = 'show:latest'): string {
-  return writeDockerSave([{ layers: [showImageLayers()], tags: [tag], config }]);
+  return writeDockerSave([{ layers: showImageStack(), tags: [tag], config }]);
 }
 
 /** ShowReport is what the entrypoint reported. */

@@ -2,13 +2,18 @@
  * The reference test: images built by a real Docker engine with RUN steps that delete,
  * replace, hardlink, chmod, chown, mknod and setcap; `undocker rootfs` of every archive form
  * (docker save, legacy save, skopeo oci:, oci-archive:, zstd, compressed, stdin, directory
- * output) must equal `docker export` of a container of the image, entry by entry.
+ * output, and the run cache's stacked diffs) must equal `docker export` of a container of the
+ * image, entry by entry.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cacheImage } from '../../src/cache/image-cache.js';
+import { openImageView } from '../../src/cache/image-view.js';
+import { openLocalArchive } from '../../src/image/open-archive.js';
+import { selectImage } from '../../src/image/select.js';
 import { tarDirectory, tempDir } from '../helpers/archives.js';
 import { undocker } from '../helpers/cli.js';
 import {
@@ -149,6 +154,23 @@ test('rootfs -C extracts a directory equal to docker export, xattrs and devices 
   assert.equal(result.status, 0, result.stderr);
   const problems = diffSummaries(reference, summarizeDirectory(target, { xattrs: true }), injected);
   assert.deepEqual(problems, []);
+});
+
+test('the run cache stacks the image as diffs whose overlay equals docker export', { skip: SKIP }, async () => {
+  const root = join(work, 'layer-cache');
+  const archive = await openLocalArchive(save);
+  try {
+    const { record } = await cacheImage(root, selectImage(archive));
+    assert.equal(record.layers?.length, archive.images[0]?.layers.length, `stacked: ${record.flattened ?? ''}`);
+    const view = await openImageView(root, record, 'undocker-test');
+    try {
+      assert.deepEqual(diffSummaries(reference, summarizeDirectory(view.dir, { xattrs: true }), injected), []);
+    } finally {
+      await view.close();
+    }
+  } finally {
+    await archive.close();
+  }
 });
 
 test('GNU tar extracts the flattened tar without error (link targets come first)', { skip: SKIP }, () => {

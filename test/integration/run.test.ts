@@ -53,11 +53,22 @@ function run(
   return { status: result.status, stdout: result.stdout.toString(), stderr: result.stderr };
 }
 
-function cachedImages(): Array<{ id: string; names: string[] }> {
+function cachedImages(): Array<{ id: string; names: string[]; layers?: string[] }> {
   return JSON.parse(undocker(['images', '--json'], { env }).stdout.toString()) as Array<{
     id: string;
     names: string[];
+    layers?: string[];
   }>;
+}
+
+/** diffOf is the folder of one layer of the run cache's layer store. */
+function diffOf(chainId: string | undefined): string {
+  return join(cache, 'layers', (chainId ?? '').replace('sha256:', ''), 'diff');
+}
+
+/** unpacking tells whether a run is making a diff in the layer store. */
+function unpacking(): boolean {
+  return existsSync(join(cache, 'layers')) && readdirSync(join(cache, 'layers')).some((n) => n.startsWith('.unpack-'));
 }
 
 describe('undocker run on the real runtimes', { skip }, () => {
@@ -283,6 +294,7 @@ describe('undocker run on the real runtimes', { skip }, () => {
       assert.equal(undocker(['rm', 'killed'], { env: killEnv }).status, 0);
       assert.match(undocker(['prune'], { env: killEnv }).stdout.toString(), /removed show:run/);
       assert.deepEqual(readdirSync(join(killEnv.UNDOCKER_CACHE, 'images')), [], 'and then the image no container uses');
+      assert.deepEqual(readdirSync(join(killEnv.UNDOCKER_CACHE, 'layers')), [], 'and its layers');
     },
   );
 
@@ -299,7 +311,10 @@ describe('undocker run on the real runtimes', { skip }, () => {
     };
     try {
       await assert.rejects(
-        runContainer(await inOverlay(launch, join(work, 'no-such-lower'), dirs), AbortSignal.timeout(10_000)),
+        runContainer(
+          await inOverlay(launch, { dir: work, stack: { base: work, lowerdir: 'no-such-lower' } }, dirs),
+          AbortSignal.timeout(10_000),
+        ),
         {
           code: 'UNDOCKER_FS_REFUSED',
           message: /^cannot mount the overlay for container unmountable: mount: [^\n]+$/,
@@ -323,16 +338,17 @@ describe('undocker run on the real runtimes', { skip }, () => {
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, 'static\n');
     const [record] = cachedImages().filter((r) => r.names.includes('bare:1'));
-    assert.deepEqual(readdirSync(join(cache, 'images', (record?.id ?? '').replace('sha256:', ''), 'rootfs')), [
-      'busybox',
-    ]);
+    assert.deepEqual(readdirSync(diffOf(record?.layers?.[0])), ['busybox']);
   });
 
   test('runs reuse the one cached tree and never change it; a container keeps its changes until rm', () => {
     const [record] = cachedImages().filter((r) => r.names.includes('show:run'));
     assert.ok(record !== undefined, 'the first run cached the image');
-    const rootfs = join(cache, 'images', record.id.replace('sha256:', ''), 'rootfs');
+    const rootfs = diffOf(record.layers?.[record.layers.length - 1]);
     const inode = statSync(rootfs).ino;
+    // The image's two diffs, stacked: the top layer's passwd, and its whiteout hides the base's motd.
+    const stacked = ['--entrypoint', '/bin/sh', image, '-c', 'test -e /etc/motd && exit 3; grep -q ^app: /etc/passwd'];
+    assert.equal(run(['--rm', ...stacked]).status, 0);
     const touch = ['--entrypoint', '/bin/sh', '-u', '0', image, '-c', 'touch /made-by-run'];
     assert.equal(run(['--rm', ...touch]).status, 0);
     assert.equal(existsSync(join(rootfs, 'made-by-run')), false, 'the cached tree is not written');
@@ -355,7 +371,7 @@ describe('undocker run on the real runtimes', { skip }, () => {
     assert.equal(undocker(['start', 'keeper'], { env }).status, 1, 'rm removed it');
   });
 
-  test('two first runs of one image at once share one cached tree', async () => {
+  test('two first runs of one image at once share one set of diffs', async () => {
     const twin = writeShowImage({ ...SHOW, Env: ['TWIN=1'] } as never, 'twin:1');
     const start = (): Promise<number | null> =>
       new Promise((resolve) => {
@@ -366,14 +382,12 @@ describe('undocker run on the real runtimes', { skip }, () => {
       });
     assert.deepEqual(await Promise.all([start(), start()]), [0, 0]);
     const [record] = cachedImages().filter((r) => r.names.includes('twin:1'));
-    assert.ok(record !== undefined);
-    assert.deepEqual(readdirSync(join(cache, 'images', record.id.replace('sha256:', ''))).sort(), [
-      'image.json',
-      'rootfs',
-    ]);
+    assert.ok(record?.layers !== undefined);
+    for (const chainId of record.layers) assert.ok(existsSync(diffOf(chainId)), `layer ${chainId}`);
+    assert.equal(unpacking(), false, 'no half-made diff is left');
   });
 
-  test('a first run interrupted while flattening leaves the cache consistent', async () => {
+  test('a first run interrupted while unpacking leaves the cache consistent', async () => {
     const files = Array.from({ length: 30_000 }, (_, i) => ({ path: `many/f${i}`, content: `file ${i}\n` }));
     const many = writeDockerSave([
       {
@@ -394,17 +408,12 @@ describe('undocker run on the real runtimes', { skip }, () => {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const flattening = (): boolean =>
-      existsSync(join(cache, 'images')) &&
-      readdirSync(join(cache, 'images')).some((hex) =>
-        readdirSync(join(cache, 'images', hex)).some((name) => name.includes('undocker-tmp')),
-      );
-    for (let i = 0; i < 400 && !flattening(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
-    assert.ok(flattening(), 'the run started flattening');
+    for (let i = 0; i < 400 && !unpacking(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.ok(unpacking(), 'the run started unpacking');
     child.kill('SIGTERM');
     assert.equal(await exited, 143);
-    assert.ok(!cachedImages().some((r) => r.names.includes('many:1')), 'no half-flattened image is listed');
-    assert.ok(!flattening(), 'no temporary tree is left');
+    assert.ok(!cachedImages().some((r) => r.names.includes('many:1')), 'no half-unpacked image is listed');
+    assert.ok(!unpacking(), 'no half-made diff is left');
     assert.ok(
       !readdirSync(join(cache, 'containers')).some((name) => name.startsWith('.new-')),
       'no half-made container is left',

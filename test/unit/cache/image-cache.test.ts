@@ -2,13 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import {
-  cachedRootfs,
-  findCachedImage,
-  imageDir,
-  listCachedImages,
-  pruneCache,
-} from '../../../src/cache/image-cache.js';
+import { cacheImage, findCachedImage, imageDir, listCachedImages, pruneCache } from '../../../src/cache/image-cache.js';
+import { openImageView } from '../../../src/cache/image-view.js';
+import { layerDir, layersDir } from '../../../src/cache/layer-store.js';
 import { probeDirectory } from '../../../src/flatten/directory-probe.js';
 import { openLocalArchive } from '../../../src/image/open-archive.js';
 import { selectImage } from '../../../src/image/select.js';
@@ -27,17 +23,22 @@ async function withImage<T>(layers: EntrySpec[][], tag: string, fn: (image: Imag
 
 const SMALL: EntrySpec[][] = [[{ path: 'etc/' }, { path: 'etc/hostname', content: 'cached' }]];
 
-test('an image is flattened once, keyed by its config digest, and found by name or digest prefix', async () => {
+test('an image is unpacked once, keyed by its config digest, and found by name or digest prefix', async () => {
   const root = tempDir();
   await withImage(SMALL, 'small:1', async (image) => {
-    const first = await cachedRootfs(root, image);
+    const first = await cacheImage(root, image);
     assert.equal(first.fresh, true);
-    assert.equal(first.rootfs, join(imageDir(root, image.id), 'rootfs'));
-    assert.equal(readFileSync(join(first.rootfs, 'etc/hostname'), 'utf8'), 'cached');
-    const inode = statSync(first.rootfs).ino;
-    const second = await cachedRootfs(root, image);
+    const [chainId] = first.record.layers ?? [];
+    assert.ok(chainId !== undefined, 'kept as layers');
+    const diff = join(layerDir(root, chainId), 'diff');
+    assert.equal(readFileSync(join(diff, 'etc/hostname'), 'utf8'), 'cached');
+    const inode = statSync(diff).ino;
+    const second = await cacheImage(root, image);
     assert.equal(second.fresh, false);
-    assert.equal(statSync(second.rootfs).ino, inode, 'the same tree, not a new one');
+    assert.equal(statSync(diff).ino, inode, 'the same tree, not a new one');
+    const view = await openImageView(root, second.record, 'small:1');
+    assert.equal(view.dir, diff, 'one layer is its own view: no mount');
+    await view.close();
     const [record] = listCachedImages(root);
     assert.equal(record?.id, image.id);
     assert.deepEqual(record?.names, ['small:1']);
@@ -52,40 +53,35 @@ test('an image is flattened once, keyed by its config digest, and found by name 
   });
 });
 
-test('two runs flattening one image at once both get the one complete tree', async () => {
+test('a cache made before the layer store keeps working: its flattened tree is the image', async () => {
   const root = tempDir();
-  const big = Buffer.alloc(8 << 20, 7);
-  await withImage(
-    [
-      [
-        { path: 'a', content: big },
-        { path: 'b', content: big },
-      ],
-    ],
-    'pair:1',
-    async (image) => {
-      const results = await Promise.all([cachedRootfs(root, image), cachedRootfs(root, image)]);
-      assert.equal(results[0].rootfs, results[1].rootfs);
-      assert.deepEqual(
-        readdirSync(imageDir(root, image.id)).sort(),
-        ['image.json', 'rootfs'],
-        'no temporary tree left behind',
-      );
-      assert.equal(statSync(join(results[0].rootfs, 'b')).size, big.length);
-    },
-  );
+  await withImage(SMALL, 'old:1', async (image) => {
+    const dir = imageDir(root, image.id);
+    mkdirSync(join(dir, 'rootfs/etc'), { recursive: true });
+    writeFileSync(join(dir, 'rootfs/etc/hostname'), 'old');
+    const now = new Date().toISOString();
+    const old = { id: image.id, names: ['old:1'], bytes: 3, created: now, lastUsed: now };
+    writeFileSync(join(dir, 'image.json'), JSON.stringify(old));
+    const { record, fresh } = await cacheImage(root, image);
+    assert.equal(fresh, false);
+    assert.equal(record.layers, undefined);
+    const view = await openImageView(root, record, 'old:1');
+    assert.equal(readFileSync(join(view.dir, 'etc/hostname'), 'utf8'), 'old');
+    await view.close();
+  });
 });
 
-test('an interrupted flatten leaves no image, and prune clears what it left', async () => {
+test('an interrupted unpack leaves no image, and prune clears what it left', async () => {
   const root = tempDir();
   await withImage(SMALL, 'cut:1', async (image) => {
-    await assert.rejects(cachedRootfs(root, image, { signal: AbortSignal.abort() }));
+    await assert.rejects(cacheImage(root, image, { signal: AbortSignal.abort() }));
     assert.deepEqual(listCachedImages(root), []);
-    // What a killed run leaves: the image folder with a half-written temporary tree.
-    mkdirSync(join(imageDir(root, image.id), '.rootfs.undocker-tmp-dead'), { recursive: true });
-    assert.deepEqual(pruneCache(root), [`leftover ${image.id.slice(7, 19)}`]);
+    // What a killed run leaves: the image's record, and a half-made diff whose process is gone.
+    mkdirSync(join(layersDir(root), '.unpack-999999999-dead/diff'), { recursive: true });
+    assert.deepEqual(pruneCache(root).sort(), [`leftover ${image.id.slice(7, 19)}`, 'unfinished layer 999999999-dead']);
     assert.equal(existsSync(imageDir(root, image.id)), false);
-    assert.equal((await cachedRootfs(root, image)).fresh, true, 'the next run flattens it whole');
+    assert.deepEqual(readdirSync(layersDir(root)), []);
+    assert.equal((await cacheImage(root, image)).fresh, true, 'the next run unpacks it whole');
   });
 });
 

@@ -1,0 +1,27 @@
+/**
+ * applyLayer is the loop both directory outputs share: every entry of one layer applied to the
+ * tree and written by its DirectorySink, reading no faster than the writer keeps up.
+ */
+import type { Layer } from '../image/types.js';
+import { applyEntry, type LayerContext } from './apply-entry.js';
+import type { DirectorySink } from './directory-sink.js';
+import { layerEntries } from './layer-entries.js';
+import type { FlattenProgress } from './rootfs-tar.js';
+
+/** applyLayer applies `layer` in `context`, whose sink writes a directory. */
+export async function applyLayer(
+  context: LayerContext & { sink: DirectorySink },
+  layer: Layer,
+  options: { signal?: AbortSignal | undefined; progress?: FlattenProgress | undefined },
+): Promise<void> {
+  // The directory writer copies file data as it comes: plain layers lend it, or read it straight into its batches
+  // (LentFileBytes).
+  for await (const item of layerEntries(layer, options.signal, { lentChunks: true })) {
+    await applyEntry(context, item);
+    if (item.entry.type === 'file') options.progress?.bytes(item.entry.size);
+    // Entries without data (folders, links) queue work too: wait while the writer is behind.
+    const behind = context.sink.paced();
+    if (behind !== undefined) await behind;
+  }
+  options.progress?.layerDone();
+}
