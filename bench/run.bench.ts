@@ -8,7 +8,6 @@
  * Needs root, systemd-nspawn and an overlay-capable $TMPDIR; says so and stops otherwise.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -88,9 +87,10 @@ async function main(): Promise<void> {
       { path: 'opt/next.bin', size: 50e6 },
     ];
     const next = await makeImage(dir, 'next', [busyboxLayer(), ...gibLayers(), top]);
-    const topId = `sha256:${createHash('sha256')
-      .update(readFileSync(join(dir, 'next-layer5.tar')))
-      .digest('hex')}`;
+    const layers = JSON.parse(execFileSync(UNDOCKER, ['layers', next, '--json'], { encoding: 'utf8' })) as Array<{
+      id: string;
+    }>;
+    const topId = layers[layers.length - 1]?.id as string;
     await times(1, UNDOCKER, ['run', '--rm', big, 'true'], env);
     const dropNext = (): void => {
       rmSync(target, { recursive: true, force: true });
