@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndockerError, isErrno } from '../errors.js';
-import { OverlayLimitError } from '../flatten/layer-tree.js';
+import { OverlayLimitError } from '../flatten/overlay-limit.js';
 import type { FlattenProgress } from '../flatten/rootfs-tar.js';
 import { describeImage } from '../image/select.js';
 import type { Image } from '../image/types.js';

@@ -22,7 +22,6 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
-import { unpackLayerDiff } from '../flatten/layer-diff.js';
 import type { FlattenProgress } from '../flatten/rootfs-tar.js';
 import { isAlive } from '../host/process-alive.js';
 import { holdOverlay } from '../host/mount-holder.js';
@@ -123,6 +122,8 @@ async function unpackLayer(root: string, layer: Layer, chain: readonly string[],
   const diff = join(temporary, 'diff');
   const output = `the layer store (${layer.where})`;
   mkdirSync(diff, { recursive: true, mode: 0o700 });
+  // Loaded only here: a warm run never needs the flattening engine.
+  const { unpackLayerDiff } = await import('../flatten/layer-diff.js');
   try {
     if (below.length === 0) await unpackLayerDiff(layer, diff, false, { ...options, output });
     else {

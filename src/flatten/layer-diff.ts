@@ -4,7 +4,7 @@
  * new diff, so the kernel writes what overlayfs reads back: a whiteout for each deletion, an
  * opaque folder for one made anew, the folders above what the layer adds. The first layer has
  * nothing below: it is applied to its diff directly. What a diff cannot hold ends it with
- * OverlayLimitError (layer-tree.ts).
+ * OverlayLimitError (layer-tree.ts finds what).
  */
 import type { Image } from '../image/types.js';
 import { applyLayer } from './apply-layer.js';

@@ -5,23 +5,16 @@
  * the layer touches. Read nodes carry layer LOWER and the applied layer APPLIED, so its whiteouts
  * remove the first and spare the second, as in a whole flatten.
  *
- * It also refuses what an overlay diff cannot hold, with OverlayLimitError.
+ * It also refuses what an overlay diff cannot hold, with OverlayLimitError (overlay-limit.ts).
  */
 import { type BigIntStats, lstatSync, readdirSync, readlinkSync } from 'node:fs';
-import { UndockerError } from '../errors.js';
 import { toDisplay } from '../tar/entry.js';
+import { OverlayLimitError } from './overlay-limit.js';
 import { type InodeFields, type MetaFields, type NodeKind, FsTree, NO_XATTRS } from './tree.js';
 
 /** LOWER is the layer number of what was read from below; APPLIED is the layer being applied. */
 export const LOWER = 0;
 export const APPLIED = 1;
-
-/** OverlayLimitError says a layer holds something overlayfs cannot express: the image is flattened instead. */
-export class OverlayLimitError extends UndockerError {
-  constructor(message: string) {
-    super('UNDOCKER_UNSUPPORTED', message);
-  }
-}
 
 const OVERLAY_XATTR = 'trusted.overlay.';
 

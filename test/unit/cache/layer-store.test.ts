@@ -232,3 +232,27 @@ test('an overlay that cannot be mounted is one line naming what it was for', asy
     message: /^cannot mount the overlay of layer 2 of x\.tar: mount: [^\n]+$/,
   });
 });
+
+test('a symlink in a lower diff never leads a layer applied over it outside the store', async () => {
+  const outside = tempDir();
+  const root = tempDir();
+  const layers: EntrySpec[][] = [
+    [
+      { path: 'abs', linkname: outside },
+      { path: 'rel', linkname: '../../../../../../..' + outside },
+      { path: 'etc', linkname: '/' },
+    ],
+    [
+      { path: 'abs/pwned', content: 'x' },
+      { path: 'rel/pwned', content: 'y' },
+      { path: 'etc/passwd', content: 'root:x:0:0::/:/bin/sh\n' },
+      { path: 'abs/sub/' },
+      { path: 'rel/.wh.gone' },
+    ],
+  ];
+  await withImage(layers, 'hostile:1', async (image) => {
+    const record = await stackedEqualsFlattened(root, image, 'hostile');
+    assert.equal(record.layers?.length, 2);
+  });
+  assert.deepEqual(readdirSync(outside), [], 'nothing was written outside');
+});

@@ -1,0 +1,13 @@
+/**
+ * OverlayLimitError says a layer holds something an overlayfs diff cannot express (layer-tree.ts
+ * finds it): the run cache flattens that image instead. A module of its own, so the cache can
+ * tell it apart without loading the flattening engine a warm run never needs.
+ */
+import { UndockerError } from '../errors.js';
+
+/** OverlayLimitError names what in which layer overlayfs cannot stack. */
+export class OverlayLimitError extends UndockerError {
+  constructor(message: string) {
+    super('UNDOCKER_UNSUPPORTED', message);
+  }
+}
