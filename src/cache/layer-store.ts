@@ -121,16 +121,16 @@ async function unpackLayer(root: string, layer: Layer, chain: readonly string[],
   const temporary = join(layersDir(root), name);
   const diff = join(temporary, 'diff');
   const output = `the layer store (${layer.where})`;
-  mkdirSync(diff, { recursive: true, mode: 0o700 });
   // Loaded only here: a warm run never needs the flattening engine.
   const { unpackLayerDiff } = await import('../flatten/layer-diff.js');
+  mkdirSync(diff, { recursive: true, mode: 0o700 });
   try {
     if (below.length === 0) await unpackLayerDiff(layer, diff, false, { ...options, output });
     else {
       for (const folder of ['work', 'merged']) mkdirSync(join(temporary, folder), { mode: 0o700 });
       copyRootAttributes(join(layerDir(root, below[below.length - 1] as string), 'diff'), diff);
       const mount = `lowerdir=${lowerdirOf(below)},upperdir=${name}/diff,workdir=${name}/work`;
-      const held = await holdOverlay(layersDir(root), mount, join(temporary, 'merged'), `${layer.where}`);
+      const held = await holdOverlay(layersDir(root), mount, join(temporary, 'merged'), layer.where);
       try {
         await unpackLayerDiff(layer, held.path, true, { ...options, output });
       } finally {
