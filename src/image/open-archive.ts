@@ -10,13 +10,7 @@ import type { Readable } from 'node:stream';
 import { BadArchiveError, isErrno, UndockerError } from '../errors.js';
 import { detectCompression, MAGIC_BYTES } from '../stream/compression.js';
 import { peekStream } from '../stream/peek.js';
-import { imagesFromAci, isAciArchive } from './aci.js';
-import { DirMembers } from './dir-members.js';
-import { imagesFromDockerArchive } from './docker-archive.js';
-import { imagesFromLegacyArchive, isLegacyArchive } from './docker-legacy.js';
 import type { MemberSet } from './members.js';
-import { imagesFromOciLayout } from './oci-layout.js';
-import { spoolToTempFile } from './spool.js';
 import { TarMembers } from './tar-members.js';
 import type { ArchiveFormat, Image, ImageArchive } from './types.js';
 
@@ -44,6 +38,7 @@ async function openMembers(input: string, options: LocalOpenOptions): Promise<Me
     const stdin = options.stdin ?? process.stdin;
     const { head, stream } = await peekStream(stdin, MAGIC_BYTES);
     if (head.length === 0) throw new BadArchiveError('standard input: no data');
+    const { spoolToTempFile } = await import('./spool.js');
     const handle = await spoolToTempFile(stream, detectCompression(head), 'standard input', options.signal);
     return TarMembers.index('standard input', handle);
   }
@@ -56,7 +51,10 @@ async function openMembers(input: string, options: LocalOpenOptions): Promise<Me
       throw new UndockerError('UNDOCKER_NOT_FOUND', `${input}: no such file or directory`, { cause: error });
     throw new UndockerError('UNDOCKER_IO', `${input}: ${(error as Error).message}`, { cause: error });
   }
-  if (info.isDirectory()) return new DirMembers(where, input);
+  if (info.isDirectory()) {
+    const { DirMembers } = await import('./dir-members.js');
+    return new DirMembers(where, input);
+  }
   const handle = await open(input, 'r');
   try {
     const head = Buffer.alloc(MAGIC_BYTES);
@@ -64,6 +62,7 @@ async function openMembers(input: string, options: LocalOpenOptions): Promise<Me
     const compression = detectCompression(head);
     if (compression === 'none') return await TarMembers.index(where, handle);
     await handle.close();
+    const { spoolToTempFile } = await import('./spool.js');
     const spooled = await spoolToTempFile(
       createReadStream(input, { highWaterMark: 1024 * 1024 }),
       compression,
@@ -77,12 +76,20 @@ async function openMembers(input: string, options: LocalOpenOptions): Promise<Me
   }
 }
 
+/** readImages reads the images of whichever format `members` holds, loading that format's reader alone. */
 async function readImages(members: MemberSet): Promise<{ format: ArchiveFormat; images: Image[] }> {
   // Docker 25+ saves hold both manifest.json and an OCI layout; manifest.json carries the tags.
-  if (members.has('manifest.json')) return { format: 'docker-archive', images: await imagesFromDockerArchive(members) };
-  if (members.has('index.json') && members.has('oci-layout'))
+  if (members.has('manifest.json')) {
+    const { imagesFromDockerArchive } = await import('./docker-archive.js');
+    return { format: 'docker-archive', images: await imagesFromDockerArchive(members) };
+  }
+  if (members.has('index.json') && members.has('oci-layout')) {
+    const { imagesFromOciLayout } = await import('./oci-layout.js');
     return { format: 'oci-layout', images: await imagesFromOciLayout(members) };
+  }
+  const { imagesFromLegacyArchive, isLegacyArchive } = await import('./docker-legacy.js');
   if (isLegacyArchive(members)) return { format: 'docker-legacy', images: await imagesFromLegacyArchive(members) };
+  const { imagesFromAci, isAciArchive } = await import('./aci.js');
   if (isAciArchive(members)) return { format: 'aci', images: await imagesFromAci(members) };
   throw new BadArchiveError(
     `${members.where}: not an image archive: found no manifest.json, no index.json with oci-layout, no ` +

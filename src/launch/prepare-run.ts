@@ -11,9 +11,7 @@ import type { ContainerDirs } from '../cache/container-dirs.js';
 import type { RunSpec } from '../config/run-spec.js';
 import type { ImageView } from '../cache/image-view.js';
 import { probeDirectory } from '../flatten/directory-probe.js';
-import { LXC_CONFIG_DIR } from '../generate/lxc-config.js';
 import type { RootfsProbe } from '../image/types.js';
-import { toLxcExecuteArgv, toLxcRunConfig } from './lxc-run-config.js';
 import { toNspawnArgv } from './nspawn-argv.js';
 import { inOverlay, type MountPoints } from './overlay.js';
 import { type Launch, runContainer, type RunHooks } from './run-container.js';
@@ -77,7 +75,13 @@ function mountPoints(request: RunRequest, probe: RootfsProbe, helper: IdentityHe
   };
 }
 
-function launchOf(spec: RunSpec, dirs: ContainerDirs, request: RunRequest, helper: IdentityHelper, plan: HostPlan) {
+async function launchOf(
+  spec: RunSpec,
+  dirs: ContainerDirs,
+  request: RunRequest,
+  helper: IdentityHelper,
+  plan: HostPlan,
+): Promise<Launch> {
   const common = {
     runtime: request.runtime,
     stopSignal: spec.stopSignal,
@@ -97,6 +101,11 @@ function launchOf(spec: RunSpec, dirs: ContainerDirs, request: RunRequest, helpe
       env,
     } satisfies Launch;
   }
+  // Loaded only for LXC: a systemd-nspawn run never needs LXC's config writer.
+  const [{ LXC_CONFIG_DIR }, { toLxcExecuteArgv, toLxcRunConfig }] = await Promise.all([
+    import('../generate/lxc-config.js'),
+    import('./lxc-run-config.js'),
+  ]);
   const configPath = join(dirs.dir, 'lxc.conf');
   const version = cgroupVersion();
   writeFileSync(
@@ -124,7 +133,7 @@ export async function prepareRun(
   cacheRoot: string,
 ): Promise<PreparedRun> {
   const helper = findIdentityHelper(join(cacheRoot, HELPER_MEMO));
-  const launch = launchOf(spec, dirs, request, helper, plan);
+  const launch = await launchOf(spec, dirs, request, helper, plan);
   const overlaid = await inOverlay(launch, image, dirs, mountPoints(request, probeDirectory(image.dir), helper));
   return { launch: overlaid, name: request.name, cgroupSettings: plan.cgroupSettings };
 }
