@@ -11,6 +11,7 @@ import { applyLayer } from './apply-layer.js';
 import { DirectorySink } from './directory-sink.js';
 import type { Warn } from './fs-ops.js';
 import { APPLIED, LayerTree } from './layer-tree.js';
+import { OverlayLimitError } from './overlay-limit.js';
 import type { FlattenProgress } from './rootfs-tar.js';
 
 /** LayerDiffOptions carry the abort signal, warnings, a progress display and the name of the diff in errors. */
@@ -46,6 +47,8 @@ export async function unpackLayerDiff(
     options.signal?.throwIfAborted();
   } catch (error) {
     await sink.stop(); // the writer must be gone before its folder is removed
+    // The tree names the entry; the reason an image is flattened names its layer too.
+    if (error instanceof OverlayLimitError) throw new OverlayLimitError(`${layer.where}: ${error.message}`);
     throw error;
   }
 }
