@@ -8,7 +8,7 @@
  * It also refuses what an overlay diff cannot hold, with OverlayLimitError (overlay-limit.ts).
  */
 import { type BigIntStats, lstatSync, readdirSync, readlinkSync } from 'node:fs';
-import { toDisplay } from '../tar/entry.js';
+import { deviceNumbers, toDisplay } from '../tar/entry.js';
 import { OverlayLimitError } from './overlay-limit.js';
 import { type InodeFields, type MetaFields, type NodeKind, FsTree, NO_XATTRS } from './tree.js';
 
@@ -31,7 +31,6 @@ function kindOf(info: BigIntStats): NodeKind {
 export function metaOf(info: BigIntStats): MetaFields {
   const seconds = info.mtimeNs / 1_000_000_000n;
   const nanoseconds = info.mtimeNs % 1_000_000_000n;
-  const rdev = info.rdev;
   return {
     mode: Number(info.mode & 0o7777n),
     uid: Number(info.uid),
@@ -40,9 +39,7 @@ export function metaOf(info: BigIntStats): MetaFields {
     gname: '',
     mtime: Number(seconds),
     paxMtime: nanoseconds === 0n ? undefined : `${seconds}.${nanoseconds.toString().padStart(9, '0')}`,
-    // Linux's dev_t: major in bits 8-19 and 32-43, minor in bits 0-7 and 20-31.
-    devmajor: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)),
-    devminor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)),
+    ...deviceNumbers(info.rdev),
   };
 }
 

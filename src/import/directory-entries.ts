@@ -6,19 +6,11 @@
  */
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
-import { newEntry, toDisplay } from '../tar/entry.js';
+import { deviceNumbers, newEntry, toDisplay } from '../tar/entry.js';
 import type { RootfsItem } from '../write/layer.js';
 import { readTreeXattrs } from './directory-xattrs.js';
 
 const NO_DATA: AsyncIterable<Buffer> = { async *[Symbol.asyncIterator]() {} };
-
-/** Linux's dev_t layout (glibc's gnu_dev_major / gnu_dev_minor). */
-function deviceNumbers(rdev: bigint): { devmajor: number; devminor: number } {
-  return {
-    devmajor: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)),
-    devminor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)),
-  };
-}
 
 function fileData(path: Buffer): AsyncIterable<Buffer> {
   return { [Symbol.asyncIterator]: () => createReadStream(path)[Symbol.asyncIterator]() };

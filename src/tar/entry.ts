@@ -63,3 +63,11 @@ export function newEntry(fields: Partial<TarEntry> & Pick<TarEntry, 'path' | 'ty
     ...fields,
   };
 }
+
+/** deviceNumbers splits Linux's dev_t (lstat's rdev) into a tar entry's numbers, as glibc's gnu_dev_major/minor do. */
+export function deviceNumbers(rdev: bigint): { devmajor: number; devminor: number } {
+  return {
+    devmajor: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)),
+    devminor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)),
+  };
+}
