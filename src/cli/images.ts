@@ -67,7 +67,9 @@ export function registerRmi(program: Command): void {
 export function registerPrune(program: Command): void {
   program
     .command('prune')
-    .description('remove every cached image no container uses, and what interrupted runs left')
+    .description(
+      'remove every cached image no container uses, every layer no image uses, and what interrupted runs left',
+    )
     .action(() => {
       for (const removed of pruneCache(cacheRoot())) printLine(`removed ${removed}`);
     });
