@@ -75,6 +75,15 @@ export function imageUsers(root: string, id: string): string[] {
   });
 }
 
+/** containersBeingMade names the containers a living process is making now. */
+export function containersBeingMade(root: string): string[] {
+  return folders(root).flatMap((folder) => {
+    if (!folder.startsWith(NEW_PREFIX)) return [];
+    const use = readUse(join(containersDir(root), folder, NEW_RECORD));
+    return use !== undefined && isLiving(use.maker) ? [use.name] : [];
+  });
+}
+
 /** removeUnfinished deletes the folders of creates that were interrupted; it returns their names. */
 export function removeUnfinished(root: string): string[] {
   return folders(root).flatMap((folder) => {

@@ -14,7 +14,7 @@ import type { FlattenProgress } from '../flatten/rootfs-tar.js';
 import { describeImage } from '../image/select.js';
 import type { Image } from '../image/types.js';
 import { directoryBytes } from './directory-bytes.js';
-import { imageUsers, removeUnfinished } from './container-dirs.js';
+import { containersBeingMade, imageUsers, removeUnfinished } from './container-dirs.js';
 import { layersDir, lowerdirOf, readLayerRecord, removeLayers, stackableChain, unpackLayers } from './layer-store.js';
 
 /** CachedImage is what the cache records of an image. */
@@ -205,8 +205,12 @@ function recordedImages(root: string): Map<string, CachedImage | undefined> {
   return new Map(hexes.map((hex) => [hex, readRecord(join(root, 'images', hex))]));
 }
 
-/** removeUnusedLayers deletes the layers no recorded image names, and what interrupted unpacks left. */
+/**
+ * removeUnusedLayers deletes the layers no recorded image names, and what interrupted unpacks left; none while a
+ * container is being made, whose image may not be recorded yet and may stack any of them.
+ */
 function removeUnusedLayers(root: string): string[] {
+  if (containersBeingMade(root).length > 0) return [];
   const used = new Set([...recordedImages(root).values()].flatMap((record) => record?.layers ?? []));
   return removeLayers(root, used);
 }

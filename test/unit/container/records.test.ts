@@ -67,6 +67,17 @@ test('an image any container uses, running or not, or one being made, is neither
   assert.match(pruned.slice(1).join(' '), /^layer [0-9a-f]{12}$/);
 });
 
+test('while a container is being made, prune keeps every layer: its image may stack any of them', async () => {
+  const root = tempDir();
+  await cachedImage(root, 'old:1');
+  // A run has begun a container of an image it has not recorded yet.
+  const pending = beginContainer(root, 'next', 'sha256:' + 'e'.repeat(64));
+  assert.deepEqual(pruneCache(root), ['old:1']);
+  assert.equal(readdirSync(join(root, 'layers')).length, 1, "the old image's layer stays for now");
+  abandonContainer(pending);
+  assert.match(pruneCache(root).join(' '), /^layer [0-9a-f]{12}$/, 'and goes once no container is being made');
+});
+
 test('a create interrupted by a kill leaves only a folder prune removes; ps never lists it', async () => {
   const root = tempDir();
   const image = await cachedImage(root, 'cut:1');
