@@ -75,23 +75,33 @@ export function imageUsers(root: string, id: string): string[] {
   });
 }
 
-/** containersBeingMade names the containers a living process is making now. */
-export function containersBeingMade(root: string): string[] {
-  return folders(root).flatMap((folder) => {
-    if (!folder.startsWith(NEW_PREFIX)) return [];
-    const use = readUse(join(containersDir(root), folder, NEW_RECORD));
-    return use !== undefined && isLiving(use.maker) ? [use.name] : [];
-  });
+/** BeingMade is a folder of a container being made, what it records, and whether its maker still lives. */
+interface BeingMade {
+  dir: string;
+  name: string;
+  living: boolean;
 }
 
-/** removeUnfinished deletes the folders of creates that were interrupted; it returns their names. */
-export function removeUnfinished(root: string): string[] {
+/** beingMade lists the folders of containers being made, living makers or not. */
+function beingMade(root: string): BeingMade[] {
   return folders(root).flatMap((folder) => {
     if (!folder.startsWith(NEW_PREFIX)) return [];
     const dir = join(containersDir(root), folder);
     const use = readUse(join(dir, NEW_RECORD));
-    if (isLiving(use?.maker)) return [];
-    rmSync(dir, { recursive: true, force: true });
-    return [use?.name ?? folder];
+    return [{ dir, name: use?.name ?? folder, living: isLiving(use?.maker) }];
+  });
+}
+
+/** containersBeingMade names the containers a living process is making now. */
+export function containersBeingMade(root: string): string[] {
+  return beingMade(root).flatMap((made) => (made.living ? [made.name] : []));
+}
+
+/** removeUnfinished deletes the folders of creates that were interrupted; it returns their names. */
+export function removeUnfinished(root: string): string[] {
+  return beingMade(root).flatMap((made) => {
+    if (made.living) return [];
+    rmSync(made.dir, { recursive: true, force: true });
+    return [made.name];
   });
 }
