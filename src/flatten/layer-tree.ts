@@ -13,7 +13,7 @@ import { OverlayLimitError } from './overlay-limit.js';
 import { type InodeFields, type MetaFields, type NodeKind, FsTree, NO_XATTRS } from './tree.js';
 
 /** LOWER is the layer number of what was read from below; APPLIED is the layer being applied. */
-export const LOWER = 0;
+const LOWER = 0;
 export const APPLIED = 1;
 
 const OVERLAY_XATTR = 'trusted.overlay.';
@@ -27,8 +27,8 @@ function kindOf(info: BigIntStats): NodeKind {
   return 'fifo';
 }
 
-/** metaOf is an inode's metadata as lstat gives it; times keep their nanoseconds as a PAX time would. */
-export function metaOf(info: BigIntStats): MetaFields {
+/** statMeta is an inode's metadata as lstat gives it; times keep their nanoseconds as a PAX time would. */
+function statMeta(info: BigIntStats): MetaFields {
   const seconds = info.mtimeNs / 1_000_000_000n;
   const nanoseconds = info.mtimeNs % 1_000_000_000n;
   return {
@@ -59,7 +59,7 @@ export class LayerTree extends FsTree {
     super();
     this.reading = below !== undefined;
     if (below !== undefined) {
-      this.updateMeta(this.root, metaOf(lstatSync(below, { bigint: true })));
+      this.updateMeta(this.root, statMeta(lstatSync(below, { bigint: true })));
       this.fromBelow.add(this.root);
     }
   }
@@ -69,9 +69,11 @@ export class LayerTree extends FsTree {
     this.reading = false;
   }
 
-  private diskPath(node: number, name: string): Buffer {
-    const path = node === this.root ? name : `${this.pathOf(node)}/${name}`;
-    return Buffer.concat([Buffer.from(`${this.below as string}/`, 'utf8'), Buffer.from(path, 'latin1')]);
+  /** diskPath is where a node, or its child `name`, is below. */
+  private diskPath(node: number, name?: string): Buffer {
+    let path = node === this.root ? '' : `/${this.pathOf(node)}`;
+    if (name !== undefined) path += `/${name}`;
+    return Buffer.concat([Buffer.from(this.below as string, 'utf8'), Buffer.from(path, 'latin1')]);
   }
 
   override childOf(node: number, name: string): number | undefined {
@@ -86,9 +88,8 @@ export class LayerTree extends FsTree {
   override childrenOf(dir: number): number[] {
     if (this.reading && this.fromBelow.has(dir) && !this.listed.has(dir)) {
       this.listed.add(dir);
-      const path =
-        dir === this.root ? Buffer.from(this.below as string, 'utf8') : this.diskPath(dir, '').subarray(0, -1);
-      for (const name of readdirSync(path, { encoding: 'buffer' })) this.childOf(dir, name.toString('latin1'));
+      for (const name of readdirSync(this.diskPath(dir), { encoding: 'buffer' }))
+        this.childOf(dir, name.toString('latin1'));
     }
     return super.childrenOf(dir);
   }
@@ -105,7 +106,7 @@ export class LayerTree extends FsTree {
     }
     const kind = kindOf(info);
     const fields: InodeFields = {
-      ...metaOf(info),
+      ...statMeta(info),
       size: kind === 'file' ? Number(info.size) : 0,
       linkname: kind === 'symlink' ? readlinkSync(path, { encoding: 'buffer' }).toString('latin1') : '',
       // Kept below and by the overlay's copy-up: the layer only adds its own.
