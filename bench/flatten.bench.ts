@@ -30,7 +30,7 @@ import { newEntry, type TarEntry } from '../src/tar/entry.js';
 import { dataPadding, encodeEntry, END_OF_ARCHIVE } from '../src/tar/writer.js';
 import { SCRATCH_KIND, scratchFs } from './scratch-fs.js';
 
-const UNDOCKER = fileURLToPath(new URL('../../bin/undocker.js', import.meta.url));
+const UNDOCKER = fileURLToPath(new URL('../../bin/undocker.cjs', import.meta.url));
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 

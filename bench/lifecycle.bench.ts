@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importBaseImage, startDockerEngine } from '../test/helpers/docker-engine.js';
 
-const UNDOCKER = fileURLToPath(new URL('../../bin/undocker.js', import.meta.url));
+const UNDOCKER = fileURLToPath(new URL('../../bin/undocker.cjs', import.meta.url));
 // Idle until stopped: a busy container would slow everything measured beside it.
 const COMMAND = ['sh', '-c', 'trap "exit 0" TERM; sleep 100000 & wait'];
 const CONTAINERS = 5;

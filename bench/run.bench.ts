@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchFile, best, gibLayers, makeImage, run, smallFiles } from './flatten.bench.js';
 
-const UNDOCKER = fileURLToPath(new URL('../../bin/undocker.js', import.meta.url));
+const UNDOCKER = fileURLToPath(new URL('../../bin/undocker.cjs', import.meta.url));
 
 /** busyboxLayer is a layer with busybox as /bin/busybox and /bin/true, and an empty /usr. */
 function busyboxLayer(): BenchFile[] {

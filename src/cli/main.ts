@@ -55,4 +55,5 @@ async function main(argv: string[]): Promise<number> {
 
 // Exit at once: everything is written by now (stdout and stderr are synchronous on Linux), and
 // letting the loop drain tears the V8 heap down page by page, 50-100 ms after a large flatten.
-process.exit(await main(process.argv));
+// No top-level await: the bundle bin/undocker.cjs runs is a CommonJS script.
+void main(process.argv).then((status) => process.exit(status));

@@ -4,6 +4,7 @@
  * for -P, and the record. Everything is made in a temporary folder that becomes the container
  * only when complete, so an interrupted create leaves no half-made container.
  */
+import { createSocket } from 'node:dgram';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -48,7 +49,6 @@ export interface CreateOptions {
 /** freePort asks the kernel for a host port no one listens on. */
 async function freePort(protocol: Publish['protocol']): Promise<number> {
   if (protocol === 'udp') {
-    const { createSocket } = await import('node:dgram');
     const socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, resolve));
     const { port } = socket.address();

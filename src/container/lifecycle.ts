@@ -15,8 +15,8 @@ import { type Container, reloadState } from './records.js';
 import { removeContainer } from './remove.js';
 import { superviseContainer } from './supervise.js';
 
-/** MONITOR is the monitor's script, beside this file. */
-const MONITOR = fileURLToPath(new URL('./monitor.js', import.meta.url));
+/** MONITOR is the monitor's script, beside this file (spelled from the folder above, so the CLI bundle finds it). */
+const MONITOR = fileURLToPath(new URL('../container/monitor.js', import.meta.url));
 
 /** POLL_MS is how often `wait` looks at a container again; STOP_POLL_MS, a stop, which is short and waited for. */
 const POLL_MS = 50;

@@ -48,7 +48,8 @@ export class DirectorySink implements TreeSink {
     private readonly where: () => string,
   ) {
     const workerData = { root, output: options.output ?? root, ignoreErrors: options.ignoreErrors };
-    this.worker = new Worker(new URL('./disk-worker.js', import.meta.url), { workerData });
+    // Spelled from the folder above, as every worker path is: the CLI bundle in dist/src/cli finds it too.
+    this.worker = new Worker(new URL('../flatten/disk-worker.js', import.meta.url), { workerData });
     this.worker.on('message', (reply: WriterReply) => {
       if (reply.kind === 'warn') options.warn(reply.message);
       else {

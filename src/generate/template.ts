@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { UndockerError } from '../errors.js';
 
+// Three folders up from dist/src/<folder>/, where the CLI bundle lives too.
 const TEMPLATES = new URL('../../../templates/', import.meta.url);
 const SLOT = /\{\{([a-z_]+)\}\}/g;
 

@@ -99,7 +99,8 @@ class HashThread {
     this.slots = Array.from({ length: SLOTS }, (_, slot) =>
       Buffer.from(shared, byteOffset + slot * SLOT_BYTES, SLOT_BYTES),
     );
-    const worker = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: shared });
+    // Spelled from the folder above, as every worker path is: the CLI bundle in dist/src/cli finds it too.
+    const worker = new Worker(new URL('../stream/hash-worker.js', import.meta.url), { workerData: shared });
     worker.unref(); // a process whose work is done does not wait for its hasher
     worker.on('error', () => {
       Atomics.store(this.ring.control, FAILED, 1);

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** UNDOCKER is the path of the bin script. */
-export const UNDOCKER = fileURLToPath(new URL('../../../bin/undocker.js', import.meta.url));
+export const UNDOCKER = fileURLToPath(new URL('../../../bin/undocker.cjs', import.meta.url));
 
 /** CliResult is what a run printed and returned. */
 export interface CliResult {

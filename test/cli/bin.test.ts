@@ -1,0 +1,77 @@
+/**
+ * bin/undocker.cjs runs the CLI bundle when it is fresh, and the compiled modules when tsc has
+ * run since the bundle was made. Tried on a copy of the bin beside a stand-in dist/ tree, whose
+ * bundle and modules say which of them ran.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { UNDOCKER } from '../helpers/cli.js';
+
+function standIn(): { root: string; cli: string } {
+  const root = mkdtempSync(join(tmpdir(), 'undocker-bin-'));
+  const cli = join(root, 'dist', 'src', 'cli');
+  mkdirSync(join(root, 'bin'));
+  mkdirSync(cli, { recursive: true });
+  copyFileSync(UNDOCKER, join(root, 'bin', 'undocker.cjs'));
+  writeFileSync(join(root, 'package.json'), '{"type": "module"}\n');
+  writeFileSync(join(cli, 'main.js'), "process.stdout.write('modules ' + process.argv.slice(2).join(' '));\n");
+  writeFileSync(
+    join(cli, 'main.bundle.cjs'),
+    "(function (require, __filename) { process.stdout.write('bundle ' + require('node:path').basename(__filename)" +
+      " + ' ' + process.argv.slice(2).join(' ')); })\n",
+  );
+  return { root, cli };
+}
+
+function ran(root: string): string {
+  const result = spawnSync(process.execPath, [join(root, 'bin', 'undocker.cjs'), 'ps', '-a'], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  return result.stdout;
+}
+
+test('the bin runs the bundle when it is newer than the compiled modules', () => {
+  const { root, cli } = standIn();
+  try {
+    utimesSync(join(cli, 'main.js'), 1000, 1000);
+    assert.equal(ran(root), 'bundle main.bundle.cjs ps -a');
+    // A cache made for another bundle is garbage to V8: refused, and the bundle still runs.
+    writeFileSync(join(cli, 'main.bundle.cjs.cache'), 'not a code cache');
+    assert.equal(ran(root), 'bundle main.bundle.cjs ps -a');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('the bin runs the compiled modules when tsc has run since the bundle was made, or there is none', () => {
+  const { root, cli } = standIn();
+  try {
+    utimesSync(join(cli, 'main.bundle.cjs'), 1000, 1000);
+    assert.equal(ran(root), 'modules ps -a');
+    rmSync(join(cli, 'main.bundle.cjs'));
+    assert.equal(ran(root), 'modules ps -a');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('the bin says in one line when nothing is built', () => {
+  const { root, cli } = standIn();
+  try {
+    rmSync(cli, { recursive: true });
+    const result = spawnSync(process.execPath, [join(root, 'bin', 'undocker.cjs'), 'ps'], { encoding: 'utf8' });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /^undocker: cannot start: .*main\.js.* \(run npm run build\)\n$/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('this checkout runs its bundle, so the CLI tests try what users run', () => {
+  const cli = join(dirname(UNDOCKER), '..', 'dist', 'src', 'cli');
+  assert.ok(statSync(join(cli, 'main.bundle.cjs')).mtimeMs >= statSync(join(cli, 'main.js')).mtimeMs);
+  assert.ok(statSync(join(cli, 'main.bundle.cjs.cache')).mtimeMs >= statSync(join(cli, 'main.bundle.cjs')).mtimeMs);
+});
