@@ -7,6 +7,7 @@
  * leaves only that folder (prune removes it once its process is gone), and two runs unpacking
  * one layer both use whichever finished first.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   chownSync,
@@ -22,6 +23,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
+import { OVERLAY_XATTR_PREFIX } from '../flatten/overlay-limit.js';
 import type { FlattenProgress } from '../flatten/rootfs-tar.js';
 import { isAlive } from '../host/process-alive.js';
 import { holdOverlay } from '../host/mount-holder.js';
@@ -97,11 +99,21 @@ export function readLayerRecord(root: string, chainId: string): LayerRecord | un
   }
 }
 
-/** copyRootAttributes gives a new diff's root the owner, mode and times of the tree below, which its root shows. */
+/**
+ * copyRootAttributes gives a new diff's root the owner, mode, times and extended attributes of
+ * the tree below: the stack shows the top diff's root, and a layer without a root entry changes
+ * none of them. Overlayfs's own attributes stay where the kernel put them.
+ */
 function copyRootAttributes(from: string, to: string): void {
   const info = lstatSync(from);
   chownSync(to, info.uid, info.gid);
   chmodSync(to, info.mode & 0o7777);
+  // Named as `.` from inside each folder, so no path needs getfattr's quoting.
+  const dump = execFileSync('getfattr', ['-d', '-m', '-', '-e', 'hex', '.'], { cwd: from, encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => !line.startsWith(OVERLAY_XATTR_PREFIX));
+  if (dump.some((line) => line.includes('=0x')))
+    execFileSync('setfattr', ['--restore=-'], { cwd: to, input: dump.join('\n') });
   utimesSync(to, info.atime, info.mtime);
 }
 

@@ -9,14 +9,12 @@
  */
 import { type BigIntStats, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { deviceNumbers, toDisplay } from '../tar/entry.js';
-import { OverlayLimitError } from './overlay-limit.js';
+import { OVERLAY_XATTR_PREFIX, OverlayLimitError } from './overlay-limit.js';
 import { type InodeFields, type MetaFields, type NodeKind, FsTree, NO_XATTRS } from './tree.js';
 
 /** LOWER is the layer number of what was read from below; APPLIED is the layer being applied. */
 const LOWER = 0;
 export const APPLIED = 1;
-
-const OVERLAY_XATTR = 'trusted.overlay.';
 
 function kindOf(info: BigIntStats): NodeKind {
   if (info.isDirectory()) return 'directory';
@@ -151,7 +149,7 @@ export class LayerTree extends FsTree {
 
   private refuseOverlayXattrs(xattrs: ReadonlyMap<string, Buffer>, where: () => string): void {
     for (const key of xattrs.keys())
-      if (key.startsWith(OVERLAY_XATTR))
+      if (key.startsWith(OVERLAY_XATTR_PREFIX))
         throw new OverlayLimitError(`${where()} has the xattr ${key}, which overlayfs keeps for itself`);
   }
 }

@@ -5,6 +5,9 @@
  */
 import { UndockerError } from '../errors.js';
 
+/** OVERLAY_XATTR_PREFIX names overlayfs's own attributes (opaque, redirect, origin...), which an image may not set. */
+export const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
+
 /** OverlayLimitError names what in which layer overlayfs cannot stack. */
 export class OverlayLimitError extends UndockerError {
   constructor(message: string) {

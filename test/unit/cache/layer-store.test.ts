@@ -5,6 +5,7 @@
  * Needs root and overlayfs, as runs do.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -37,10 +38,14 @@ async function withImage<T>(layers: EntrySpec[][], tag: string, fn: (image: Imag
   }
 }
 
-/** rootOf is what a summary leaves out: the root folder's own metadata. */
+/** rootOf is what a summary leaves out: the root folder's own metadata, extended attributes included. */
 function rootOf(dir: string): string {
   const info = lstatSync(dir);
-  return `${(info.mode & 0o7777).toString(8)} ${info.uid}:${info.gid} ${Math.floor(info.mtimeMs / 1000)}`;
+  const xattrs = execFileSync('getfattr', ['-d', '-m', '-', '-e', 'hex', '--absolute-names', dir], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes('=0x'))
+    .join(' ');
+  return `${(info.mode & 0o7777).toString(8)} ${info.uid}:${info.gid} ${Math.floor(info.mtimeMs / 1000)} ${xattrs}`;
 }
 
 /** stackedEqualsFlattened caches the image in `root` and checks its view against a flatten; it returns the record. */
@@ -69,6 +74,18 @@ for (const c of RULE_CASES) {
     });
   });
 }
+
+test('layer store: the root folder keeps what a lower layer gave it, extended attributes too', async () => {
+  const layers: EntrySpec[][] = [
+    [{ path: './', mode: 0o750, uid: 7, mtime: 1_600_000_000, xattrs: { 'user.origin': 'base' } }, { path: 'a' }],
+    [{ path: 'b', content: 'b' }],
+    [{ path: 'c/', mode: 0o700 }],
+  ];
+  await withImage(layers, 'root:1', async (image) => {
+    const record = await stackedEqualsFlattened(tempDir(), image, 'root attributes');
+    assert.equal(record.layers?.length, 3);
+  });
+});
 
 const BASE: EntrySpec[][] = [
   [
