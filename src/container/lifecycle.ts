@@ -4,7 +4,7 @@
  * exit statuses; a verb that does not apply to a container's state fails with one line.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,20 @@ import { type Container, reloadState } from './records.js';
 import { removeContainer } from './remove.js';
 import { superviseContainer } from './supervise.js';
 
-/** MONITOR is the monitor's script, beside this file (spelled from the folder above, so the CLI bundle finds it). */
-const MONITOR = fileURLToPath(new URL('../container/monitor.js', import.meta.url));
+/**
+ * monitorScript is the monitor's script, beside this file (spelled from the folder above, so the
+ * CLI bundle finds it): its bundle, which starts sooner and holds 6 MB less in every container's
+ * monitor, unless tsc has run since it was made.
+ */
+function monitorScript(): string {
+  const modules = fileURLToPath(new URL('../container/monitor.js', import.meta.url));
+  const bundle = fileURLToPath(new URL('../container/monitor.bundle.cjs', import.meta.url));
+  try {
+    return statSync(bundle).mtimeMs >= statSync(modules).mtimeMs ? bundle : modules;
+  } catch {
+    return modules;
+  }
+}
 
 /** POLL_MS is how often `wait` looks at a container again; STOP_POLL_MS, a stop, which is short and waited for. */
 const POLL_MS = 50;
@@ -36,7 +48,7 @@ export async function startDetached(root: string, container: Container): Promise
   const log = openSync(join(container.dirs.dir, 'monitor.log'), 'a');
   let report = '';
   try {
-    const child = spawn(process.execPath, [MONITOR, root, container.config.id], {
+    const child = spawn(process.execPath, [monitorScript(), root, container.config.id], {
       detached: true,
       stdio: ['ignore', 'ignore', log, 'pipe'],
     });

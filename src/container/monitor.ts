@@ -5,7 +5,7 @@
  * and stops it on SIGTERM. It tells its starter on fd 3 how the first start went, then closes it:
  * `started`, `running` (another owner had it), or `failed MESSAGE`.
  *
- * Run as `node monitor.js CACHE_ROOT CONTAINER_ID`.
+ * Run as `node monitor.js CACHE_ROOT CONTAINER_ID`, or as its bundle, monitor.bundle.cjs.
  */
 import { createWriteStream } from 'node:fs';
 import { loadContainer } from './records.js';
@@ -55,5 +55,10 @@ if (root === undefined || id === undefined) {
   process.stderr.write('usage: monitor.js CACHE_ROOT CONTAINER_ID\n');
   process.exitCode = 2;
 } else {
-  await monitor(root, id);
+  // No top-level await: the monitor runs as a CommonJS bundle (scripts/bundle.ts). A failure goes
+  // to monitor.log, its stderr, as one line.
+  monitor(root, id).catch((error: unknown) => {
+    process.stderr.write(`monitor: ${(error as Error)?.message ?? String(error)}\n`);
+    process.exitCode = 1;
+  });
 }

@@ -30,9 +30,15 @@ async function* tap(
   }
 }
 
-/** underPrefix keeps the entries below a layer's path prefix (an ACI's `rootfs/`), with it removed. */
-async function* underPrefix(items: AsyncIterable<TarItem>, prefix: string | undefined): AsyncGenerator<TarItem> {
-  if (prefix === undefined) return yield* items;
+/**
+ * underPrefix keeps the entries below a layer's path prefix (an ACI's `rootfs/`), with it removed.
+ * Without a prefix it is the items themselves: a generator between costs a hop per entry.
+ */
+function underPrefix(items: AsyncIterable<TarItem>, prefix: string | undefined): AsyncIterable<TarItem> {
+  return prefix === undefined ? items : stripped(items, prefix);
+}
+
+async function* stripped(items: AsyncIterable<TarItem>, prefix: string): AsyncGenerator<TarItem> {
   for await (const item of items) {
     const path = stripPrefix(item.entry.path, prefix);
     if (path === undefined) continue;

@@ -5,7 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -70,8 +79,16 @@ test('the bin says in one line when nothing is built', () => {
   }
 });
 
-test('this checkout runs its bundle, so the CLI tests try what users run', () => {
-  const cli = join(dirname(UNDOCKER), '..', 'dist', 'src', 'cli');
-  assert.ok(statSync(join(cli, 'main.bundle.cjs')).mtimeMs >= statSync(join(cli, 'main.js')).mtimeMs);
-  assert.ok(statSync(join(cli, 'main.bundle.cjs.cache')).mtimeMs >= statSync(join(cli, 'main.bundle.cjs')).mtimeMs);
+test('this checkout runs its bundles, so the CLI and container tests try what users run', () => {
+  const src = join(dirname(UNDOCKER), '..', 'dist', 'src');
+  const modified = (path: string): number => statSync(join(src, path)).mtimeMs;
+  assert.ok(modified('cli/main.bundle.cjs') >= modified('cli/main.js'));
+  assert.ok(modified('cli/main.bundle.cjs.cache') >= modified('cli/main.bundle.cjs'));
+  assert.ok(modified('container/monitor.bundle.cjs') >= modified('container/monitor.js'));
+  // Strict, as the modules were: the directive opens the bundle's body.
+  assert.match(
+    readFileSync(join(src, 'cli/main.bundle.cjs'), 'utf8'),
+    /^\(function \(require, __filename\) \{\n'use strict';/,
+  );
+  assert.match(readFileSync(join(src, 'container/monitor.bundle.cjs'), 'utf8'), /^'use strict';/);
 });
