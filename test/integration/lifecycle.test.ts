@@ -132,7 +132,7 @@ describe('containers that keep running, on the real runtimes', { skip }, () => {
       assert.equal(hostname, name);
       assert.equal(probeEnv, 'probe value');
       assert.match(seen.stdout, /while :; do/, "the container's own processes are in its pid namespace");
-      assert.doesNotMatch(seen.stdout, /systemd-nspawn|monitor\.js|undocker/, 'and no host process is');
+      assert.doesNotMatch(seen.stdout, /systemd-nspawn|monitor\.(js|bundle\.cjs)|undocker/, 'and no host process is');
       assert.match(seen.stdout, /from image$/m, "the anonymous volume was filled from the image's /data");
       assert.equal(u(['exec', name, 'sh', '-c', 'exit 9']).status, 9);
       assert.equal(u(['exec', '-u', 'app', '-w', '/etc', name, 'sh', '-c', 'id -un; pwd']).stdout, 'app\n/etc\n');
@@ -293,7 +293,7 @@ describe('containers that keep running, on the real runtimes', { skip }, () => {
       assert.deepEqual(await Promise.all([start(), start()]), [0, 0]);
       const id = JSON.parse(u(['ps', '--json', '--no-trunc']).stdout.split('\n')[0] ?? '{}').ID as string;
       assert.match(id, /^[0-9a-f]{64}$/, 'ps --no-trunc prints whole ids');
-      const monitors = spawnSync('pgrep', ['-f', `monitor\\.js .* ${id}$`]).stdout.toString();
+      const monitors = spawnSync('pgrep', ['-f', `monitor\\.(js|bundle\\.cjs) .* ${id}$`]).stdout.toString();
       assert.match(monitors, /^\d+\n$/, `${runtime}: one monitor owns it: ${monitors}`);
       await until('its command runs', () => inspect(name).State.Pid > 0);
       const leaders = spawnSync('pgrep', ['-f', '^/bin/sh -c trap "echo stopped by USR1']).stdout.toString();
