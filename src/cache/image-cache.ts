@@ -16,6 +16,7 @@ import type { Image } from '../image/types.js';
 import { directoryBytes } from './directory-bytes.js';
 import { containersBeingMade, imageUsers, removeUnfinished } from './container-dirs.js';
 import { layersDir, lowerdirOf, readLayerRecord, removeLayers, stackableChain, unpackLayers } from './layer-store.js';
+import { asideOf, removeUnlessClaimed } from './set-aside.js';
 
 /** CachedImage is what the cache records of an image. */
 export interface CachedImage {
@@ -158,6 +159,7 @@ export function listCachedImages(root: string): CachedImage[] {
     throw error;
   }
   return hexes
+    .filter((hex) => !hex.startsWith('.'))
     .map((hex) => readRecord(join(root, 'images', hex)))
     .filter((record): record is CachedImage => record !== undefined && isComplete(root, record))
     .sort((a, b) => b.lastUsed.localeCompare(a.lastUsed));
@@ -194,15 +196,27 @@ function listed(names: string[]): string {
   return names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 }
 
+/** imageFolders lists the folders in `images/`: images by hex, and folders set aside. */
+function imageFolders(root: string): string[] {
+  try {
+    return readdirSync(join(root, 'images'));
+  } catch {
+    return []; // no cache yet
+  }
+}
+
 /** recordedImages reads the record of every image folder, complete or not, by folder name. */
 function recordedImages(root: string): Map<string, CachedImage | undefined> {
-  let hexes: string[] = [];
-  try {
-    hexes = readdirSync(join(root, 'images'));
-  } catch {
-    /* no cache yet */
-  }
+  const hexes = imageFolders(root).filter((hex) => !hex.startsWith('.'));
   return new Map(hexes.map((hex) => [hex, readRecord(join(root, 'images', hex))]));
+}
+
+/** namedLayers lists the layers recorded images name, and images a living remover set aside (they may go back). */
+function namedLayers(root: string): Set<string> {
+  const records = imageFolders(root)
+    .filter((name) => !name.startsWith('.') || asideOf(name)?.living === true)
+    .map((name) => readRecord(join(root, 'images', name)));
+  return new Set(records.flatMap((record) => record?.layers ?? []));
 }
 
 /**
@@ -211,13 +225,23 @@ function recordedImages(root: string): Map<string, CachedImage | undefined> {
  */
 function removeUnusedLayers(root: string): string[] {
   if (containersBeingMade(root).length > 0) return [];
-  const used = new Set([...recordedImages(root).values()].flatMap((record) => record?.layers ?? []));
-  return removeLayers(root, used);
+  return removeLayers(root, () => namedLayers(root));
+}
+
+/**
+ * removeImageFolder deletes image folder `hex` unless a container uses or is being made of the image;
+ * it returns those containers. A folder that seems unused is set aside and they are counted again
+ * (see set-aside.ts): a run begins its container before it reads the image's record.
+ */
+function removeImageFolder(root: string, hex: string): string[] {
+  const users = imageUsers(root, `sha256:${hex}`);
+  if (users.length > 0) return users; // left in place: a restart reads it at any time
+  return removeUnlessClaimed(join(root, 'images'), hex, () => imageUsers(root, `sha256:${hex}`));
 }
 
 /** removeCachedImage deletes one image, and the layers no other image uses, unless a container still uses it. */
 export function removeCachedImage(root: string, record: CachedImage): void {
-  const users = imageUsers(root, record.id);
+  const users = removeImageFolder(root, hexOf(record.id));
   if (users.length > 0) {
     throw new UndockerError(
       'UNDOCKER_OUTPUT_EXISTS',
@@ -226,7 +250,6 @@ export function removeCachedImage(root: string, record: CachedImage): void {
       }: remove ${users.length > 1 ? 'them' : 'it'} first (undocker rm)`,
     );
   }
-  rmSync(imageDir(root, record.id), { recursive: true, force: true });
   removeUnusedLayers(root);
 }
 
@@ -236,17 +259,17 @@ export function removeCachedImage(root: string, record: CachedImage): void {
  */
 export function pruneCache(root: string): string[] {
   const removed = removeUnfinished(root).map((name) => `unfinished container ${name}`);
-  for (const record of listCachedImages(root)) {
-    if (imageUsers(root, record.id).length > 0) continue;
-    rmSync(imageDir(root, record.id), { recursive: true, force: true });
-    removed.push(record.names[0] ?? record.id);
-  }
-  // Folders without a complete image are what an interrupted first run left.
-  for (const [hex, record] of recordedImages(root)) {
-    if ((record === undefined || !isComplete(root, record)) && imageUsers(root, `sha256:${hex}`).length === 0) {
-      rmSync(join(root, 'images', hex), { recursive: true, force: true });
+  for (const record of listCachedImages(root))
+    if (removeImageFolder(root, hexOf(record.id)).length === 0) removed.push(record.names[0] ?? record.id);
+  // Folders without a complete image are what an interrupted first run left; folders set aside, a removal's.
+  for (const [hex, record] of recordedImages(root))
+    if ((record === undefined || !isComplete(root, record)) && removeImageFolder(root, hex).length === 0)
       removed.push(`leftover ${hex.slice(0, 12)}`);
-    }
+  for (const name of imageFolders(root)) {
+    const aside = asideOf(name);
+    if (aside === undefined || aside.living) continue;
+    rmSync(join(root, 'images', name), { recursive: true, force: true });
+    removed.push(`leftover ${aside.name.slice(0, 12)}`);
   }
   return [...removed, ...removeUnusedLayers(root)];
 }

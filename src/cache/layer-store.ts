@@ -5,7 +5,8 @@
  * base keep it once; a run stacks an image's diffs as the lower layers of its overlay.
  * A diff is made in a `.unpack-` folder and renamed into place complete: an interrupted unpack
  * leaves only that folder (prune removes it once its process is gone), and two runs unpacking
- * one layer both use whichever finished first.
+ * one layer both use whichever finished first. A layer is removed as set-aside.ts says, so a run
+ * that records an image naming it while it goes keeps it.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -30,6 +31,7 @@ import { holdOverlay } from '../host/mount-holder.js';
 import { shortId } from '../image/digest.js';
 import type { Image, Layer } from '../image/types.js';
 import { directoryBytes } from './directory-bytes.js';
+import { asideOf, putBack, setAside } from './set-aside.js';
 
 /** LayerRecord is what the store keeps of a layer besides its diff. */
 export interface LayerRecord {
@@ -200,27 +202,49 @@ export function listLayers(root: string): LayerRecord[] {
   });
 }
 
+/** leftoverOf says what `name` was if it is what a dead process left: an unfinished unpack, or a layer set aside. */
+function leftoverOf(name: string): string | undefined {
+  const aside = asideOf(name);
+  if (aside !== undefined) return aside.living ? undefined : `layer ${shortId(aside.name)}`;
+  if (!name.startsWith(UNPACK_PREFIX)) return undefined;
+  const rest = name.slice(UNPACK_PREFIX.length);
+  return isAlive(Number(rest.split('-')[0])) ? undefined : `unfinished layer ${rest}`;
+}
+
 /**
- * removeLayers deletes every layer `used` lacks and what interrupted unpacks left; it returns what went, as short
- * ids.
+ * removeLayers deletes every layer `used()` does not name, and what interrupted unpacks and
+ * removals left; it returns what went. Each layer is set aside before `used()` is asked again (see
+ * set-aside.ts): a run records its image before it looks for the image's layers.
  */
-export function removeLayers(root: string, used: ReadonlySet<string>): string[] {
+export function removeLayers(root: string, used: () => ReadonlySet<string>): string[] {
+  const dir = layersDir(root);
   let names: string[];
   try {
-    names = readdirSync(layersDir(root));
+    names = readdirSync(dir);
   } catch {
     return [];
   }
-  const usedNames = new Set([...used].map(hexOf));
   const removed: string[] = [];
   for (const name of names) {
-    if (name.startsWith(UNPACK_PREFIX)) {
-      const pid = Number(name.slice(UNPACK_PREFIX.length).split('-')[0]);
-      if (isAlive(pid)) continue;
-      removed.push(`unfinished layer ${name.slice(UNPACK_PREFIX.length)}`);
-    } else if (!usedNames.has(name)) removed.push(`layer ${shortId(name)}`);
-    else continue;
-    rmSync(join(layersDir(root), name), { recursive: true, force: true });
+    const leftover = leftoverOf(name);
+    if (leftover === undefined) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    removed.push(leftover);
+  }
+  const before = new Set([...used()].map(hexOf));
+  const asides = names.flatMap((name) => {
+    if (name.startsWith('.') || before.has(name)) return [];
+    const aside = setAside(dir, name);
+    return aside === undefined ? [] : [{ name, aside }];
+  });
+  if (asides.length === 0) return removed;
+  const now = new Set([...used()].map(hexOf));
+  for (const { name, aside } of asides) {
+    if (now.has(name)) putBack(dir, aside, name);
+    else {
+      rmSync(join(dir, aside), { recursive: true, force: true });
+      removed.push(`layer ${shortId(name)}`);
+    }
   }
   return removed;
 }

@@ -1,10 +1,21 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cacheImage, findCachedImage, imageDir, listCachedImages, pruneCache } from '../../../src/cache/image-cache.js';
 import { openImageView } from '../../../src/cache/image-view.js';
 import { layerDir, layersDir } from '../../../src/cache/layer-store.js';
+import { SET_ASIDE_PREFIX } from '../../../src/cache/set-aside.js';
 import { probeDirectory } from '../../../src/flatten/directory-probe.js';
 import { openLocalArchive } from '../../../src/image/open-archive.js';
 import { selectImage } from '../../../src/image/select.js';
@@ -82,6 +93,26 @@ test('an interrupted unpack leaves no image, and prune clears what it left', asy
     assert.equal(existsSync(imageDir(root, image.id)), false);
     assert.deepEqual(readdirSync(layersDir(root)), []);
     assert.equal((await cacheImage(root, image)).fresh, true, 'the next run unpacks it whole');
+  });
+});
+
+test('an image folder set aside by a removal is never listed; its layers stay while its remover lives', async () => {
+  const root = tempDir();
+  await withImage(SMALL, 'aside:1', async (image) => {
+    await cacheImage(root, image);
+    const hex = image.id.slice(7);
+    // Another remover, alive (this process), has it aside: it may yet go back, layers and all.
+    const living = join(root, 'images', `${SET_ASIDE_PREFIX}${process.pid}-${hex}`);
+    renameSync(imageDir(root, image.id), living);
+    assert.deepEqual(listCachedImages(root), []);
+    assert.deepEqual(pruneCache(root), []);
+    assert.equal(readdirSync(layersDir(root)).length, 1);
+    // Its remover died: a leftover, and its layer with it.
+    const dead = join(root, 'images', `${SET_ASIDE_PREFIX}${spawnSync('true').pid ?? 999_999_999}-${hex}`);
+    renameSync(living, dead);
+    assert.match(pruneCache(root).join(' '), new RegExp(`^leftover ${hex.slice(0, 12)} layer [0-9a-f]{12}$`));
+    assert.deepEqual(readdirSync(join(root, 'images')), []);
+    assert.deepEqual(readdirSync(layersDir(root)), []);
   });
 });
 
