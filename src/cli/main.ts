@@ -7,7 +7,7 @@ import { CommanderError } from 'commander';
 import { UndockerError } from '../errors.js';
 import { ExitStatus } from './exit-status.js';
 import { printError } from './output.js';
-import { buildProgram } from './program.js';
+import { buildProgram, commandsFor } from './program.js';
 
 const SIGNAL_STATUS: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
@@ -25,8 +25,7 @@ async function main(argv: string[]): Promise<number> {
     if (error.code === 'EPIPE') process.exit(interrupted ?? 0);
   });
   try {
-    const word = argv[2];
-    const program = await buildProgram(controller.signal, word?.startsWith('-') ? undefined : word);
+    const program = await buildProgram(controller.signal, commandsFor(argv[2]));
     await program.parseAsync(argv);
     return 0;
   } catch (error) {

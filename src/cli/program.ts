@@ -52,10 +52,20 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
 const outputError = (text: string): void => printError(text.replace(/^error: /, '').trim());
 
 /**
- * buildProgram makes the commander program; `signal` aborts running work on Ctrl-C. Given the
- * subcommand about to run, it loads that one alone.
+ * commandsFor names the subcommands to load for the first word of the command line: that
+ * subcommand alone, none for --version, and every one for help or a word commander is to suggest
+ * a subcommand for.
  */
-export async function buildProgram(signal: AbortSignal, only?: string): Promise<Command> {
+export function commandsFor(word: string | undefined): string[] {
+  if (word === '--version' || word === '-V') return [];
+  return word !== undefined && Object.hasOwn(COMMANDS, word) ? [word] : Object.keys(COMMANDS);
+}
+
+/**
+ * buildProgram makes the commander program; `signal` aborts running work on Ctrl-C. Only the
+ * subcommands named are loaded, every one by default.
+ */
+export async function buildProgram(signal: AbortSignal, names = Object.keys(COMMANDS)): Promise<Command> {
   const program = new Command('undocker')
     .description('Turn Docker and OCI images into root filesystems for systemd-nspawn and LXC, without Docker')
     .version(VERSION)
@@ -63,7 +73,6 @@ export async function buildProgram(signal: AbortSignal, only?: string): Promise<
     .exitOverride()
     .enablePositionalOptions()
     .configureOutput({ outputError });
-  const names = only !== undefined && Object.hasOwn(COMMANDS, only) ? [only] : Object.keys(COMMANDS);
   const registers = await Promise.all(names.map((name) => (COMMANDS[name] as () => Promise<Register>)()));
   for (const register of registers) register(program, signal);
   for (const command of program.commands) {

@@ -18,6 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { commandsFor } from '../../src/cli/program.js';
 import { UNDOCKER } from '../helpers/cli.js';
 
 function standIn(): { root: string; cli: string } {
@@ -91,4 +92,18 @@ test('this checkout runs its bundles, so the CLI and container tests try what us
     /^\(function \(require, __filename\) \{\n'use strict';/,
   );
   assert.match(readFileSync(join(src, 'container/monitor.bundle.cjs'), 'utf8'), /^'use strict';/);
+});
+
+test('--version answers with the package version, loading no subcommand; a subcommand loads itself alone', () => {
+  const { version } = JSON.parse(readFileSync(join(dirname(UNDOCKER), '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  for (const flag of ['--version', '-V']) {
+    const result = spawnSync(UNDOCKER, [flag], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, `${version}\n`);
+  }
+  assert.deepEqual(commandsFor('--version'), []);
+  assert.deepEqual(commandsFor('ps'), ['ps']);
+  assert.ok(commandsFor('--help').includes('run') && commandsFor('pss').includes('ps'), 'help and suggestions see all');
 });
