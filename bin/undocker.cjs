@@ -4,7 +4,7 @@
 'use strict';
 // CommonJS, and the CLI as one bundle compiled from its V8 code cache (scripts/bundle.ts): a warm
 // `undocker run` starts ~100 ms sooner than from ~100 ES modules.
-const { readFileSync, statSync } = require('node:fs');
+const { readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { Script, constants } = require('node:vm');
 
@@ -30,6 +30,17 @@ if (made !== undefined && made >= (modified(join(cli, 'main.js')) ?? Infinity)) 
     cachedData: cache,
     importModuleDynamically: constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
+  // None, or one V8 refused (node was upgraded since the build): made again where the package may
+  // be written, by a node with the flags of the first line only (V8 ties a cache to its flags).
+  if (script.cachedDataRejected !== false && process.execArgv.join(' ') === '--max-semi-space-size=4') {
+    const temporary = `${bundle}.cache.${process.pid}`;
+    try {
+      writeFileSync(temporary, script.createCachedData());
+      renameSync(temporary, `${bundle}.cache`);
+    } catch {
+      rmSync(temporary, { force: true });
+    }
+  }
   script.runInThisContext()(require, bundle);
 } else {
   import('../dist/src/cli/main.js').catch((error) => {

@@ -22,9 +22,9 @@ interface SystemdOptions {
   unitDir: string;
 }
 
-/** undockerArgv is how a unit runs this very undocker: this node, and this script. */
+/** undockerArgv is how a unit runs this very undocker: this node with the flags it has (the bin's), and this script. */
 function undockerArgv(): string[] {
-  return [process.execPath, realpathSync(process.argv[1] as string)];
+  return [process.execPath, ...process.execArgv, realpathSync(process.argv[1] as string)];
 }
 
 async function emit(text: string, file: string, options: SystemdOptions): Promise<void> {

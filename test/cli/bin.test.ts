@@ -9,6 +9,7 @@ import {
   copyFileSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -38,7 +39,8 @@ function standIn(): { root: string; cli: string } {
 }
 
 function ran(root: string): string {
-  const result = spawnSync(process.execPath, [join(root, 'bin', 'undocker.cjs'), 'ps', '-a'], { encoding: 'utf8' });
+  const bin = join(root, 'bin', 'undocker.cjs');
+  const result = spawnSync(process.execPath, ['--max-semi-space-size=4', bin, 'ps', '-a'], { encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
   return result.stdout;
 }
@@ -48,9 +50,27 @@ test('the bin runs the bundle when it is newer than the compiled modules', () =>
   try {
     utimesSync(join(cli, 'main.js'), 1000, 1000);
     assert.equal(ran(root), 'bundle main.bundle.cjs ps -a');
-    // A cache made for another bundle is garbage to V8: refused, and the bundle still runs.
+    // A cache made for another bundle or node is garbage to V8: refused, the bundle still runs,
+    // and the cache is made again for this one.
     writeFileSync(join(cli, 'main.bundle.cjs.cache'), 'not a code cache');
+    // A node with other flags (one the user runs by hand) leaves it alone: the two would take turns.
+    const flagless = spawnSync(process.execPath, [join(root, 'bin', 'undocker.cjs'), 'ps'], { encoding: 'utf8' });
+    assert.equal(flagless.stdout, 'bundle main.bundle.cjs ps');
+    assert.equal(readFileSync(join(cli, 'main.bundle.cjs.cache'), 'utf8'), 'not a code cache');
     assert.equal(ran(root), 'bundle main.bundle.cjs ps -a');
+    const remade = readFileSync(join(cli, 'main.bundle.cjs.cache'));
+    assert.notEqual(remade.toString('latin1'), 'not a code cache');
+    const check = `const { Script } = require('node:vm'); const { readFileSync } = require('node:fs');
+      const cachedData = readFileSync(process.argv[2]);
+      const script = new Script(readFileSync(process.argv[1], 'utf8'), { cachedData });
+      process.stdout.write(String(script.cachedDataRejected));`;
+    const taken = spawnSync(
+      process.execPath,
+      ['--max-semi-space-size=4', '-e', check, join(cli, 'main.bundle.cjs'), join(cli, 'main.bundle.cjs.cache')],
+      { encoding: 'utf8' },
+    );
+    assert.equal(taken.stdout, 'false', `V8 takes the new one, under the bin's flags: ${taken.stderr}`);
+    assert.deepEqual(readdirSync(cli).sort(), ['main.bundle.cjs', 'main.bundle.cjs.cache', 'main.js']);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
