@@ -26,12 +26,11 @@ import { join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { OVERLAY_XATTR_PREFIX } from '../flatten/overlay-limit.js';
 import type { FlattenProgress } from '../flatten/rootfs-tar.js';
-import { isAlive } from '../host/process-alive.js';
 import { holdOverlay } from '../host/mount-holder.js';
 import { shortId } from '../image/digest.js';
 import type { Image, Layer } from '../image/types.js';
 import { directoryBytes } from './directory-bytes.js';
-import { asideOf, putBack, setAside } from './set-aside.js';
+import { asideOf, ownerOf, putBack, setAside } from './set-aside.js';
 
 /** LayerRecord is what the store keeps of a layer besides its diff. */
 export interface LayerRecord {
@@ -206,9 +205,8 @@ export function listLayers(root: string): LayerRecord[] {
 function leftoverOf(name: string): string | undefined {
   const aside = asideOf(name);
   if (aside !== undefined) return aside.living ? undefined : `layer ${shortId(aside.name)}`;
-  if (!name.startsWith(UNPACK_PREFIX)) return undefined;
-  const rest = name.slice(UNPACK_PREFIX.length);
-  return isAlive(Number(rest.split('-')[0])) ? undefined : `unfinished layer ${rest}`;
+  const unpacker = ownerOf(name, UNPACK_PREFIX);
+  return unpacker === undefined || unpacker.living ? undefined : `unfinished layer ${name.slice(UNPACK_PREFIX.length)}`;
 }
 
 /**

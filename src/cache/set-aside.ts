@@ -50,10 +50,19 @@ export function removeUnlessClaimed<T>(parent: string, name: string, claims: () 
   return found;
 }
 
+/**
+ * ownerOf reads a temporary folder's name, `PREFIX<pid>-<rest>`: whether the process that made it
+ * still lives, and the rest; undefined for a name without the prefix.
+ */
+export function ownerOf(name: string, prefix: string): { living: boolean; rest: string } | undefined {
+  if (!name.startsWith(prefix)) return undefined;
+  const after = name.slice(prefix.length);
+  const dash = after.indexOf('-');
+  return { living: isAlive(Number(after.slice(0, dash))), rest: after.slice(dash + 1) };
+}
+
 /** asideOf reads a set-aside name: whether its remover still lives, and the folder's old name. */
 export function asideOf(name: string): { living: boolean; name: string } | undefined {
-  if (!name.startsWith(SET_ASIDE_PREFIX)) return undefined;
-  const rest = name.slice(SET_ASIDE_PREFIX.length);
-  const dash = rest.indexOf('-');
-  return { living: isAlive(Number(rest.slice(0, dash))), name: rest.slice(dash + 1) };
+  const owner = ownerOf(name, SET_ASIDE_PREFIX);
+  return owner === undefined ? undefined : { living: owner.living, name: owner.rest };
 }
