@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { UndockerError, isErrno } from '../errors.js';
 import { OverlayLimitError } from '../flatten/overlay-limit.js';
 import type { FlattenProgress } from '../flatten/rootfs-tar.js';
+import { hexOf } from '../image/digest.js';
 import { describeImage } from '../image/select.js';
 import type { Image } from '../image/types.js';
 import { directoryBytes } from './directory-bytes.js';
@@ -37,8 +38,6 @@ export interface ImageStack {
   base: string;
   lowerdir: string;
 }
-
-const hexOf = (id: string): string => id.replace(/^sha256:/, '');
 
 /** imageDir is the cache folder of one image. */
 export function imageDir(root: string, id: string): string {
@@ -174,7 +173,7 @@ export function cachedImageOf(root: string, id: string): CachedImage | undefined
 /** findCachedImage picks a cached image by name (tag `latest` when none is given) or digest prefix. */
 export function findCachedImage(root: string, selector: string): CachedImage {
   const all = listCachedImages(root);
-  const hex = selector.replace(/^sha256:/, '');
+  const hex = hexOf(selector);
   const withTag = selector.includes(':') && !selector.startsWith('sha256:') ? selector : `${selector}:latest`;
   const matches = all.filter(
     (r) =>

@@ -27,7 +27,7 @@ import { isErrno } from '../errors.js';
 import { OVERLAY_XATTR_PREFIX } from '../flatten/overlay-limit.js';
 import type { FlattenProgress } from '../flatten/rootfs-tar.js';
 import { holdOverlay } from '../host/mount-holder.js';
-import { shortId } from '../image/digest.js';
+import { hexOf, shortId } from '../image/digest.js';
 import type { Image, Layer } from '../image/types.js';
 import { directoryBytes } from './directory-bytes.js';
 import { asideOf, ownerOf, putBack, setAside } from './set-aside.js';
@@ -49,8 +49,6 @@ const UNPACK_PREFIX = '.unpack-';
  * of a container share. 57 layers fit, as ids of 64 hex digits; Docker refuses images of more than 125.
  */
 const MAX_LOWERDIR = 3600;
-
-const hexOf = (id: string): string => id.replace(/^sha256:/, '');
 
 /** layersDir is the folder holding every diff; mounts name the diffs relative to it. */
 export function layersDir(root: string): string {

@@ -30,6 +30,11 @@ export function sha256Of(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
+/** hexOf is a sha256 digest or id without its `sha256:` prefix: the name the cache keeps it under. */
+export function hexOf(id: string): string {
+  return id.replace(/^sha256:/, '');
+}
+
 /** shortId shortens a digest or id for display, as Docker does (12 hex digits). */
 export function shortId(id: string): string {
   const hex = id.includes(':') ? id.slice(id.indexOf(':') + 1) : id;

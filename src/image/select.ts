@@ -4,7 +4,7 @@
  * platform. Every failure lists what the archive does hold.
  */
 import { UndockerError } from '../errors.js';
-import { shortId } from './digest.js';
+import { hexOf, shortId } from './digest.js';
 import { formatImageName, normalizeRepository, parseImageName } from './names.js';
 import { formatPlatform, hostPlatform, platformMatches } from './platform.js';
 import type { Image, ImageArchive, ImageName, Platform } from './types.js';
@@ -24,9 +24,9 @@ function matchesName(name: ImageName, selector: string): boolean {
 }
 
 function matchesId(image: Image, selector: string): boolean {
-  const hex = selector.replace(/^sha256:/, '');
+  const hex = hexOf(selector);
   if (!/^[0-9a-f]{4,64}$/.test(hex)) return false;
-  return [image.id, image.manifestDigest].some((id) => id !== undefined && id.replace(/^sha256:/, '').startsWith(hex));
+  return [image.id, image.manifestDigest].some((id) => id !== undefined && hexOf(id).startsWith(hex));
 }
 
 function listChoices(images: Image[]): string {
