@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what undocker needs on a fresh Debian machine, then its npm packages and build.
-#   scripts/install-deps.sh          the helpers undocker runs (xz, zstd, bzip2, setfattr, mknod) and busybox-static for the sample
+#   scripts/install-deps.sh          the helpers undocker runs (xz, zstd, bzip2, setfattr, mknod), busybox-static for the
+#                                    sample, and a C compiler for the --userns=auto helper (src/host/idmap-mount.c)
 #   scripts/install-deps.sh --test   also what the test suite uses: a Docker engine, skopeo, umoci, getfattr, setpriv,
 #                                    bsdtar and Python (tar writers the reader is tested against),
 #                                    systemd-nspawn, LXC, and the registry server with htpasswd and openssl
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(xz-utils zstd bzip2 attr coreutils busybox-static)
+packages=(xz-utils zstd bzip2 attr coreutils busybox-static gcc libc6-dev)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(docker.io skopeo umoci tar gzip util-linux libcap2-bin systemd-container lxc docker-registry apache2-utils openssl
     libarchive-tools python3 procps systemd)

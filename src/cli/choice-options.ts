@@ -13,3 +13,13 @@ export function runtimeOption(description: string): Option {
 export function networkOption(description: string): Option {
   return new Option('--network <network>', description).choices(['host', 'none', 'veth']).default('host');
 }
+
+/** USERNS_HELP says what --userns does, for install and the generators. */
+export const USERNS_HELP =
+  "host: container root is the host's root, as in docker run; auto: the container's ids are a range of " +
+  'unprivileged host ids, the tree idmapped to them (never chowned)';
+
+/** usernsOption is --userns: the host's user namespace (the default, as docker run's), or auto. */
+export function usernsOption(description: string): Option {
+  return new Option('--userns <mode>', description).choices(['host', 'auto']).default('host');
+}

@@ -3,14 +3,15 @@
  * `--runtime lxc`, an LXC container); `undocker uninstall NAME` removes what install made.
  */
 import type { Command } from 'commander';
-import { UndockerError } from '../errors.js';
+import { UndockerError, UsageError } from '../errors.js';
 import { type NspawnNetwork, renderNspawnLauncher, renderNspawnUnit } from '../generate/nspawn-unit.js';
 import { helperTree } from '../install/helper-tree.js';
 import { defaultLxcPath, installLxcContainer, uninstallLxcContainer } from '../install/lxc-container.js';
 import { installNspawnMachine, MACHINES_DIR, NSPAWN_DIR, uninstallNspawnMachine } from '../install/nspawn-machine.js';
 import type { Image } from '../image/types.js';
 import { ARCHIVE_HELP, type ImageOptions, registryFlags, withImage } from './archive.js';
-import { networkOption, runtimeOption } from './choice-options.js';
+import { networkOption, runtimeOption, USERNS_HELP, usernsOption } from './choice-options.js';
+import type { Userns } from '../launch/run-request.js';
 import { containerName, headerOf, runSpecOf, Warnings } from './generate.js';
 import { lxcTemplateFiles } from './lxc-template.js';
 import { printLine, printWarning } from './output.js';
@@ -32,6 +33,7 @@ interface InstallOptions extends Places, ImageOptions, SecurityFlags, WallFlags 
   executeOnly?: boolean;
   force?: boolean;
   platform?: string;
+  userns: Userns;
 }
 
 function placeOptions(command: Command): Command {
@@ -62,6 +64,7 @@ async function installNspawn(
     helper,
     ...privilegesOf(options),
     walls: wallsOf(options),
+    userns: options.userns,
     ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
   };
   const unit = renderNspawnUnit(spec, unitOptions);
@@ -119,6 +122,7 @@ export function registerInstall(program: Command, signal: AbortSignal): void {
       .option('--name <name>', 'machine or container name (default: from the image name)')
       .addOption(runtimeOption('systemd-nspawn machine or LXC container'))
       .addOption(networkOption("the host's network, none, or a private veth pair"))
+      .addOption(usernsOption(USERNS_HELP))
       .option(
         '--volume-dir <dir>',
         "bind each of the image's volumes from a folder under DIR instead of a temporary file system",
@@ -129,6 +133,11 @@ export function registerInstall(program: Command, signal: AbortSignal): void {
   ).action(async (input: string, selector: string | undefined, options: InstallOptions) => {
     securityOf(options); // checked before the image is opened
     wallsOf(options);
+    if (options.runtime === 'lxc' && options.userns === 'auto')
+      throw new UsageError(
+        'install --runtime lxc: --userns auto is for systemd-nspawn machines and undocker run; an installed LXC ' +
+          "container takes its ids from lxc.idmap, with root's /etc/subuid range, in the config lxc-create is given",
+      );
     await withImage(input, selector, options, signal, async (image) => {
       const name = containerName(options, image);
       const install = options.runtime === 'lxc' ? installLxc : installNspawn;

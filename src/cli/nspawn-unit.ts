@@ -4,7 +4,8 @@
 import type { Command } from 'commander';
 import { type NspawnNetwork, renderNspawnUnit } from '../generate/nspawn-unit.js';
 import { withImage } from './archive.js';
-import { networkOption } from './choice-options.js';
+import { networkOption, USERNS_HELP, usernsOption } from './choice-options.js';
+import type { Userns } from '../launch/run-request.js';
 import {
   containerName,
   emit,
@@ -18,6 +19,8 @@ import {
 import { privilegesOf } from './security-options.js';
 import { wallsOf } from './wall-options.js';
 
+type UnitOptions = GeneratorOptions & { network: NspawnNetwork; userns: Userns };
+
 /** registerNspawnUnit adds the nspawn-unit command. */
 export function registerNspawnUnit(program: Command, signal: AbortSignal): void {
   generatorCommand(
@@ -27,7 +30,8 @@ export function registerNspawnUnit(program: Command, signal: AbortSignal): void 
     'FILE.nspawn|-',
   )
     .addOption(networkOption("the host's network, none, or a veth pair with the image's ports mapped"))
-    .action(async (input: string, rest: string[], options: GeneratorOptions & { network: NspawnNetwork }) => {
+    .addOption(usernsOption(USERNS_HELP))
+    .action(async (input: string, rest: string[], options: UnitOptions) => {
       const { selector, output } = splitImageAndOutput('nspawn-unit', rest);
       const privileges = privilegesOf(options); // checked before the image is opened
       const walls = wallsOf(options);
@@ -43,6 +47,7 @@ export function registerNspawnUnit(program: Command, signal: AbortSignal): void 
           warn: warnings.add,
           ...privileges,
           walls,
+          userns: options.userns,
           ...(options.volumeDir !== undefined ? { volumeDir: options.volumeDir } : {}),
         });
         await emit(text, output);

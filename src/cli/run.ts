@@ -22,10 +22,17 @@ import { UndockerError, UsageError } from '../errors.js';
 import { describeImage } from '../image/select.js';
 import { checkLimits, parseBytes, type ResourceLimits } from '../launch/resource-limits.js';
 import { parseDevice } from '../launch/devices.js';
-import { type BindMount, type Network, parsePublish, type RunRequest, type Runtime } from '../launch/run-request.js';
+import {
+  type BindMount,
+  type Network,
+  parsePublish,
+  type RunRequest,
+  type Runtime,
+  type Userns,
+} from '../launch/run-request.js';
 import { type ImageOptions, registryFlags, withImage } from './archive.js';
 import { signalName, wholeSeconds } from './argument-parsers.js';
-import { networkOption, runtimeOption } from './choice-options.js';
+import { networkOption, runtimeOption, usernsOption } from './choice-options.js';
 import { ExitStatus, FAILED_TO_START } from './exit-status.js';
 import { parseImageArgument } from './image-argument.js';
 import { terminalProgress } from './progress.js';
@@ -67,6 +74,7 @@ interface RunOptions extends ImageOptions, SecurityFlags, WallFlags {
   pidsLimit?: string;
   device: string[];
   init?: boolean;
+  userns: Userns;
 }
 
 /** limitsOf reads the resource flags as docker run does. */
@@ -177,6 +185,7 @@ function requestOf(options: RunOptions, command: string, volumes: BindMount[]): 
     shmSize,
     devices,
     init: options.init ?? false,
+    userns: options.userns,
   });
 }
 
@@ -277,6 +286,12 @@ function containerFlags(command: Command): Command {
     .option('-t, --tty', 'give the container a terminal')
     .option('-i, --interactive', 'pass standard input to the container')
     .addOption(networkOption("the host's network, none, or a private veth pair"))
+    .addOption(
+      usernsOption(
+        "host: container root is the host's root, as in docker run; auto: the container's ids are a range of " +
+          'unprivileged host ids (65536 of them, picked at each start)',
+      ),
+    )
     .option(
       '-p, --publish <[host:]container[/proto]>',
       'map a host port to a container port, with --network veth (repeatable)',

@@ -102,7 +102,7 @@ function volumeMounts(
     const source = resolveDirectory(rootfs, want.container);
     if (fresh && source !== undefined) fillVolume(volume, source);
     mounts.push({ name: volume.name, container: want.container, readOnly: want.readOnly, anonymous: volume.anonymous });
-    binds.push({ host: volume.mountpoint, container: want.container, readOnly: want.readOnly });
+    binds.push({ host: volume.mountpoint, container: want.container, readOnly: want.readOnly, volume: true });
   }
   return { mounts, binds };
 }

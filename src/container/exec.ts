@@ -24,6 +24,7 @@ import { leaderOf } from './leader.js';
 import { notRunning } from './lifecycle.js';
 import type { Container } from './records.js';
 import { join } from 'node:path';
+import { lxcPathOf } from '../launch/lxc-userns-paths.js';
 
 /** ExecRequest is docker exec's options. */
 export interface ExecRequest {
@@ -87,6 +88,8 @@ function nspawnArgv(
     '--net',
     '--pid',
     '--cgroup',
+    // --userns=auto: the command is the container's root (then its user), never the host's.
+    ...(config.request.userns === 'auto' ? ['--user'] : []),
     '--root',
     '--wd',
   ];
@@ -117,7 +120,7 @@ function lxcArgv(container: Container, request: ExecRequest, user: ResolvedUser,
   return [
     'lxc-attach',
     '-P',
-    container.dirs.dir,
+    lxcPathOf(container.dirs, config.request),
     '-n',
     config.request.name,
     '--clear-env',

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { childrenOf, isLiving, pidNamespaceOf } from '../host/process-identity.js';
 import { type Container, reloadState } from './records.js';
+import { lxcPathOf } from '../launch/lxc-userns-paths.js';
 
 function nspawnLeader(runtime: number): number | undefined {
   const own = pidNamespaceOf(runtime);
@@ -21,9 +22,13 @@ function nspawnLeader(runtime: number): number | undefined {
 
 function lxcLeader(container: Container): number | undefined {
   try {
-    const text = execFileSync('lxc-info', ['-P', container.dirs.dir, '-n', container.config.request.name, '-p', '-H'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).toString();
+    const text = execFileSync(
+      'lxc-info',
+      ['-P', lxcPathOf(container.dirs, container.config.request), '-n', container.config.request.name, '-p', '-H'],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    ).toString();
     const pid = Number(text.trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {

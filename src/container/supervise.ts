@@ -67,6 +67,7 @@ async function runOnce(container: Container, options: SuperviseOptions, restartC
   const { config } = container;
   const me = identify(process.pid);
   const plan = planHost(config.request, 'start');
+  const log = options.detached ? new LogWriter(container.dirs.dir, config.log) : undefined;
   const view = await viewOf(options.cacheRoot, container);
   let prepared;
   try {
@@ -74,16 +75,15 @@ async function runOnce(container: Container, options: SuperviseOptions, restartC
   } finally {
     await view.close();
   }
-  const log = options.detached ? new LogWriter(container.dirs.dir, config.log) : undefined;
   const running: ContainerState = {
     status: 'running',
     ...(me ? { owner: me } : {}),
     startedAt: new Date().toISOString(),
     restartCount,
   };
-  writeState(container, running);
   let ended = false;
   try {
+    writeState(container, running);
     const status = await runPrepared(prepared, options.signal, {
       started: (pid) => {
         const runtime = identify(pid);
@@ -113,6 +113,8 @@ async function runOnce(container: Container, options: SuperviseOptions, restartC
   } finally {
     ended = true;
     log?.flush();
+    // runPrepared gives it back too: this is for a failure before it ran.
+    prepared.release();
   }
 }
 

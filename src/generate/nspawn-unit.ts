@@ -41,6 +41,11 @@ export interface NspawnOptions {
   seccomp?: boolean;
   /** walls are --tmpfs, --ulimit and --shm-size: Docker's 64 MiB /dev/shm alone when absent */
   walls?: Walls;
+  /**
+   * userns auto: systemd-nspawn picks a range of host ids at each start and idmaps the tree (and
+   * volume folders) to it, so nothing is chowned; host (the default) is the host's ids
+   */
+  userns?: 'host' | 'auto';
 }
 
 /** securityLines give the command docker run's capabilities: Capability= keeps, DropCapability= drops the rest. */
@@ -110,13 +115,18 @@ function fileLines(spec: RunSpec, options: NspawnOptions): string[] {
     );
   const walls = options.walls ?? NO_WALLS;
   const shm = shmMount(walls.shmSize);
+  const auto = options.userns === 'auto';
+  const idmap = auto ? ':idmap' : '';
   return [
     '',
     '[Files]',
+    ...(auto ? ['PrivateUsersOwnership=map'] : []),
     // Docker's /dev/shm (64 MiB), not systemd-nspawn's (half the memory).
     `TemporaryFileSystem=${shm.path}:${shm.options}`,
     ...walls.tmpfs.map((t) => `TemporaryFileSystem=${t.path}:${t.options}`),
-    ...mounts.map((m) => (m.hostPath === undefined ? `TemporaryFileSystem=${m.path}` : `Bind=${m.hostPath}:${m.path}`)),
+    ...mounts.map((m) =>
+      m.hostPath === undefined ? `TemporaryFileSystem=${m.path}` : `Bind=${m.hostPath}:${m.path}${idmap}`,
+    ),
   ];
 }
 
@@ -162,7 +172,11 @@ export function renderNspawnUnit(spec: RunSpec, options: NspawnOptions): string 
     ...execLines(spec, options),
     working_directory: toNspawnPath(spec.workingDir, 'WorkingDir'),
     user: options.helper === undefined ? userLines(spec, options) : [],
-    security: [...securityLines(options), ...limitLines(options)],
+    security: [
+      ...(options.userns === 'auto' ? ['PrivateUsers=pick'] : []),
+      ...securityLines(options),
+      ...limitLines(options),
+    ],
     kill_signal: spec.stopSignal,
     hostname: spec.hostname,
     personality,

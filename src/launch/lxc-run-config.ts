@@ -12,13 +12,39 @@ import { renderTemplate } from '../generate/template.js';
 import { UsageError } from '../errors.js';
 import { type CgroupSetting, toCgroupSettings } from './resource-limits.js';
 import { lxcPrlimitLines, lxcTmpfsLines } from '../generate/lxc-walls.js';
-import { toPlainExecArgv } from '../generate/helper-argv.js';
+import { HELPER_CAPABILITIES, toHelperArgv, toPlainExecArgv } from '../generate/helper-argv.js';
 import { toEnvArgv } from '../generate/launcher.js';
 import { deniedPermissions, type DeviceNode, deviceRule } from './devices.js';
 import type { IdentityHelper } from './identity-helper.js';
 import type { RunRequest } from './run-request.js';
+import type { UidRange } from '../host/uid-range.js';
 
 const NETWORK_TYPE = { host: 'none', none: 'empty', veth: 'veth' } as const;
+
+/**
+ * autoMounts are LXC's /proc, /sys and cgroup mounts. A container in a user namespace of its own
+ * cannot mount a sysfs in the host's network namespace (the kernel refuses it), so with
+ * --userns=auto on the host's network the host's /sys is bound read-only instead, as sys:mixed
+ * would show it; common.conf's sys:mixed is cleared first.
+ */
+function autoMounts(request: RunRequest, range: UidRange | undefined): string[] {
+  if (range === undefined || request.network !== 'host') return ['lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed'];
+  return [
+    'lxc.mount.auto =',
+    'lxc.mount.auto = proc:mixed cgroup:mixed',
+    'lxc.mount.entry = /sys sys none rbind,ro,create=dir 0 0',
+  ];
+}
+
+/**
+ * Under --userns=auto the identity helper switches ids and groups, as under systemd-nspawn: LXC
+ * gives a command no supplementary groups in a user namespace (lxc.init.groups is not applied).
+ * LXC keeps the helper's capabilities too, and the helper narrows the bounding set to the asked.
+ */
+function runtimeCapabilities(request: RunRequest, capabilities: readonly Capability[]): readonly Capability[] {
+  if (request.userns !== 'auto') return capabilities;
+  return [...capabilities, ...HELPER_CAPABILITIES.filter((cap) => !capabilities.includes(cap))];
+}
 
 /** mountPath checks a path for an fstab-style lxc.mount.entry, whose fields split on whitespace. */
 function mountPath(path: string): string {
@@ -26,7 +52,10 @@ function mountPath(path: string): string {
   return toLxcValue(path, '-v path');
 }
 
-/** toLxcRunConfig returns the config text for running `spec` on `rootfs` with `capabilities`. */
+/**
+ * toLxcRunConfig returns the config text for running `spec` on `rootfs` with `capabilities`;
+ * with `range` (--userns=auto), in a user namespace of those host ids, on a rootfs idmapped already.
+ */
 export function toLxcRunConfig(
   spec: RunSpec,
   rootfs: string,
@@ -36,6 +65,7 @@ export function toLxcRunConfig(
   helper: IdentityHelper,
   devices: readonly DeviceNode[],
   cgroupVersion: 1 | 2 = 1,
+  range?: UidRange,
 ): string {
   if (request.publish.length > 0)
     throw new UsageError('-p: LXC has no port publishing; use --runtime nspawn with --network veth');
@@ -72,11 +102,13 @@ export function toLxcRunConfig(
     groups: [`lxc.init.groups = ${spec.user.groups.join(',')}`],
     stop_signal: spec.stopSignal,
     hostname: spec.hostname,
+    auto_mounts: autoMounts(request, range),
     network: NETWORK_TYPE[request.network],
     mounts,
+    idmap: range === undefined ? [] : ['u', 'g'].map((kind) => `lxc.idmap = ${kind} 0 ${range.start} ${range.size}`),
     security: [
       ...lxcSecurityLines({
-        capabilities,
+        capabilities: runtimeCapabilities(request, capabilities),
         privileged: request.security.capabilities.privileged,
         noNewPrivileges: request.security.noNewPrivileges,
         seccomp: request.security.seccomp,
@@ -94,7 +126,14 @@ export function toLxcExecuteArgv(
   lxcPath: string,
   configPath: string,
   helper: IdentityHelper,
+  capabilities: readonly Capability[] = [],
 ): string[] {
+  const switches = request.userns === 'auto';
+  const identity = {
+    user: spec.user,
+    bounding: request.security.capabilities.privileged ? undefined : capabilities,
+    noNewPrivileges: request.security.noNewPrivileges,
+  };
   return [
     '-P',
     lxcPath,
@@ -103,12 +142,12 @@ export function toLxcExecuteArgv(
     '-f',
     configPath,
     '-u',
-    String(spec.user.uid),
+    String(switches ? 0 : spec.user.uid),
     '-g',
-    String(spec.user.gid),
+    String(switches ? 0 : spec.user.gid),
     '--',
     ...toEnvArgv(spec.env, request.tty),
-    ...toPlainExecArgv(helper),
+    ...(switches ? toHelperArgv(helper, identity) : toPlainExecArgv(helper)),
     ...spec.argv,
   ];
 }

@@ -14,6 +14,7 @@ import type { IdentityHelper } from './identity-helper.js';
 import { shmMount } from '../generate/docker-shm.js';
 import type { DeviceNode } from './devices.js';
 import type { RunRequest } from './run-request.js';
+import type { UidRange } from '../host/uid-range.js';
 
 /** NspawnIdentity is who the command runs as, and with which capabilities. */
 export interface NspawnIdentity {
@@ -24,6 +25,8 @@ export interface NspawnIdentity {
   known: readonly Capability[];
   /** devices are the host's nodes --device asked for */
   devices: readonly DeviceNode[];
+  /** range, under --userns=auto, is the host ids the container's are (its tree is idmapped already) */
+  range?: UidRange | undefined;
 }
 
 function capabilityArgs(request: RunRequest, identity: NspawnIdentity): string[] {
@@ -48,8 +51,13 @@ export function toNspawnArgv(spec: RunSpec, rootfs: string, request: RunRequest,
   ];
   args.push(...capabilityArgs(request, identity));
   for (const bind of identity.helper.binds) args.push(`--bind-ro=${bind.host}:${bind.container}`);
-  for (const volume of request.volumes)
-    args.push(`--bind${volume.readOnly ? '-ro' : ''}=${volume.host}:${volume.container}`);
+  const { range } = identity;
+  // The overlay is idmapped by undocker (nspawn cannot idmap an overlay); volumes nspawn maps itself.
+  if (range !== undefined) args.push(`--private-users=${range.start}:${range.size}`, '--private-users-ownership=off');
+  for (const volume of request.volumes) {
+    const idmap = range !== undefined && volume.volume === true ? ':idmap' : '';
+    args.push(`--bind${volume.readOnly ? '-ro' : ''}=${volume.host}:${volume.container}${idmap}`);
+  }
   for (const device of identity.devices) args.push(`--bind=${device.host}:${device.container}`);
   // --init: nspawn's stub init is PID 1, reaping zombies and passing signals on, as docker-init does.
   if (request.init) args.push('--as-pid2');

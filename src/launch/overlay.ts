@@ -6,10 +6,12 @@
  * long as the container: nothing is left mounted when undocker is killed, even with SIGKILL.
  */
 import { chmod, chown, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { UndockerError } from '../errors.js';
 import type { ContainerDirs } from '../cache/container-dirs.js';
 import type { ImageStack } from '../cache/image-cache.js';
+import type { UidRange } from '../host/uid-range.js';
+import { idmapMountProgram } from '../host/idmap-mount.js';
 import type { Launch } from './run-container.js';
 
 /**
@@ -21,6 +23,12 @@ import type { Launch } from './run-container.js';
 const MOUNT_THEN_EXEC =
   'if ! err=$(cd "$1" && mount -t overlay overlay -o "$2" "$3" 2>&1); then printf %s "$err" >&3; exit 1; fi; ' +
   'exec 3>&-; shift 3; exec "$@"';
+
+/** Idmap is --userns=auto's: the host ids, and folders besides the layers to idmap (source onto target). */
+export interface Idmap {
+  range: UidRange;
+  idmaps?: Array<{ source: string; target: string }>;
+}
 
 /** MountPoints are folders and empty files the runtime needs that the image lacks. */
 export interface MountPoints {
@@ -55,19 +63,41 @@ async function prepareUpper(lower: string, upper: string, add: MountPoints): Pro
 }
 
 /**
+ * idmapArgv is the idmap-mount command (src/host/idmap-mount.c) that maps the overlay's layers to
+ * `range` before the mount. Each lower layer is idmapped in place. The container's folder is
+ * idmapped onto its own work folder, which only the overlay uses: upper and work must share one
+ * mount, and the container's folder itself stays as it is, for what the runtime writes there as
+ * host root. IDMAPPED_FOLDERS are upper and work as the overlay then finds them.
+ */
+function idmapArgv(lower: ImageStack, dirs: ContainerDirs, idmap: Idmap): string[] {
+  const layers = lower.lowerdir.split(':').map((layer) => join(lower.base, layer));
+  const more = (idmap.idmaps ?? []).flatMap((m) => [m.source, m.target]);
+  const pairs = [...layers.flatMap((layer) => [layer, layer]), dirs.dir, dirs.work, ...more];
+  // fd 3 is the pipe undocker reads setup failures from, as MOUNT_THEN_EXEC's.
+  return [idmapMountProgram(), '3', String(idmap.range.start), String(idmap.range.size), ...pairs, '--'];
+}
+
+function idmappedFolders(dirs: ContainerDirs): { upper: string; work: string } {
+  return { upper: join(dirs.work, basename(dirs.upper)), work: join(dirs.work, basename(dirs.work)) };
+}
+
+/**
  * inOverlay readies the container's upper layer (with `add` made in it) and returns `launch`
  * wrapped to run on the image (`lower`: its stack, and the folder showing it) + that layer,
- * mounted on the container's merged folder.
+ * mounted on the container's merged folder; with `idmap`, its layers idmapped to those host ids
+ * (--userns=auto), so the container's ids show the image's owners and the cache never changes.
  */
 export async function inOverlay(
   launch: Launch,
   lower: { dir: string; stack: ImageStack },
   dirs: ContainerDirs,
   add: MountPoints = { dirs: [], files: [] },
+  idmap?: Idmap,
 ): Promise<Launch> {
   const { base, lowerdir } = lower.stack;
-  const upper = relative(base, dirs.upper);
-  const work = relative(base, dirs.work);
+  const folders = idmap === undefined ? dirs : idmappedFolders(dirs);
+  const upper = relative(base, folders.upper);
+  const work = relative(base, folders.work);
   // Paths are undocker's own cache folders; overlayfs options cannot hold `,` or `:` in them.
   if (/[,:]/.test(upper + work))
     throw new UndockerError(
@@ -76,6 +106,7 @@ export async function inOverlay(
     );
   await prepareUpper(lower.dir, dirs.upper, add);
   const options = `lowerdir=${lowerdir},upperdir=${upper},workdir=${work}`;
+  const mount = ['sh', '-c', MOUNT_THEN_EXEC, 'sh', base, options, dirs.merged, launch.program, ...launch.args];
   return {
     ...launch,
     program: 'unshare',
@@ -83,15 +114,8 @@ export async function inOverlay(
       '--mount',
       '--propagation',
       'private',
-      'sh',
-      '-c',
-      MOUNT_THEN_EXEC,
-      'sh',
-      base,
-      options,
-      dirs.merged,
-      launch.program,
-      ...launch.args,
+      ...(idmap === undefined ? [] : idmapArgv(lower.stack, dirs, idmap)),
+      ...mount,
     ],
     // mount(8) adds a line pointing at dmesg: the first says what failed.
     setupFailure: (detail) =>

@@ -5,7 +5,7 @@
  * stored run spec and request; what a start creates on the host (the cgroup) goes at its end,
  * and the overlay goes with the runtime's mount namespace.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerDirs } from '../cache/container-dirs.js';
 import type { RunSpec } from '../config/run-spec.js';
@@ -24,6 +24,8 @@ import { type CgroupSetting, toCgroupSettings } from './resource-limits.js';
 import { cgroupVersion, inCgroup, makeRunCgroup } from './run-cgroup.js';
 import { toCapabilities } from '../config/capabilities.js';
 import { type DeviceNode, toDeviceDenials, toDeviceNode } from './devices.js';
+import { lxcUsernsPlace, type Place } from './lxc-userns-paths.js';
+import { claimUidRange, type ClaimedRange, type UidRange } from '../host/uid-range.js';
 
 /** HELPER_MEMO is the file in the cache that remembers where the identity helper's files are. */
 export const HELPER_MEMO = 'identity-helper.json';
@@ -43,6 +45,8 @@ export interface PreparedRun {
   /** name is the container's, for the cgroup */
   name: string;
   cgroupSettings: CgroupSetting[];
+  /** release gives back what the start claimed (its host id range), once it has ended */
+  release: () => void;
 }
 
 /** planHost checks that the host has the runtime and the devices asked for, and how limits map to its cgroups. */
@@ -61,13 +65,15 @@ export function planHost(request: RunRequest, command: string): HostPlan {
  * mountPoints are what the runtime needs in the tree and the image lacks: the identity helper's
  * bind mounts (made here so a read-only tree can take them too); for systemd-nspawn, /usr, or it
  * refuses the tree ("doesn't look like it has an OS tree"), as for images of one static binary,
- * and, under --read-only, the mount points it cannot make itself. A run gets them in its
- * overlay; the cache never does.
+ * and, under --read-only or --userns=auto, the mount points it would make itself (it cannot in a
+ * read-only tree; in an idmapped one they would be owned by an id the container does not have).
+ * A run gets them in its overlay; the cache never does.
  */
 function mountPoints(request: RunRequest, probe: RootfsProbe, helper: IdentityHelper): MountPoints {
   const nspawn = request.runtime === 'nspawn';
-  const dirs = !nspawn ? [] : request.readOnly ? ['usr', 'dev', 'proc', 'sys', 'run', 'tmp', 'etc', 'var'] : ['usr'];
-  const files = nspawn && request.readOnly ? ['etc/resolv.conf', 'etc/localtime'] : [];
+  const own = nspawn && (request.readOnly || request.userns === 'auto');
+  const dirs = !nspawn ? [] : own ? ['usr', 'dev', 'proc', 'sys', 'run', 'tmp', 'etc', 'var'] : ['usr'];
+  const files = own ? ['etc/resolv.conf', 'etc/localtime'] : [];
   const binds = helper.binds.map((bind) => bind.container.slice(1));
   return {
     dirs: [...dirs.filter((dir) => !probe.exists(dir)), HELPER_DIR.slice(1)],
@@ -78,9 +84,10 @@ function mountPoints(request: RunRequest, probe: RootfsProbe, helper: IdentityHe
 async function launchOf(
   spec: RunSpec,
   dirs: ContainerDirs,
-  request: RunRequest,
+  { rootfs, lxcPath, request }: Place,
   helper: IdentityHelper,
   plan: HostPlan,
+  range: UidRange | undefined,
 ): Promise<Launch> {
   const common = {
     runtime: request.runtime,
@@ -91,13 +98,13 @@ async function launchOf(
   const known = hostCapabilities();
   const capabilities = toCapabilities(request.security.capabilities, known);
   if (request.runtime === 'nspawn') {
-    const identity = { helper, capabilities, known, devices: plan.devices };
+    const identity = { helper, capabilities, known, devices: plan.devices, range };
     // SYSTEMD_SECCOMP=0 turns systemd-nspawn's system call filter off, as seccomp=unconfined asks.
     const env: Record<string, string> = request.security.seccomp ? {} : { SYSTEMD_SECCOMP: '0' };
     return {
       ...common,
       program: 'systemd-nspawn',
-      args: toNspawnArgv(spec, dirs.merged, request, identity),
+      args: toNspawnArgv(spec, rootfs, request, identity),
       env,
     } satisfies Launch;
   }
@@ -110,13 +117,13 @@ async function launchOf(
   const version = cgroupVersion();
   writeFileSync(
     configPath,
-    toLxcRunConfig(spec, dirs.merged, request, LXC_CONFIG_DIR, capabilities, helper, plan.devices, version),
+    toLxcRunConfig(spec, rootfs, request, LXC_CONFIG_DIR, capabilities, helper, plan.devices, version, range),
   );
   return {
     ...common,
     program: 'lxc-execute',
-    args: toLxcExecuteArgv(spec, request, dirs.dir, configPath, helper),
-    lxc: { lxcPath: dirs.dir, name: request.name },
+    args: toLxcExecuteArgv(spec, request, lxcPath, configPath, helper, capabilities),
+    lxc: { lxcPath: lxcPath, name: request.name },
   } satisfies Launch;
 }
 
@@ -133,21 +140,40 @@ export async function prepareRun(
   cacheRoot: string,
 ): Promise<PreparedRun> {
   const helper = findIdentityHelper(join(cacheRoot, HELPER_MEMO));
-  const launch = await launchOf(spec, dirs, request, helper, plan);
-  const overlaid = await inOverlay(launch, image, dirs, mountPoints(request, probeDirectory(image.dir), helper));
-  return { launch: overlaid, name: request.name, cgroupSettings: plan.cgroupSettings };
+  const claimed: ClaimedRange | undefined = request.userns === 'auto' ? claimUidRange(request.name) : undefined;
+  let place: Place = { rootfs: dirs.merged, lxcPath: dirs.dir, request, idmaps: [] };
+  const release = (): void => {
+    claimed?.release();
+    // An lxcpath of its own under /run is the run's alone.
+    if (place.lxcPath !== dirs.dir) rmSync(place.lxcPath, { recursive: true, force: true });
+  };
+  try {
+    if (request.runtime === 'lxc' && claimed !== undefined) place = lxcUsernsPlace(dirs, request);
+    const launch = await launchOf(spec, dirs, place, helper, plan, claimed?.range);
+    const points = mountPoints(request, probeDirectory(image.dir), helper);
+    const idmap = claimed && { range: claimed.range, idmaps: place.idmaps };
+    const overlaid = await inOverlay(launch, image, { ...dirs, merged: place.rootfs }, points, idmap);
+    return { launch: overlaid, name: request.name, cgroupSettings: plan.cgroupSettings, release };
+  } catch (error) {
+    release();
+    throw error;
+  }
 }
 
 /** runPrepared runs a prepared start to its end and returns the container's exit status, as docker run would. */
 export async function runPrepared(prepared: PreparedRun, signal: AbortSignal, hooks: RunHooks = {}): Promise<number> {
   const { launch } = prepared;
-  if (launch.runtime === 'lxc') return runContainer(launch, signal, hooks);
-  const cgroup = makeRunCgroup(prepared.name, prepared.cgroupSettings, cgroupVersion());
   try {
-    const status = await runContainer(cgroup === undefined ? launch : inCgroup(launch, cgroup), signal, hooks);
-    // systemd-nspawn exits 1 when the command is killed; an OOM kill is 137 under docker run.
-    return status === 1 && (cgroup?.oomKills() ?? 0) > 0 ? OOM_KILLED : status;
+    if (launch.runtime === 'lxc') return await runContainer(launch, signal, hooks);
+    const cgroup = makeRunCgroup(prepared.name, prepared.cgroupSettings, cgroupVersion());
+    try {
+      const status = await runContainer(cgroup === undefined ? launch : inCgroup(launch, cgroup), signal, hooks);
+      // systemd-nspawn exits 1 when the command is killed; an OOM kill is 137 under docker run.
+      return status === 1 && (cgroup?.oomKills() ?? 0) > 0 ? OOM_KILLED : status;
+    } finally {
+      cgroup?.remove();
+    }
   } finally {
-    cgroup?.remove();
+    prepared.release();
   }
 }

@@ -19,7 +19,15 @@ export interface BindMount {
   host: string;
   container: string;
   readOnly: boolean;
+  /** volume marks undocker's own volumes: under --userns=auto their owners are the container's ids, as the image's */
+  volume?: boolean;
 }
+
+/**
+ * Userns is --userns: `host` runs container root as host root, as docker run does; `auto` runs the
+ * container's ids 0..65535 as a range of unprivileged host ids (src/host/uid-range.ts).
+ */
+export type Userns = 'host' | 'auto';
 
 /** Publish is one -p [HOST:]CONTAINER[/PROTOCOL]. */
 export interface Publish {
@@ -65,6 +73,8 @@ export interface RunRequest {
   devices: Device[];
   /** init runs a small init as PID 1 that reaps zombies and passes signals on, the command as its child */
   init: boolean;
+  /** userns is absent in containers made before --userns: theirs is the host's */
+  userns?: Userns;
 }
 
 /**

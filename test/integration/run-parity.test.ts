@@ -187,7 +187,7 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
    * runs in the test's cgroup, and Docker, started from here too, loses container exits when they mix. */
   const expected = new Map<string, string>();
   const walled = new Map<string, { status: number; stdout: string }>();
-  const execed = new Map<string, string>();
+  const dockerExecs = new Map<string, string>();
   const archives = new Map<string, string>();
   const work = tempDir('undocker-parity-');
   const env = { UNDOCKER_CACHE: join(work, 'cache') };
@@ -221,7 +221,7 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
         walled.set(options.join(' '), second.run(['--rm', '--network', 'none', ...options]));
       for (const [run, exec] of EXEC_CASES) {
         const id = second.docker(['run', '-d', '--network', 'none', ...run, ...WAITING]).trim();
-        execed.set(execKey([run, exec]), identity(second.docker(['exec', ...exec, id, '/probe']), []));
+        dockerExecs.set(execKey([run, exec]), identity(second.docker(['exec', ...exec, id, '/probe']), []));
         second.docker(['rm', '-f', id]);
       }
     } finally {
@@ -254,6 +254,89 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
         assert.match(shown, new RegExp(`^CapBnd:\\s*${host}$`, 'm'), options.join(' '));
         assert.match(shown, new RegExp(`^CapEff:\\s*${host}$`, 'm'), options.join(' '));
       }
+    });
+  }
+
+  /** ownersUnder lists every entry's owner and mode below `dir`, to show a run changed none. */
+  function ownersUnder(dir: string): string {
+    const listed = spawnSync('find', [dir, '-printf', '%U:%G %m %p\n'], { encoding: 'utf8' });
+    assert.equal(listed.status, 0, listed.stderr);
+    return listed.stdout.split('\n').sort().join('\n');
+  }
+
+  /** rangeOf reads `0 START 65536` from a uid_map line and checks it is a block systemd-nspawn would pick. */
+  function rangeOf(uidMap: string): number {
+    const [inner, start, size] = uidMap.trim().split(/\s+/).map(Number);
+    assert.deepEqual([inner, size], [0, 65536], `one range of 65536 ids: ${uidMap}`);
+    assert.ok(start !== undefined && start >= 0x80000 && start < 0x6fff0000 && start % 65536 === 0, uidMap);
+    return start;
+  }
+
+  /**
+   * USERNS_CASES are CASES run again under --userns=auto (on a network of the container's own, as Docker's: on the
+   * host's, a user namespace cannot bind low ports, and systemd-nspawn drops CAP_NET_BIND_SERVICE).
+   */
+  const USERNS_CASES = [[], ['-u', 'root'], ['-u', '1000:1000'], ['-u', 'app:wheel'], ['--cap-drop', 'ALL']];
+
+  for (const runtime of ['nspawn', 'lxc'] as const) {
+    test(`${runtime}: --userns=auto gives docker run's process as unprivileged host ids, the cache unchanged`, () => {
+      const layers = join(env.UNDOCKER_CACHE, 'layers');
+      assert.equal(undocker(['run', '-q', '--runtime', runtime, '--entrypoint', 'true', archive], { env }).status, 0);
+      const before = ownersUnder(layers);
+      const ranges = new Set<number>();
+      for (const options of USERNS_CASES) {
+        const auto = ['--userns', 'auto', '--network', 'none', '--runtime', runtime, '--rm'];
+        const probe = ['--entrypoint', '/bin/sh', archive, '-c', 'cat /proc/self/uid_map; exec /probe'];
+        const result = undocker(['run', ...auto, ...options, ...probe], { env });
+        assert.equal(result.status, 0, `${options.join(' ')}: ${result.stderr}`);
+        const output = result.stdout.toString();
+        const start = rangeOf(output.split('\n')[0] ?? '');
+        ranges.add(start);
+        // By design: a tmpfs the container's root mounts is owned by it, which /proc/mounts gives as host ids.
+        const shown = identity(output, options).replaceAll(`,uid=${start},gid=${start}`, '');
+        assert.equal(shown, expected.get(options.join(' ')), `--userns auto ${options.join(' ')}`);
+      }
+      // Each run claims the block its name hashes to (or the next free one): random names spread them.
+      assert.ok(ranges.size > 1, `different containers get different ranges: ${[...ranges].join(' ')}`);
+
+      // What the container writes lands in its upper layer with the container's ids; volumes too; exec joins it.
+      const name = `userns-${runtime}`;
+      const write = 'touch /made && chown 1000:1500 /made && echo v > /data/v && chown 1000 /data/v; sleep 30';
+      const volume = ['-v', `userns-vol-${runtime}:/data`];
+      const started = undocker(
+        ['run', '-d', '-q', '--userns', 'auto', '--runtime', runtime, '--name', name, ...volume, '-u', 'root'].concat([
+          '--entrypoint',
+          '/bin/sh',
+          archive,
+          '-c',
+          write,
+        ]),
+        { env },
+      );
+      assert.equal(started.status, 0, started.stderr);
+      try {
+        const id = started.stdout.toString().trim();
+        const made = join(env.UNDOCKER_CACHE, 'containers', id, 'upper', 'made');
+        const deadline = Date.now() + 20_000;
+        while (!existsSync(made) && Date.now() < deadline) spawnSync('sleep', ['0.1']);
+        const owners = spawnSync('stat', ['-c', '%u:%g', made], { encoding: 'utf8' }).stdout.trim();
+        assert.equal(owners, '1000:1500', 'on disk, the owner the container gave');
+        const exec = ['-u', '1000:1500'];
+        const execed = undocker(['exec', ...exec, name, '/bin/sh', '-c', 'cat /proc/self/uid_map; exec /probe'], {
+          env,
+        });
+        assert.equal(execed.status, 0, execed.stderr);
+        const output = execed.stdout.toString();
+        const start = rangeOf(output.split('\n')[0] ?? '');
+        const shown = identity(output, []).replaceAll(`,uid=${start},gid=${start}`, '');
+        assert.equal(shown, dockerExecs.get(execKey([[], exec])), 'docker exec -u 1000:1500');
+        const volumeFile = join(env.UNDOCKER_CACHE, 'volumes', `userns-vol-${runtime}`, '_data', 'v');
+        assert.equal(spawnSync('stat', ['-c', '%u:%g', volumeFile], { encoding: 'utf8' }).stdout.trim(), '1000:0');
+      } finally {
+        assert.equal(undocker(['rm', '-f', name], { env }).status, 0);
+        undocker(['volume', 'rm', `userns-vol-${runtime}`], { env });
+      }
+      assert.equal(ownersUnder(layers), before, 'the cached layers are never chowned');
     });
   }
 
@@ -305,7 +388,7 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
   for (const runtime of ['nspawn', 'lxc'] as const) {
     test(`${runtime}: exec into a running container gives the process docker exec gives`, () => {
       for (const [run, exec] of EXEC_CASES) {
-        const docker = execed.get(execKey([run, exec])) ?? '';
+        const docker = dockerExecs.get(execKey([run, exec])) ?? '';
         assert.match(docker, /^uid=/, `docker exec ${execKey([run, exec])} printed its identity`);
         const name = `exec-${runtime}`;
         const args = WAITING.map((word) => archives.get(word) ?? word);
@@ -353,6 +436,36 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
     const unpacked = undocker(['rootfs', archive, '-C', join(work, 'plain')]);
     assert.equal(unpacked.status, 0, unpacked.stderr);
     assert.equal(existsSync(join(work, 'plain', '.undocker')), false, 'the helper is never part of the image');
+  });
+
+  test('an installed machine with --userns auto runs as host ids systemd-nspawn picks, its tree unchowned', () => {
+    const machines = join(work, 'machines-userns');
+    const args = ['--quiet', '--register=no', '--keep-unit', '--console=pipe', '--settings=trusted'];
+    for (const options of [[], ['--cap-drop', 'ALL']]) {
+      // A network of its own, as docker's: on the host's, nspawn drops CAP_NET_BIND_SERVICE in a user namespace.
+      const places = ['--machines-dir', machines, '--nspawn-dir', machines, '--userns', 'auto', '--network', 'none'];
+      const installed = undocker(['install', archive, '--name', 'probe', '--force', ...places, ...options]);
+      assert.equal(installed.status, 0, installed.stderr);
+      const tree = join(machines, 'probe');
+      const before = ownersUnder(tree);
+      const result = spawnSync('systemd-nspawn', [...args, '-D', tree], { encoding: 'utf8' });
+      assert.equal(result.status, 0, result.stderr);
+      const shown = identity(result.stdout, options);
+      // The container's root owns its /dev/shm, which /proc/mounts gives in host ids: proof of the range.
+      const start = Number(/,uid=(\d+),gid=\1 /.exec(shown)?.[1]);
+      assert.ok(start >= 0x80000 && start % 65536 === 0, `a picked range: ${shown}`);
+      assert.equal(shown.replace(`,uid=${start},gid=${start}`, ''), expected.get(options.join(' ')), options.join(' '));
+      // systemd-nspawn adds mount points (/proc, /sys, …); what was there keeps its owner and mode.
+      const now = new Set(ownersUnder(tree).split('\n'));
+      assert.deepEqual(
+        before.split('\n').filter((line) => !now.has(line)),
+        [],
+        'the tree is idmapped, never chowned',
+      );
+    }
+    const lxc = undocker(['install', archive, '--runtime', 'lxc', '--userns', 'auto', '--name', 'p']);
+    assert.equal(lxc.status, 2);
+    assert.match(lxc.stderr, /^undocker: install --runtime lxc: --userns auto is for systemd-nspawn machines .*\n$/);
   });
 
   test("a container from lxc-template runs as docker run's process under lxc-execute", () => {

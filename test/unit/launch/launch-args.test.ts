@@ -388,3 +388,50 @@ test("--device never narrows what Docker allows every container: mknod of any no
   const disk: DeviceNode = { ...parseDevice('/dev/sda:/dev/sda:r'), type: 'b', major: 8, minor: 0 };
   assert.equal(toDeviceDenials([disk], 1)[0]?.value, 'b 8:0 w');
 });
+
+test('--userns=auto: nspawn runs in the range on the idmapped tree, and idmaps undocker volumes only', () => {
+  const range = { start: 0x50000, size: 0x10000 };
+  const volumes = [
+    { host: '/cache/volumes/v/_data', container: '/data', readOnly: false, volume: true },
+    { host: '/srv/host', container: '/host', readOnly: true },
+  ];
+  const args = nspawnArgv(SPEC, '/m', { ...REQUEST, userns: 'auto', volumes }, { ...IDENTITY, range });
+  const options = args.slice(0, args.indexOf('--'));
+  for (const wanted of [
+    '--private-users=327680:65536',
+    '--private-users-ownership=off',
+    '--bind=/cache/volumes/v/_data:/data:idmap',
+    '--bind-ro=/srv/host:/host',
+  ])
+    assert.ok(options.includes(wanted), wanted);
+  const host = toNspawnArgv(SPEC, '/m', { ...REQUEST, volumes });
+  assert.ok(!host.some((arg) => arg.startsWith('--private-users')), 'the host user namespace by default');
+  assert.ok(host.includes('--bind=/cache/volumes/v/_data:/data'));
+});
+
+test('--userns=auto: LXC maps the range, binds /sys on the host network, and the helper sets the groups', () => {
+  const range = { start: 0x50000, size: 0x10000 };
+  const lxc = { ...REQUEST, runtime: 'lxc' as const, userns: 'auto' as const };
+  const lines = (request: RunRequest): string[] =>
+    toLxcRunConfig(SPEC, '/m', request, '/x', DOCKER_DEFAULT_CAPABILITIES, HELPER, [], 1, range).split('\n');
+  const onHost = lines(lxc);
+  for (const line of [
+    'lxc.idmap = u 0 327680 65536',
+    'lxc.idmap = g 0 327680 65536',
+    'lxc.mount.auto =',
+    'lxc.mount.auto = proc:mixed cgroup:mixed',
+    'lxc.mount.entry = /sys sys none rbind,ro,create=dir 0 0',
+  ])
+    assert.ok(onHost.includes(line), line);
+  const own = lines({ ...lxc, network: 'none' });
+  assert.ok(own.includes('lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed'), 'a network of its own takes a sysfs');
+  assert.ok(!own.some((line) => line.startsWith('lxc.mount.entry = /sys ')));
+
+  const argv = toLxcExecuteArgv(SPEC, lxc, '/p', '/p/lxc.conf', HELPER, []);
+  const ids = argv.slice(argv.indexOf('-u'), argv.indexOf('--'));
+  assert.deepEqual(ids, ['-u', '0', '-g', '0'], 'LXC starts the helper as the container root');
+  for (const option of ['--groups=4,33', '--reuid=33', '--bounding-set=-all'])
+    assert.ok(argv.includes(option), `the helper switches, groups included, and narrows the bounding set: ${option}`);
+  const dropAll = toLxcRunConfig(SPEC, '/m', lxc, '/x', [], HELPER, [], 1, range).split('\n');
+  assert.ok(dropAll.includes('lxc.cap.keep = setuid setgid setpcap'), 'LXC keeps what the helper needs to switch');
+});
