@@ -110,6 +110,8 @@ function inspectOf(container: Container) {
       ),
       NetworkMode: config.request.network,
       ReadonlyRootfs: config.request.readOnly,
+      // Docker's is empty unless --userns was given; undocker's default is the host's.
+      UsernsMode: config.request.userns === 'auto' ? 'auto' : '',
     },
     Mounts: [
       ...config.volumes.map((v) => ({

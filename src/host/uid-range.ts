@@ -89,14 +89,13 @@ function fnv1a(text: string): number {
   return hash;
 }
 
-/** livingClaims lists the claims of `start` whose processes still run, removing the others. */
-function livingClaims(claims: string, start: number): string[] {
-  const living: string[] = [];
+/** livingClaims lists the claims whose processes still run, by range start, removing the others. */
+function livingClaims(claims: string): Map<number, string[]> {
+  const living = new Map<number, string[]>();
   for (const file of readdirSync(claims)) {
-    const [range, pid, started] = file.split('-').map(Number);
-    if (range !== start) continue;
-    if (isLiving({ pid: pid as number, start: started as number })) living.push(file);
-    else rmSync(join(claims, file), { force: true });
+    const [range = NaN, pid = NaN, started = NaN] = file.split('-').map(Number);
+    if (!isLiving({ pid, start: started })) rmSync(join(claims, file), { force: true });
+    else living.set(range, [...(living.get(range) ?? []), file]);
   }
   return living;
 }
@@ -109,16 +108,16 @@ export function claimUidRange(name: string, files: HostFiles = HOST_FILES): Clai
   const spans = usedSpans(files);
   const blocks = (END - FIRST) / RANGE_SIZE;
   const first = fnv1a(name) % blocks;
+  const held = livingClaims(files.claims);
   for (let n = 0; n < blocks; n++) {
     const start = FIRST + ((first + n) % blocks) * RANGE_SIZE;
     const end = start + RANGE_SIZE;
-    if (spans.some(([a, b]) => a < end && b > start)) continue;
+    if (held.has(start) || spans.some(([a, b]) => a < end && b > start)) continue;
     if (existsSync(join(files.nspawnClaims, String(start)))) continue;
-    if (livingClaims(files.claims, start).length > 0) continue;
     const mine = `${start}-${me.pid}-${me.start}`;
     const claim = join(files.claims, mine);
     writeFileSync(claim, `${name}\n`, { flag: 'wx', mode: 0o600 });
-    if (livingClaims(files.claims, start).some((file) => file !== mine)) {
+    if ((livingClaims(files.claims).get(start) ?? []).some((file) => file !== mine)) {
       rmSync(claim, { force: true });
       continue;
     }

@@ -316,6 +316,10 @@ describe('undocker run gives the process docker run gives', { skip }, () => {
       assert.equal(started.status, 0, started.stderr);
       try {
         const id = started.stdout.toString().trim();
+        const inspected = JSON.parse(undocker(['inspect', name], { env }).stdout.toString()) as Array<{
+          HostConfig: { UsernsMode: string };
+        }>;
+        assert.equal(inspected[0]?.HostConfig.UsernsMode, 'auto');
         const made = join(env.UNDOCKER_CACHE, 'containers', id, 'upper', 'made');
         const deadline = Date.now() + 20_000;
         while (!existsSync(made) && Date.now() < deadline) spawnSync('sleep', ['0.1']);
