@@ -8,7 +8,8 @@ import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { idmapMountProgram } from '../../../src/host/idmap-mount.js';
-import { tempDir } from '../../helpers/archives.js';
+import { tempDir, writeDockerSave } from '../../helpers/archives.js';
+import { undocker } from '../../helpers/cli.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root' : false;
 const work = tempDir('undocker-idmap-mount-');
@@ -71,3 +72,33 @@ test('what it cannot do is one line on the report fd and status 1, and the comma
     assert.match(result.report, message);
   }
 });
+
+test(
+  'undocker run --userns auto on a cache that cannot be idmapped (overlayfs) fails with one line and 125',
+  { skip },
+  () => {
+    const dir = join(work, 'overlay');
+    for (const part of ['lower', 'upper', 'work', 'merged']) mkdirSync(join(dir, part), { recursive: true });
+    const merged = join(dir, 'merged');
+    const options = `lowerdir=${dir}/lower,upperdir=${dir}/upper,workdir=${dir}/work`;
+    assert.equal(spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', options, merged]).status, 0);
+    try {
+      const image = writeDockerSave([
+        {
+          layers: [[{ path: 'bin/' }, { path: 'bin/true', content: readFileSync('/bin/busybox'), mode: 0o755 }]],
+          tags: ['true:1'],
+          config: { Cmd: ['/bin/true'] },
+        },
+      ]);
+      const env = { UNDOCKER_CACHE: join(merged, 'cache') };
+      const result = undocker(['run', '--rm', '-q', '--userns', 'auto', image], { env });
+      assert.equal(result.status, 125);
+      assert.match(
+        result.stderr,
+        /^undocker: cannot mount the overlay for container \S+: the file system of \S+ cannot be idmapped: keep UNDOCKER_CACHE on ext4, xfs or btrfs\n$/,
+      );
+    } finally {
+      spawnSync('umount', [merged]);
+    }
+  },
+);
