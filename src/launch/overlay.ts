@@ -5,7 +5,7 @@
  * It is mounted in a mount namespace of the runtime's own (unshare(1)), so it lives exactly as
  * long as the container: nothing is left mounted when undocker is killed, even with SIGKILL.
  */
-import { chmod, chown, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { UndockerError } from '../errors.js';
 import type { ContainerDirs } from '../cache/container-dirs.js';
@@ -45,19 +45,34 @@ async function copyOwnership(lower: string, upper: string): Promise<void> {
 }
 
 /**
+ * makeDir makes folder `path` in the upper layer, each folder on the way that the upper lacks
+ * with its lower twin's mode and owner (the overlay shows the upper's), or 0755 root where the
+ * image has none. It stops at what the image has as other than a folder (a symlink stays one).
+ */
+async function makeDir(lower: string, upper: string, path: string): Promise<void> {
+  let at = '';
+  for (const part of path.split('/').filter((name) => name !== '')) {
+    at = join(at, part);
+    const twin = await lstat(join(lower, at)).catch(() => undefined);
+    if (twin !== undefined && !twin.isDirectory()) return;
+    const made = await mkdir(join(upper, at), { mode: 0o755 }).then(
+      () => true,
+      () => false,
+    );
+    if (made && twin !== undefined) await copyOwnership(join(lower, at), join(upper, at));
+  }
+}
+
+/**
  * prepareUpper readies a container's upper layer: a fresh one gets the image's root mode and
  * owner (else a non-root user could not even enter `/`, as undocker makes its folders 0700),
  * and `add` is made in it.
  */
 async function prepareUpper(lower: string, upper: string, add: MountPoints): Promise<void> {
   if ((await readdir(upper)).length === 0) await copyOwnership(lower, upper);
-  for (const dir of add.dirs) await mkdir(join(upper, dir), { mode: 0o755 }).catch(() => undefined);
+  for (const dir of add.dirs) await makeDir(lower, upper, dir);
   for (const file of add.files) {
-    const parent = dirname(file);
-    await mkdir(join(upper, parent), { mode: 0o755 }).then(
-      () => copyOwnership(join(lower, parent), join(upper, parent)),
-      () => undefined,
-    );
+    await makeDir(lower, upper, dirname(file));
     await writeFile(join(upper, file), '', { flag: 'wx', mode: 0o644 }).catch(() => undefined);
   }
 }

@@ -64,19 +64,25 @@ export function planHost(request: RunRequest, command: string): HostPlan {
 /**
  * mountPoints are what the runtime needs in the tree and the image lacks: the identity helper's
  * bind mounts (made here so a read-only tree can take them too); for systemd-nspawn, /usr, or it
- * refuses the tree ("doesn't look like it has an OS tree"), as for images of one static binary,
- * and, under --read-only or --userns=auto, the mount points it would make itself (it cannot in a
- * read-only tree; in an idmapped one they would be owned by an id the container does not have).
- * A run gets them in its overlay; the cache never does.
+ * refuses the tree ("doesn't look like it has an OS tree"), as for images of one static binary.
+ * Where the runtime cannot make its own mount points, they are made here too: in a read-only tree
+ * (on both runtimes, volumes and --tmpfs included), and under --userns=auto for systemd-nspawn,
+ * which would make them as a host id the container does not have. A run gets them in its
+ * overlay; the cache never does.
  */
 function mountPoints(request: RunRequest, probe: RootfsProbe, helper: IdentityHelper): MountPoints {
   const nspawn = request.runtime === 'nspawn';
-  const own = nspawn && (request.readOnly || request.userns === 'auto');
-  const dirs = !nspawn ? [] : own ? ['usr', 'dev', 'proc', 'sys', 'run', 'tmp', 'etc', 'var'] : ['usr'];
-  const files = own ? ['etc/resolv.conf', 'etc/localtime'] : [];
+  const own = request.readOnly || (nspawn && request.userns === 'auto');
+  const standard = nspawn ? ['usr', 'dev', 'proc', 'sys', 'run', 'tmp', 'etc', 'var'] : ['dev', 'proc', 'sys'];
+  const dirs = own ? standard : nspawn ? ['usr'] : [];
+  const targets = own ? [...request.volumes.map((v) => v.container), ...request.tmpfs.map((t) => t.path)] : [];
+  const files = own && nspawn ? ['etc/resolv.conf', 'etc/localtime'] : [];
   const binds = helper.binds.map((bind) => bind.container.slice(1));
   return {
-    dirs: [...dirs.filter((dir) => !probe.exists(dir)), HELPER_DIR.slice(1)],
+    dirs: [
+      ...[...dirs, ...targets.map((path) => path.slice(1))].filter((dir) => !probe.exists(dir)),
+      HELPER_DIR.slice(1),
+    ],
     files: [...files.filter((file) => !probe.exists(file)), ...binds],
   };
 }
