@@ -82,7 +82,7 @@ async function prepareUpper(lower: string, upper: string, add: MountPoints): Pro
  * `range` before the mount. Each lower layer is idmapped in place. The container's folder is
  * idmapped onto its own work folder, which only the overlay uses: upper and work must share one
  * mount, and the container's folder itself stays as it is, for what the runtime writes there as
- * host root. IDMAPPED_FOLDERS are upper and work as the overlay then finds them.
+ * host root.
  */
 function idmapArgv(lower: ImageStack, dirs: ContainerDirs, idmap: Idmap): string[] {
   const layers = lower.lowerdir.split(':').map((layer) => join(lower.base, layer));
@@ -92,6 +92,7 @@ function idmapArgv(lower: ImageStack, dirs: ContainerDirs, idmap: Idmap): string
   return [idmapMountProgram(), '3', String(idmap.range.start), String(idmap.range.size), ...pairs, '--'];
 }
 
+/** idmappedFolders are the upper and work folders as the overlay finds them once idmapArgv has run. */
 function idmappedFolders(dirs: ContainerDirs): { upper: string; work: string } {
   return { upper: join(dirs.work, basename(dirs.upper)), work: join(dirs.work, basename(dirs.work)) };
 }
