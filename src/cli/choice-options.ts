@@ -14,10 +14,10 @@ export function networkOption(description: string): Option {
   return new Option('--network <network>', description).choices(['host', 'none', 'veth']).default('host');
 }
 
-/** USERNS_HELP says what --userns does, for install and the generators. */
+/** USERNS_HELP says what --userns does, for run, create, install and nspawn-unit. */
 export const USERNS_HELP =
-  "host: container root is the host's root, as in docker run; auto: the container's ids are a range of " +
-  'unprivileged host ids, the tree idmapped to them (never chowned)';
+  "host: container root is the host's root, as in docker run; auto: the container's ids are a range of 65536 " +
+  'unprivileged host ids, picked at each start, the tree idmapped to them (never chowned)';
 
 /** usernsOption is --userns: the host's user namespace (the default, as docker run's), or auto. */
 export function usernsOption(description: string): Option {

@@ -32,7 +32,7 @@ import {
 } from '../launch/run-request.js';
 import { type ImageOptions, registryFlags, withImage } from './archive.js';
 import { signalName, wholeSeconds } from './argument-parsers.js';
-import { networkOption, runtimeOption, usernsOption } from './choice-options.js';
+import { networkOption, runtimeOption, USERNS_HELP, usernsOption } from './choice-options.js';
 import { ExitStatus, FAILED_TO_START } from './exit-status.js';
 import { parseImageArgument } from './image-argument.js';
 import { terminalProgress } from './progress.js';
@@ -286,12 +286,7 @@ function containerFlags(command: Command): Command {
     .option('-t, --tty', 'give the container a terminal')
     .option('-i, --interactive', 'pass standard input to the container')
     .addOption(networkOption("the host's network, none, or a private veth pair"))
-    .addOption(
-      usernsOption(
-        "host: container root is the host's root, as in docker run; auto: the container's ids are a range of " +
-          'unprivileged host ids (65536 of them, picked at each start)',
-      ),
-    )
+    .addOption(usernsOption(USERNS_HELP))
     .option(
       '-p, --publish <[host:]container[/proto]>',
       'map a host port to a container port, with --network veth (repeatable)',

@@ -113,7 +113,6 @@ async function runOnce(container: Container, options: SuperviseOptions, restartC
   } finally {
     ended = true;
     log?.flush();
-    // runPrepared gives it back too: this is for a failure before it ran.
     prepared.release();
   }
 }

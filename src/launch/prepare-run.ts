@@ -45,7 +45,7 @@ export interface PreparedRun {
   /** name is the container's, for the cgroup */
   name: string;
   cgroupSettings: CgroupSetting[];
-  /** release gives back what the start claimed (its host id range), once it has ended */
+  /** release gives back what the start claimed (a host id range, an lxcpath under /run), once the run ended */
   release: () => void;
 }
 
@@ -169,17 +169,13 @@ export async function prepareRun(
 /** runPrepared runs a prepared start to its end and returns the container's exit status, as docker run would. */
 export async function runPrepared(prepared: PreparedRun, signal: AbortSignal, hooks: RunHooks = {}): Promise<number> {
   const { launch } = prepared;
+  if (launch.runtime === 'lxc') return runContainer(launch, signal, hooks);
+  const cgroup = makeRunCgroup(prepared.name, prepared.cgroupSettings, cgroupVersion());
   try {
-    if (launch.runtime === 'lxc') return await runContainer(launch, signal, hooks);
-    const cgroup = makeRunCgroup(prepared.name, prepared.cgroupSettings, cgroupVersion());
-    try {
-      const status = await runContainer(cgroup === undefined ? launch : inCgroup(launch, cgroup), signal, hooks);
-      // systemd-nspawn exits 1 when the command is killed; an OOM kill is 137 under docker run.
-      return status === 1 && (cgroup?.oomKills() ?? 0) > 0 ? OOM_KILLED : status;
-    } finally {
-      cgroup?.remove();
-    }
+    const status = await runContainer(cgroup === undefined ? launch : inCgroup(launch, cgroup), signal, hooks);
+    // systemd-nspawn exits 1 when the command is killed; an OOM kill is 137 under docker run.
+    return status === 1 && (cgroup?.oomKills() ?? 0) > 0 ? OOM_KILLED : status;
   } finally {
-    prepared.release();
+    cgroup?.remove();
   }
 }
