@@ -83,6 +83,20 @@ test('nspawn-unit --network veth maps the ports; --volume-dir binds the volumes;
   assert.equal(undocker(['nspawn-unit', WEB, '--network', 'bridge']).status, 2);
 });
 
+test('nspawn-unit --userns auto lets systemd-nspawn pick a range and idmap the tree and volumes', () => {
+  const result = undocker(['nspawn-unit', WEB, '--userns', 'auto', '--volume-dir', '/var/lib/vols']);
+  assert.equal(result.status, 0, result.stderr);
+  const text = result.stdout.toString();
+  assert.match(text, /^\[Exec\][^[]*^PrivateUsers=pick$/m);
+  assert.match(text, /^\[Files\]\nPrivateUsersOwnership=map$/m);
+  assert.match(text, /^Bind=\/var\/lib\/vols\/data:\/data:idmap$/m);
+  const host = undocker(['nspawn-unit', WEB, '--volume-dir', '/var/lib/vols']).stdout.toString();
+  assert.doesNotMatch(host, /PrivateUsers|:idmap/, "the host's ids by default, as docker run");
+  const bad = undocker(['nspawn-unit', WEB, '--userns', 'keep-id']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--userns <mode>' argument 'keep-id' is invalid. Allowed choices are host, auto/);
+});
+
 test('lxcconfig writes lxc.init.cmd and lxc.execute.cmd, or refuses what lxc.init.cmd cannot hold', () => {
   const refused = undocker(['lxcconfig', WEB, join(tempDir(), 'web.conf')]);
   assert.equal(refused.status, 1);
