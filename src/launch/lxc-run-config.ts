@@ -17,7 +17,7 @@ import { toEnvArgv } from '../generate/launcher.js';
 import { deniedPermissions, type DeviceNode, deviceRule } from './devices.js';
 import type { IdentityHelper } from './identity-helper.js';
 import type { RunRequest } from './run-request.js';
-import type { UidRange } from '../host/uid-range.js';
+import type { UidRange } from './uid-range.js';
 
 const NETWORK_TYPE = { host: 'none', none: 'empty', veth: 'veth' } as const;
 

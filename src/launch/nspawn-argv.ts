@@ -14,7 +14,7 @@ import type { IdentityHelper } from './identity-helper.js';
 import { shmMount } from '../generate/docker-shm.js';
 import type { DeviceNode } from './devices.js';
 import type { RunRequest } from './run-request.js';
-import type { UidRange } from '../host/uid-range.js';
+import type { UidRange } from './uid-range.js';
 
 /** NspawnIdentity is who the command runs as, and with which capabilities. */
 export interface NspawnIdentity {

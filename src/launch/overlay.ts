@@ -10,7 +10,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { UndockerError } from '../errors.js';
 import type { ContainerDirs } from '../cache/container-dirs.js';
 import type { ImageStack } from '../cache/image-cache.js';
-import type { UidRange } from '../host/uid-range.js';
+import type { UidRange } from './uid-range.js';
 import { idmapMountProgram } from '../host/idmap-mount.js';
 import type { Launch } from './run-container.js';
 

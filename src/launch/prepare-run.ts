@@ -25,7 +25,7 @@ import { cgroupVersion, inCgroup, makeRunCgroup } from './run-cgroup.js';
 import { toCapabilities } from '../config/capabilities.js';
 import { type DeviceNode, toDeviceDenials, toDeviceNode } from './devices.js';
 import { lxcUsernsPlace, type Place } from './lxc-userns-paths.js';
-import { claimUidRange, type ClaimedRange, type UidRange } from '../host/uid-range.js';
+import { claimUidRange, type ClaimedRange, type UidRange } from './uid-range.js';
 
 /** HELPER_MEMO is the file in the cache that remembers where the identity helper's files are. */
 export const HELPER_MEMO = 'identity-helper.json';

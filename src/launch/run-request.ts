@@ -25,7 +25,7 @@ export interface BindMount {
 
 /**
  * Userns is --userns: `host` runs container root as host root, as docker run does; `auto` runs the
- * container's ids 0..65535 as a range of unprivileged host ids (src/host/uid-range.ts).
+ * container's ids 0..65535 as a range of unprivileged host ids (launch/uid-range.ts).
  */
 export type Userns = 'host' | 'auto';
 

@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { identify } from '../../../src/host/process-identity.js';
-import { claimUidRange, type HostFiles, RANGE_SIZE } from '../../../src/host/uid-range.js';
+import { claimUidRange, type HostFiles, RANGE_SIZE } from '../../../src/launch/uid-range.js';
 import { tempDir } from '../../helpers/archives.js';
 
 const work = tempDir('undocker-uid-range-');

@@ -14,7 +14,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndockerError } from '../errors.js';
-import { identify, isLiving } from './process-identity.js';
+import { parseGroup, parsePasswd } from '../config/user-db.js';
+import { identify, isLiving } from '../host/process-identity.js';
 
 /** RANGE_SIZE is how many ids a container gets, as Docker's userns-remap and systemd-nspawn give. */
 export const RANGE_SIZE = 0x10000;
@@ -56,25 +57,23 @@ const HOST_FILES: HostFiles = {
   nspawnClaims: '/run/systemd/nspawn-uid',
 };
 
-function lines(file: string): string[] {
+function textOf(file: string): string {
   try {
-    return readFileSync(file, 'utf8').split('\n');
+    return readFileSync(file, 'utf8');
   } catch {
-    return [];
+    return '';
   }
 }
 
 /** usedSpans lists [first, end) of every id the host's account files name. */
 function usedSpans(files: HostFiles): Array<[number, number]> {
-  const spans: Array<[number, number]> = [];
-  for (const file of [files.passwd, files.group]) {
-    for (const line of lines(file)) {
-      const id = Number(line.split(':')[2]);
-      if (line.trim() !== '' && Number.isInteger(id)) spans.push([id, id + 1]);
-    }
-  }
+  const ids = [
+    ...parsePasswd(textOf(files.passwd)).map((entry) => entry.uid),
+    ...parseGroup(textOf(files.group)).map((entry) => entry.gid),
+  ];
+  const spans = ids.map((id): [number, number] => [id, id + 1]);
   for (const file of [files.subuid, files.subgid]) {
-    for (const line of lines(file)) {
+    for (const line of textOf(file).split('\n')) {
       const [, first = NaN, count = NaN] = line.split(':').map(Number);
       if (Number.isInteger(first) && Number.isInteger(count)) spans.push([first, first + count]);
     }
