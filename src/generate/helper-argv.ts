@@ -12,7 +12,12 @@ import type { ResolvedUser } from '../config/resolve-user.js';
 export const HELPER_DIR = '/.undocker';
 
 /** HELPER_CAPABILITIES are what the helper needs to switch ids and shrink the bounding set: the runtime keeps them. */
-export const HELPER_CAPABILITIES: readonly Capability[] = ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP'];
+const HELPER_CAPABILITIES: readonly Capability[] = ['CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP'];
+
+/** withHelperCapabilities is `capabilities`, then those of HELPER_CAPABILITIES they lack: what a runtime keeps. */
+export function withHelperCapabilities(capabilities: readonly Capability[]): Capability[] {
+  return [...capabilities, ...HELPER_CAPABILITIES.filter((cap) => !capabilities.includes(cap))];
+}
 
 /** HelperLoader names the dynamic loader, inside the container, that runs the helper. */
 export interface HelperLoader {

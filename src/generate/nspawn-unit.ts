@@ -8,7 +8,7 @@
 import { CAPABILITIES, type Capability, DOCKER_DEFAULT_CAPABILITIES } from '../config/capabilities.js';
 import type { RunSpec } from '../config/run-spec.js';
 import { NO_WALLS, toLimitPair, type Walls } from '../config/tmpfs-ulimits.js';
-import { HELPER_CAPABILITIES, type HelperLoader, toHelperArgv } from './helper-argv.js';
+import { type HelperLoader, toHelperArgv, withHelperCapabilities } from './helper-argv.js';
 import { LAUNCHER, renderLauncher } from './launcher.js';
 import { shmMount } from './docker-shm.js';
 import { quoteNspawnWord, toNspawnPath } from './nspawn-quote.js';
@@ -59,9 +59,8 @@ function securityLines(options: NspawnOptions): string[] {
   const nnp = options.noNewPrivileges ? ['NoNewPrivileges=yes'] : [];
   if (options.privileged) return ['Capability=all', ...nnp];
   const wanted = options.capabilities ?? DOCKER_DEFAULT_CAPABILITIES;
-  const keep = CAPABILITIES.filter(
-    (cap) => wanted.includes(cap) || (options.helper && HELPER_CAPABILITIES.includes(cap)),
-  );
+  const kept = options.helper ? withHelperCapabilities(wanted) : wanted;
+  const keep = CAPABILITIES.filter((cap) => kept.includes(cap));
   const drop = CAPABILITIES.filter((cap) => !keep.includes(cap));
   return [`Capability=${keep.join(' ')}`, `DropCapability=${drop.join(' ')}`, ...nnp];
 }

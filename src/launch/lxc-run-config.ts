@@ -12,7 +12,7 @@ import { renderTemplate } from '../generate/template.js';
 import { UsageError } from '../errors.js';
 import { type CgroupSetting, toCgroupSettings } from './resource-limits.js';
 import { lxcPrlimitLines, lxcTmpfsLines } from '../generate/lxc-walls.js';
-import { HELPER_CAPABILITIES, toHelperArgv, toPlainExecArgv } from '../generate/helper-argv.js';
+import { toHelperArgv, toPlainExecArgv, withHelperCapabilities } from '../generate/helper-argv.js';
 import { toEnvArgv } from '../generate/launcher.js';
 import { deniedPermissions, type DeviceNode, deviceRule } from './devices.js';
 import type { IdentityHelper } from './identity-helper.js';
@@ -42,8 +42,7 @@ function autoMounts(request: RunRequest, range: UidRange | undefined): string[] 
  * LXC keeps the helper's capabilities too, and the helper narrows the bounding set to the asked.
  */
 function runtimeCapabilities(request: RunRequest, capabilities: readonly Capability[]): readonly Capability[] {
-  if (request.userns !== 'auto') return capabilities;
-  return [...capabilities, ...HELPER_CAPABILITIES.filter((cap) => !capabilities.includes(cap))];
+  return request.userns === 'auto' ? withHelperCapabilities(capabilities) : capabilities;
 }
 
 /** mountPath checks a path for an fstab-style lxc.mount.entry, whose fields split on whitespace. */

@@ -8,7 +8,7 @@
 import type { Capability } from '../config/capabilities.js';
 import { toLimitPair } from '../config/tmpfs-ulimits.js';
 import type { RunSpec } from '../config/run-spec.js';
-import { HELPER_CAPABILITIES, toHelperArgv } from '../generate/helper-argv.js';
+import { toHelperArgv, withHelperCapabilities } from '../generate/helper-argv.js';
 import { toEnvArgv } from '../generate/launcher.js';
 import type { IdentityHelper } from './identity-helper.js';
 import { shmMount } from '../generate/docker-shm.js';
@@ -31,7 +31,8 @@ export interface NspawnIdentity {
 
 function capabilityArgs(request: RunRequest, identity: NspawnIdentity): string[] {
   if (request.security.capabilities.privileged) return ['--capability=all'];
-  const keep = identity.known.filter((cap) => identity.capabilities.includes(cap) || HELPER_CAPABILITIES.includes(cap));
+  const kept = withHelperCapabilities(identity.capabilities);
+  const keep = identity.known.filter((cap) => kept.includes(cap));
   const drop = identity.known.filter((cap) => !keep.includes(cap));
   return [`--capability=${keep.join(',')}`, ...(drop.length > 0 ? [`--drop-capability=${drop.join(',')}`] : [])];
 }
