@@ -74,15 +74,12 @@ function mountPoints(request: RunRequest, probe: RootfsProbe, helper: IdentityHe
   const nspawn = request.runtime === 'nspawn';
   const own = request.readOnly || (nspawn && request.userns === 'auto');
   const standard = nspawn ? ['usr', 'dev', 'proc', 'sys', 'run', 'tmp', 'etc', 'var'] : ['dev', 'proc', 'sys'];
-  const dirs = own ? standard : nspawn ? ['usr'] : [];
   const targets = own ? [...request.volumes.map((v) => v.container), ...request.tmpfs.map((t) => t.path)] : [];
+  const dirs = [...(own ? standard : nspawn ? ['usr'] : []), ...targets.map((path) => path.slice(1))];
   const files = own && nspawn ? ['etc/resolv.conf', 'etc/localtime'] : [];
   const binds = helper.binds.map((bind) => bind.container.slice(1));
   return {
-    dirs: [
-      ...[...dirs, ...targets.map((path) => path.slice(1))].filter((dir) => !probe.exists(dir)),
-      HELPER_DIR.slice(1),
-    ],
+    dirs: [...dirs.filter((dir) => !probe.exists(dir)), HELPER_DIR.slice(1)],
     files: [...files.filter((file) => !probe.exists(file)), ...binds],
   };
 }
