@@ -1,42 +1,16 @@
 /**
  * bin/undocker.cjs runs the CLI bundle when it is fresh, and the compiled modules when tsc has
- * run since the bundle was made. Tried on a copy of the bin beside a stand-in dist/ tree, whose
- * bundle and modules say which of them ran.
+ * run since the bundle was made. Tried on a copy of the bin beside a stand-in dist/ tree
+ * (helpers/bin-stand-in.ts).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { commandsFor } from '../../src/cli/program.js';
+import { standIn } from '../helpers/bin-stand-in.js';
 import { UNDOCKER } from '../helpers/cli.js';
-
-function standIn(): { root: string; cli: string } {
-  const root = mkdtempSync(join(tmpdir(), 'undocker-bin-'));
-  const cli = join(root, 'dist', 'src', 'cli');
-  mkdirSync(join(root, 'bin'));
-  mkdirSync(cli, { recursive: true });
-  copyFileSync(UNDOCKER, join(root, 'bin', 'undocker.cjs'));
-  writeFileSync(join(root, 'package.json'), '{"type": "module"}\n');
-  writeFileSync(join(cli, 'main.js'), "process.stdout.write('modules ' + process.argv.slice(2).join(' '));\n");
-  writeFileSync(
-    join(cli, 'main.bundle.cjs'),
-    "(function (require, __filename) { process.stdout.write('bundle ' + require('node:path').basename(__filename)" +
-      " + ' ' + process.argv.slice(2).join(' ')); })\n",
-  );
-  return { root, cli };
-}
 
 function ran(root: string): string {
   const bin = join(root, 'bin', 'undocker.cjs');
