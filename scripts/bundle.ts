@@ -7,7 +7,7 @@
  * sooner too and holds ~6 MB less.
  * The hashing and disk-writer workers stay separate modules; the bundles find them (and the
  * monitor) from dist/src/<folder>/, one folder deep like the files they were made from.
- * Usage (npm run build runs it after tsc): node --max-semi-space-size=4 dist/scripts/bundle.js
+ * Usage (npm run build runs it after tsc): node dist/scripts/bundle.js
  */
 import { build, type Plugin } from 'esbuild';
 import { fileURLToPath } from 'node:url';
