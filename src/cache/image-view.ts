@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { holdOverlay } from '../host/mount-holder.js';
 import { type CachedImage, type ImageStack, imageDir, stackOf } from './image-cache.js';
 
-/** ImageView is a cached image's tree at `dir`, until `close`, and the stack a run mounts. */
+/** ImageView is a cached image's tree at `dir`, until `close` (idempotent), and the stack a run mounts. */
 export interface ImageView {
   dir: string;
   stack: ImageStack;
@@ -25,5 +25,6 @@ export async function openImageView(root: string, record: CachedImage, what: str
   const mountpoint = join(imageDir(root, record.id), 'view');
   mkdirSync(mountpoint, { recursive: true, mode: 0o700 });
   const held = await holdOverlay(stack.base, `lowerdir=${stack.lowerdir}`, mountpoint, what);
-  return { dir: held.path, stack, close: () => held.release() };
+  let released: Promise<void> | undefined;
+  return { dir: held.path, stack, close: () => (released ??= held.release()) };
 }

@@ -11,7 +11,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { cacheRoot } from '../cache/cache-root.js';
 import { parseEnvFile, toEnvEntry } from '../config/env-file.js';
 import { checkMachineName, toMachineName } from '../config/machine-name.js';
-import { createContainer, type CreateOptions } from '../container/create.js';
+import { createHoldingView, type CreateOptions } from '../container/create.js';
 import { runAttached, startDetached } from '../container/lifecycle.js';
 import { parseLogOptions } from '../container/log-options.js';
 import { checkContainerName } from '../container/records.js';
@@ -248,13 +248,15 @@ async function run(
       ...(progress ? { progress } : {}),
       where: `image ${describeImage(image)} of ${input === '-' ? 'standard input' : input}`,
     };
-    const container = await createContainer(image, create);
+    const { container, view } = await createHoldingView(image, create);
     if (command === 'create' || options.detach) {
+      // The monitor, another process, mounts its own.
+      await view.close();
       if (command === 'run') await startDetached(root, container);
       printLine(container.config.id);
       return 0;
     }
-    return runAttached(root, container, signal);
+    return runAttached(root, container, signal, view);
   });
 }
 

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { cacheImage } from '../cache/image-cache.js';
-import { openImageView } from '../cache/image-view.js';
+import { type ImageView, openImageView } from '../cache/image-view.js';
 import { loadRunSpec } from '../config/load-run-spec.js';
 import type { RunOverrides, RunSpec } from '../config/run-spec.js';
 import { UsageError } from '../errors.js';
@@ -109,6 +109,20 @@ function volumeMounts(
 
 /** createContainer makes a container of `image` as asked, and returns it, not started. */
 export async function createContainer(image: Image, options: CreateOptions): Promise<Container> {
+  const { container, view } = await createHoldingView(image, options);
+  await view.close();
+  return container;
+}
+
+/**
+ * createHoldingView makes the container as createContainer does, and hands over the view of its
+ * image it read, still open: a run that starts the container at once prepares it from there
+ * rather than mounting the image's layers a second time. The caller closes it.
+ */
+export async function createHoldingView(
+  image: Image,
+  options: CreateOptions,
+): Promise<{ container: Container; view: ImageView }> {
   const { request, cacheRoot: root, signal } = options;
   if (options.publishAll && request.network !== 'veth')
     throw new UsageError(
@@ -123,7 +137,6 @@ export async function createContainer(image: Image, options: CreateOptions): Pro
       ...(options.progress ? { progress: options.progress } : {}),
     });
     const view = await openImageView(root, record, options.where);
-    let made: { spec: RunSpec; mounts: VolumeMount[]; binds: BindMount[] };
     try {
       const { spec } = loadRunSpec(image, {
         where: options.where,
@@ -133,27 +146,28 @@ export async function createContainer(image: Image, options: CreateOptions): Pro
         probe: probeDirectory(view.dir),
       });
       signal.throwIfAborted();
-      made = { spec, ...volumeMounts(root, view.dir, spec, options) };
-    } finally {
+      const { mounts, binds } = volumeMounts(root, view.dir, spec, options);
+      const publish = options.publishAll ? [...request.publish, ...(await publishAll(spec, request))] : request.publish;
+      for (const folder of ['upper', 'work', 'merged']) mkdirSync(join(pending.dir, folder), { mode: 0o700 });
+      signal.throwIfAborted();
+      const container = commitContainer(root, pending, {
+        id: pending.id,
+        name: request.name,
+        image: image.id,
+        imageName: describeImage(image),
+        created: new Date().toISOString(),
+        spec,
+        request: { ...request, volumes: [...request.volumes, ...binds], publish },
+        restart: options.restart,
+        autoRemove: options.autoRemove,
+        log: options.log,
+        volumes: mounts,
+      });
+      return { container, view };
+    } catch (error) {
       await view.close();
+      throw error;
     }
-    const { spec, mounts, binds } = made;
-    const publish = options.publishAll ? [...request.publish, ...(await publishAll(spec, request))] : request.publish;
-    for (const folder of ['upper', 'work', 'merged']) mkdirSync(join(pending.dir, folder), { mode: 0o700 });
-    signal.throwIfAborted();
-    return commitContainer(root, pending, {
-      id: pending.id,
-      name: request.name,
-      image: image.id,
-      imageName: describeImage(image),
-      created: new Date().toISOString(),
-      spec,
-      request: { ...request, volumes: [...request.volumes, ...binds], publish },
-      restart: options.restart,
-      autoRemove: options.autoRemove,
-      log: options.log,
-      volumes: mounts,
-    });
   } catch (error) {
     abandonContainer(pending);
     throw error;

@@ -8,6 +8,7 @@ import { closeSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import type { ImageView } from '../cache/image-view.js';
 import { UndockerError } from '../errors.js';
 import { leaderOf } from './leader.js';
 import { claimContainer, currentState, isRunning, ownerOf, releaseContainer, requestStop } from './ownership.js';
@@ -84,17 +85,27 @@ export async function startDetached(root: string, container: Container): Promise
 /**
  * runAttached runs the container with this process as its owner and the terminal as its input
  * and output, as `docker run` and `docker start -a` do, and returns its exit status. A restart
- * policy is not carried out here: that is the monitor's (or a systemd unit's) job.
+ * policy is not carried out here: that is the monitor's (or a systemd unit's) job. `view`, the
+ * image's view the container was just created from, serves its start, and is closed.
  */
-export async function runAttached(root: string, container: Container, signal: AbortSignal): Promise<number> {
-  if (!claimContainer(container))
-    throw new UndockerError('UNDOCKER_USAGE', `container ${container.config.name} is already running`);
+export async function runAttached(
+  root: string,
+  container: Container,
+  signal: AbortSignal,
+  view?: ImageView,
+): Promise<number> {
   try {
-    return await superviseContainer(container, { cacheRoot: root, signal, detached: false });
+    if (!claimContainer(container))
+      throw new UndockerError('UNDOCKER_USAGE', `container ${container.config.name} is already running`);
+    try {
+      return await superviseContainer(container, { cacheRoot: root, signal, detached: false, view });
+    } finally {
+      releaseContainer(container);
+      // --rm removes it however it ended, a start that failed included, as docker does.
+      if (container.config.autoRemove) removeContainer(root, container, { volumes: true });
+    }
   } finally {
-    releaseContainer(container);
-    // --rm removes it however it ended, a start that failed included, as docker does.
-    if (container.config.autoRemove) removeContainer(root, container, { volumes: true });
+    await view?.close();
   }
 }
 

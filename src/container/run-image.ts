@@ -4,7 +4,7 @@
  * docker's do, unless options.autoRemove (--rm) asks otherwise.
  */
 import type { Image } from '../image/types.js';
-import { createContainer, type CreateOptions } from './create.js';
+import { createHoldingView, type CreateOptions } from './create.js';
 import { runAttached } from './lifecycle.js';
 
 /** RunImageOptions are a run's request, overrides and surroundings. */
@@ -12,6 +12,6 @@ export type RunImageOptions = CreateOptions;
 
 /** runImage runs `image` as asked and returns the container's exit status. */
 export async function runImage(image: Image, options: RunImageOptions): Promise<number> {
-  const container = await createContainer(image, options);
-  return runAttached(options.cacheRoot, container, options.signal);
+  const { container, view } = await createHoldingView(image, options);
+  return runAttached(options.cacheRoot, container, options.signal, view);
 }

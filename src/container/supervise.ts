@@ -26,6 +26,8 @@ export interface SuperviseOptions {
   detached: boolean;
   /** started is told once the first start is under way (the runtime set up), or why it failed */
   started?: (error?: Error) => void;
+  /** view is the image's view the container was just created from: the first start takes it and closes it */
+  view?: ImageView | undefined;
 }
 
 /** START_FAILED is the exit code docker records for a container whose start failed. */
@@ -62,13 +64,13 @@ async function recordLeader(container: Container, running: ContainerState, ended
   }
 }
 
-/** runOnce runs one start of the container and returns its exit status. */
+/** runOnce runs one start of the container and returns its exit status; the first takes options.view. */
 async function runOnce(container: Container, options: SuperviseOptions, restartCount: number): Promise<number> {
   const { config } = container;
   const me = identify(process.pid);
   const plan = planHost(config.request, 'start');
   const log = options.detached ? new LogWriter(container.dirs.dir, config.log) : undefined;
-  const view = await viewOf(options.cacheRoot, container);
+  const view = (restartCount === 0 ? options.view : undefined) ?? (await viewOf(options.cacheRoot, container));
   let prepared;
   try {
     prepared = await prepareRun(config.spec, view, container.dirs, config.request, plan, options.cacheRoot);
