@@ -64,6 +64,11 @@ test('the bin runs the compiled modules when tsc has run since the bundle was ma
   }
 });
 
+test("the bin's first line gives node no V8 flag, under which V8 would refuse Node's code cache of its modules", () => {
+  const [first] = readFileSync(UNDOCKER, 'utf8').split('\n');
+  assert.match(first ?? '', /^#!\/usr\/bin\/env -S .* node$/);
+});
+
 test('the bin says in one line when nothing is built', () => {
   const { root, cli } = standIn();
   try {
