@@ -35,13 +35,15 @@ const LAZY = 'lazy-builtin';
 /**
  * lazyBuiltins makes each stand-in from the real module's functions (classes too: `new` on the
  * stand-in makes the real class's object). A name the code imports that is no function fails the
- * build, never a run.
+ * build, never a run; a require() (whose object could lack a constant) keeps the real module.
  */
 const lazyBuiltins: Plugin = {
   name: LAZY,
   setup(bundler) {
     bundler.onResolve({ filter: /^node:/ }, (args) =>
-      LAZY_BUILTINS.has(args.path) && args.namespace !== LAZY ? { path: args.path, namespace: LAZY } : undefined,
+      LAZY_BUILTINS.has(args.path) && args.kind === 'import-statement' && args.namespace !== LAZY
+        ? { path: args.path, namespace: LAZY }
+        : undefined,
     );
     bundler.onLoad({ filter: /.*/, namespace: LAZY }, async (args) => {
       const real = (await import(args.path)) as Record<string, unknown>;
