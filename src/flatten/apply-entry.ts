@@ -6,6 +6,7 @@
  */
 import { UndockerError, UnsafePathError } from '../errors.js';
 import { type TarEntry, toDisplay } from '../tar/entry.js';
+import { BLOCK } from '../tar/header.js';
 import type { TarItem } from '../tar/reader.js';
 import { splitEntryPath } from './paths.js';
 import type { TreeSink } from './sink.js';
@@ -136,7 +137,7 @@ async function createNode(
     sink.link(target, node);
     return;
   }
-  const node = tree.create(parent, name, layer, entry.type, entry, item.ordinal);
+  const node = tree.create(parent, name, layer, entry.type, entry, dataBlockOf(item, where));
   switch (entry.type) {
     case 'directory':
       sink.makeDir(node);
@@ -150,6 +151,17 @@ async function createNode(
     default:
       sink.special(node);
   }
+}
+
+/** LAST_DATA_BLOCK is the last block a tree's 32-bit column holds (the one after it marks none): 2 TiB into a layer. */
+const LAST_DATA_BLOCK = 0xffff_fffe;
+
+/** dataBlockOf is where an entry's data starts in its layer's tar, in blocks: a tar's data always starts on one. */
+function dataBlockOf(item: TarItem, where: () => string): number {
+  const block = item.offset / BLOCK;
+  if (block > LAST_DATA_BLOCK)
+    throw new UndockerError('UNDOCKER_UNSUPPORTED', `${where()}: data more than 2 TiB into a layer is not supported`);
+  return block;
 }
 
 function linkTarget(context: LayerContext, entry: TarEntry, where: () => string): number {

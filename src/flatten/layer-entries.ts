@@ -51,7 +51,7 @@ async function* stripped(items: AsyncIterable<TarItem>, prefix: string): AsyncGe
 }
 
 /** openLayerFile opens a layer for positional reads when it is a range of a file, and names its compression. */
-async function openLayerFile(layer: Layer): Promise<{ file: LayerFile; compression: Compression } | undefined> {
+export async function openLayerFile(layer: Layer): Promise<{ file: LayerFile; compression: Compression } | undefined> {
   const file = await layer.openFile?.();
   if (file === undefined) return undefined;
   const head = Buffer.alloc(MAGIC_BYTES);

@@ -16,7 +16,7 @@ import { writeSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Layer } from '../image/types.js';
+import type { Layer, LayerFile } from '../image/types.js';
 
 /** LayerSpool takes one layer's decoded tar as it is read. */
 export interface LayerSpool {
@@ -26,20 +26,29 @@ export interface LayerSpool {
   finish(): void;
 }
 
-/** spooledLayer is a Layer that reads a spool file: a plain tar, its digests already checked. */
-function spooledLayer(original: Layer, handle: FileHandle, size: number): Layer {
+/** Spooled is a layer's spool: a plain tar, its digests already checked, as a file and as a Layer that reads it. */
+interface Spooled {
+  file: LayerFile;
+  layer: Layer;
+}
+
+function spoolOf(original: Layer, handle: FileHandle, size: number): Spooled {
   const { digest: _digest, diffId: _diffId, openFile: _openFile, ...rest } = original;
+  const file: LayerFile = { handle, start: 0, size, close: async () => undefined };
   return {
-    ...rest,
-    size,
-    open: () => handle.createReadStream({ start: 0, end: Math.max(0, size - 1), autoClose: false }),
-    openFile: async () => ({ handle, start: 0, size, close: async () => undefined }),
+    file,
+    layer: {
+      ...rest,
+      size,
+      open: () => handle.createReadStream({ start: 0, end: Math.max(0, size - 1), autoClose: false }),
+      openFile: async () => file,
+    },
   };
 }
 
 /** LayerSpools holds the spools of one flatten; `close` releases them all. */
 export class LayerSpools {
-  private readonly spooled = new Map<Layer, Layer>();
+  private readonly spooled = new Map<Layer, Spooled>();
   private readonly handles: FileHandle[] = [];
 
   /** begin opens a spool for `layer`. */
@@ -65,14 +74,19 @@ export class LayerSpools {
         }
       },
       finish: () => {
-        if (!failed) this.spooled.set(layer, spooledLayer(layer, handle, size));
+        if (!failed) this.spooled.set(layer, spoolOf(layer, handle, size));
       },
     };
   }
 
   /** dataLayer is what the data pass reads for `layer`: its spool, or the layer itself. */
   dataLayer(layer: Layer): Layer {
-    return this.spooled.get(layer) ?? layer;
+    return this.spooled.get(layer)?.layer ?? layer;
+  }
+
+  /** fileOf is the spool of `layer` as a file, if it has one. */
+  fileOf(layer: Layer): LayerFile | undefined {
+    return this.spooled.get(layer)?.file;
   }
 
   async close(): Promise<void> {

@@ -116,14 +116,14 @@ export class LayerTree extends FsTree {
     return node;
   }
 
-  override create(parent: number, name: string, layer: number, kind: NodeKind, fields: InodeFields, ordinal: number) {
+  override create(parent: number, name: string, layer: number, kind: NodeKind, fields: InodeFields, dataBlock: number) {
     // A whiteout in a diff is a 0:0 character device: one in the image would read as a deletion.
     if (kind === 'char' && fields.devmajor === 0 && fields.devminor === 0)
       throw new OverlayLimitError(
         `${this.named(parent, name)} is a 0:0 character device, which overlayfs reads as a whiteout`,
       );
     this.refuseOverlayXattrs(fields.xattrs, () => this.named(parent, name));
-    return super.create(parent, name, layer, kind, fields, ordinal);
+    return super.create(parent, name, layer, kind, fields, dataBlock);
   }
 
   override addName(parent: number, name: string, inode: number, layer: number): number {

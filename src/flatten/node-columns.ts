@@ -27,8 +27,8 @@ export class ColumnPage {
   readonly layer = new Uint16Array(PAGE_SIZE);
   /** kind is the inode's kind, with a flag on a hardlink's later names. */
   readonly kind = new Uint8Array(PAGE_SIZE);
-  /** The inode's fields, at the index of its first name: interned metadata; `data`, the entry ordinal of a file, the
-   * target's number of a symlink, the first child of a directory; and a file's size. */
+  /** The inode's fields, at the index of its first name: interned metadata; `data`, the block where a file's data
+   * starts in its layer, the target's number of a symlink, the first child of a directory; and a file's size. */
   readonly meta = new Uint32Array(PAGE_SIZE);
   readonly data = new Uint32Array(PAGE_SIZE);
   readonly size = new Uint32Array(PAGE_SIZE);

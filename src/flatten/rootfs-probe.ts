@@ -6,6 +6,7 @@
 import { UndockerError } from '../errors.js';
 import type { Image, Layer, RootfsProbe } from '../image/types.js';
 import { toDisplay } from '../tar/entry.js';
+import { BLOCK } from '../tar/header.js';
 import { layerEntries } from './layer-entries.js';
 import { replayLayers } from './rootfs-tar.js';
 import type { FsTree } from './tree.js';
@@ -34,7 +35,7 @@ async function readData(
 ): Promise<Map<number, Buffer>> {
   const found = new Map<number, Buffer>();
   for await (const item of layerEntries(layer, signal)) {
-    const inode = wanted.get(item.ordinal);
+    const inode = wanted.get(item.offset / BLOCK);
     if (inode === undefined) continue;
     if (item.entry.size > maxBytes) {
       throw new UndockerError(
@@ -57,15 +58,15 @@ export async function probeRootfs(image: Image, read: string[], options: ProbeOp
     const node = lookup(tree, path);
     return node === undefined ? undefined : tree.inodeOf(node);
   };
-  // Inodes of the files to read, by the layer and entry holding their data.
+  // Inodes of the files to read, by the layer holding their data and where it starts there.
   const byLayer = new Map<number, Map<number, number>>();
   for (const path of read) {
     const inode = inodeAt(path);
     if (inode === undefined || tree.kindOf(inode) !== 'file') continue;
     const layer = tree.dataLayerOf(inode);
-    const ordinals = byLayer.get(layer) ?? new Map<number, number>();
-    ordinals.set(tree.ordinalOf(inode), inode);
-    byLayer.set(layer, ordinals);
+    const blocks = byLayer.get(layer) ?? new Map<number, number>();
+    blocks.set(tree.dataBlockOf(inode), inode);
+    byLayer.set(layer, blocks);
   }
   const data = new Map<number, Buffer>();
   for (const [index, wanted] of byLayer) {

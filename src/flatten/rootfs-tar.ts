@@ -2,21 +2,24 @@
  * Flattening to a tar stream, in two passes: the first replays every layer's headers into the
  * tree (seeking past file data where the layer is a plain tar in a file; decoding any other
  * layer once, into a spool, digests checked), the second reads every layer whole (a plain one
- * checking its digests) and copies the surviving file data through. Memory holds metadata,
- * never file data.
+ * checking its digests, hashed on a thread of their own since the first pass began) and copies
+ * the surviving file data through. Memory holds metadata, never file data.
  */
 import type { Image, Layer } from '../image/types.js';
 import type { TarEntry } from '../tar/entry.js';
-import { padding } from '../tar/header.js';
-import { encodeEntry, END_OF_ARCHIVE } from '../tar/writer.js';
+import { BLOCK, padding } from '../tar/header.js';
+import { type EncodedEntry, encodeEntry, END_OF_ARCHIVE } from '../tar/writer.js';
+import { TruncatedError } from '../stream/byte-reader.js';
+import { LentFileRanges } from '../stream/lent-file-ranges.js';
 import { UndockerError } from '../errors.js';
 import { addedTreeChunks, type AddedTree, dropShadowed } from './added-tree.js';
 import { applyEntry } from './apply-entry.js';
 import type { Warn } from './fs-ops.js';
 import { layerEntries, layerHeaders } from './layer-entries.js';
+import { HeldLayers } from './held-layers.js';
 import { LayerSpools } from './layer-spools.js';
 import { PLANNING_SINK } from './sink.js';
-import { namesOf, nextCarrier, planTar } from './tar-plan.js';
+import { namesOf, nextCarrier, planTar, type TarPlan } from './tar-plan.js';
 import { FsTree } from './tree.js';
 
 /** FlattenProgress hears how a flatten goes: layers to do, file bytes as they are written, each layer done. */
@@ -47,6 +50,8 @@ export interface Replayed {
   tree: FsTree;
   /** starts[i] is the first node layer i made; one more, the tree's count at the end. */
   starts: number[];
+  /** withSparse holds the layers with a sparse file: their data is read through the tar reader, which expands it. */
+  withSparse: Set<number>;
 }
 
 /**
@@ -56,16 +61,20 @@ export interface Replayed {
 export async function replayLayers(layers: Layer[], signal?: AbortSignal, spools?: LayerSpools): Promise<Replayed> {
   const tree = new FsTree();
   const starts: number[] = [];
+  const withSparse = new Set<number>();
   for (const [index, layer] of layers.entries()) {
     starts.push(tree.count);
     const context = { tree, sink: PLANNING_SINK, layer: index, where: layer.where };
-    for await (const item of layerHeaders(layer, signal, spools)) await applyEntry(context, item);
+    for await (const item of layerHeaders(layer, signal, spools)) {
+      if (item.sparse !== undefined) withSparse.add(index);
+      await applyEntry(context, item);
+    }
   }
   starts.push(tree.count);
-  return { tree, starts };
+  return { tree, starts, withSparse };
 }
 
-function entryFor(tree: FsTree, path: string, inode: number, type: TarEntry['type']): TarEntry {
+function entryFor(tree: FsTree, path: string, inode: number, type: TarEntry['type']): EncodedEntry {
   const meta = tree.metaOf(inode);
   // A literal, not newEntry's spread of defaults: this runs once per entry written.
   return {
@@ -82,7 +91,7 @@ function entryFor(tree: FsTree, path: string, inode: number, type: TarEntry['typ
     linkname: type === 'symlink' ? meta.linkname : '',
     devmajor: meta.devmajor,
     devminor: meta.devminor,
-    xattrs: new Map(meta.xattrs),
+    xattrs: meta.xattrs,
   };
 }
 
@@ -90,8 +99,45 @@ function hardlink(tree: FsTree, path: string, inode: number, target: string): Bu
   return encodeEntry({ ...entryFor(tree, path, inode, 'hardlink'), linkname: target, size: 0 });
 }
 
-function changed(where: string, ordinal: number): UndockerError {
-  return new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where}: entry ${ordinal} changed between two reads of the layer`);
+function changed(where: string, block: number): UndockerError {
+  return new UndockerError(
+    'UNDOCKER_BAD_ARCHIVE',
+    `${where}: the entry whose data starts at byte ${block * BLOCK} changed between two reads of the layer`,
+  );
+}
+
+/**
+ * readAgain yields the data of layer `layer`'s file inodes from `from` to `end`, reading the
+ * layer whole through the tar reader, its digests checked, and its entries walked beside those
+ * inodes: for a layer with sparse files, or a compressed one that could not be spooled.
+ */
+async function* readAgain(
+  tree: FsTree,
+  plan: TarPlan,
+  layer: Layer,
+  from: number,
+  end: number,
+  options: FlattenOptions,
+): AsyncGenerator<Buffer> {
+  let next = nextCarrier(tree, plan, from, end);
+  for await (const item of layerEntries(layer, options.signal, { lentChunks: true })) {
+    const block = item.offset / BLOCK;
+    if (next === end || tree.dataBlockOf(next) > block) continue;
+    const inode = next;
+    const size = tree.sizeOf(inode);
+    if (tree.dataBlockOf(inode) < block || item.entry.size !== size || item.entry.type !== 'file')
+      throw changed(layer.where, tree.dataBlockOf(inode));
+    next = nextCarrier(tree, plan, inode + 1, end);
+    const names = namesOf(tree, plan, inode);
+    const first = tree.pathOf(names[0] as number);
+    yield encodeEntry(entryFor(tree, first, inode, 'file'));
+    yield* item.body;
+    yield PADDING.subarray(0, padding(size));
+    options.progress?.bytes(size);
+    for (let i = 1; i < names.length; i++) yield hardlink(tree, tree.pathOf(names[i] as number), inode, first);
+  }
+  options.progress?.layerDone();
+  if (next !== end) throw changed(layer.where, tree.dataBlockOf(next));
 }
 
 /** rootfsTarChunks yields the flattened root filesystem as tar bytes, each chunk the caller's own. */
@@ -105,10 +151,12 @@ export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {
  */
 export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {}): AsyncGenerator<Buffer> {
   // One generator, not one delegating to another: a million pieces would each pay the extra hop.
+  const layers = options.layers ?? image.layers;
   const spools = new LayerSpools();
+  const held = await HeldLayers.open(layers);
   try {
-    const layers = options.layers ?? image.layers;
-    const { tree, starts } = await replayLayers(layers, options.signal, spools);
+    const headerLayers = layers.map((layer) => held.throughHeld(layer));
+    const { tree, starts, withSparse } = await replayLayers(headerLayers, options.signal, spools);
     if (options.added !== undefined) dropShadowed(tree, options.added, options.warn ?? (() => undefined));
     const plan = planTar(tree);
     // Hardlinked symlinks and devices: the first name is written whole, the others link to it.
@@ -126,34 +174,44 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
     }
     options.progress?.start(layers.length, 0);
     for (const [index, original] of layers.entries()) {
-      // Every layer is read, even one whose data all went: this is where its digests are checked
-      // (a spooled one's were, as it was spooled). Its file data is lent from a window reused for
-      // the next read: pieces are lent in turn.
-      const layer = spools.dataLayer(original);
-      // The layer's file inodes, in its entry order, walked beside its entries.
+      const read = headerLayers[index] as Layer; // what the first pass read, and spooled
+      // A layer's file inodes were numbered in its entry order, from starts[index].
+      const from = starts[index] as number;
       const end = starts[index + 1] as number;
-      let next = nextCarrier(tree, plan, starts[index] as number, end);
-      for await (const item of layerEntries(layer, options.signal, { lentChunks: true })) {
-        if (next === end || tree.ordinalOf(next) > item.ordinal) continue;
-        const inode = next;
+      // A layer kept in a file (a plain one held open, or a spool) has its surviving data read
+      // where the first pass found it, no header parsed again; any other is read whole, again.
+      const file = withSparse.has(index) ? undefined : (held.plainFileOf(original) ?? spools.fileOf(read));
+      if (file === undefined) {
+        yield* readAgain(tree, plan, spools.dataLayer(read), from, end, options);
+        continue;
+      }
+      const ranges = new LentFileRanges(file.handle.fd, file.start, file.size, options.signal);
+      for (
+        let inode = nextCarrier(tree, plan, from, end);
+        inode !== end;
+        inode = nextCarrier(tree, plan, inode + 1, end)
+      ) {
         const size = tree.sizeOf(inode);
-        if (tree.ordinalOf(inode) < item.ordinal || item.entry.size !== size || item.entry.type !== 'file')
-          throw changed(layer.where, tree.ordinalOf(inode));
-        next = nextCarrier(tree, plan, inode + 1, end);
         const names = namesOf(tree, plan, inode);
         const first = tree.pathOf(names[0] as number);
         yield encodeEntry(entryFor(tree, first, inode, 'file'));
-        yield* item.body;
+        try {
+          for (const piece of ranges.pieces(tree.dataBlockOf(inode) * BLOCK, size)) yield piece;
+        } catch (error) {
+          if (error instanceof TruncatedError) throw changed(original.where, tree.dataBlockOf(inode));
+          throw error;
+        }
         yield PADDING.subarray(0, padding(size));
         options.progress?.bytes(size);
         for (let i = 1; i < names.length; i++) yield hardlink(tree, tree.pathOf(names[i] as number), inode, first);
       }
+      // Where the digests are checked: a spool's were, as it was written; a plain layer's, here.
+      await held.verify(original);
       options.progress?.layerDone();
-      if (next !== end) throw changed(layer.where, tree.ordinalOf(next));
     }
     if (options.added !== undefined) yield* addedTreeChunks(options.added);
     yield END_OF_ARCHIVE;
   } finally {
-    await spools.close();
+    await Promise.all([spools.close(), held.close()]);
   }
 }

@@ -90,7 +90,7 @@ export class FsTree implements ChrootTree<number> {
   /** knownChildrenOf lists the names already in the tree, dropping detached ones from the chain on the way. */
   knownChildrenOf(dir: number): number[] {
     const found: number[] = [];
-    // Only a directory's `data` is a first child: a file's is its ordinal.
+    // Only a directory's `data` is a first child: a file's is where its data is.
     if (!this.isDirectory(dir)) return found;
     const dirPage = this.columns.page(dir);
     let previous = NO_NODE;
@@ -178,8 +178,8 @@ export class FsTree implements ChrootTree<number> {
     return size === BIG_SIZE ? (this.bigSizes.get(inode) as number) : size;
   }
 
-  /** ordinalOf is the entry of layer dataLayerOf whose data a file inode holds. */
-  ordinalOf(inode: number): number {
+  /** dataBlockOf is where a file inode's data starts in the tar of layer dataLayerOf, in 512-byte blocks. */
+  dataBlockOf(inode: number): number {
     return this.columns.page(inode).data[inode & SLOT_MASK] as number;
   }
 
@@ -202,14 +202,14 @@ export class FsTree implements ChrootTree<number> {
     return walkChroot(this, components, options);
   }
 
-  /** create puts a new inode, with its first name, under `parent`; `ordinal` is the entry holding a file's data. */
-  create(parent: number, name: string, layer: number, kind: NodeKind, fields: InodeFields, ordinal: number): number {
+  /** create puts a new inode, with its first name, under `parent`; `dataBlock` is where a file's data starts. */
+  create(parent: number, name: string, layer: number, kind: NodeKind, fields: InodeFields, dataBlock: number): number {
     const node = this.newNode(parent, name, layer, KIND_CODES.get(kind) as number);
     const page = this.columns.page(node);
     const slot = node & SLOT_MASK;
     page.meta[slot] = this.metas.intern(fields);
     if (kind === 'file') {
-      page.data[slot] = ordinal;
+      page.data[slot] = dataBlock;
       page.size[slot] = fields.size >= BIG_SIZE ? BIG_SIZE : fields.size;
       if (fields.size >= BIG_SIZE) this.bigSizes.set(node, fields.size);
     } else if (kind === 'symlink') {

@@ -17,7 +17,7 @@ export interface TarItem {
   entry: TarEntry;
   /** ordinal numbers the entries of one stream from 0, after extension headers are folded in. */
   ordinal: number;
-  /** offset is where the entry's data starts in the stream. */
+  /** offset is where the entry's data starts, counted from the start of the tar, wherever in a file that is. */
   offset: number;
   /** body yields the file's data; it is empty for other entry types. */
   body: AsyncIterable<Buffer>;
@@ -37,6 +37,9 @@ export interface TarReadOptions {
   maxExtensionBytes?: number;
 }
 
+/** EXTENSIONS are the type flags of headers that extend the next entry (PAX, GNU long names) or all (PAX global). */
+const EXTENSIONS = new Set(['x', 'g', 'L', 'K']);
+
 const EMPTY_BODY: AsyncIterable<Buffer> = { async *[Symbol.asyncIterator]() {} };
 
 /** Bytes is what the reader needs of its input: a stream (ByteReader) or a file (FileBytes, LentFileBytes). */
@@ -54,6 +57,7 @@ export async function* readTar(
   let longName: string | undefined;
   let longLink: string | undefined;
   let ordinal = 0;
+  const origin = reader.position;
   const fail = (what: string, cause?: unknown): never => {
     throw new BadArchiveError(`reading ${options.where}: ${what}`, cause);
   };
@@ -69,7 +73,8 @@ export async function* readTar(
         fail(offset === 0 ? 'not a tar archive' : `corrupt tar header at byte ${offset}`);
         return;
       }
-      const extension = await readExtension(reader, raw, maxExtension, fail);
+      // Most entries have no extension and are not sparse: neither async step is awaited for them.
+      const extension = EXTENSIONS.has(raw.typeflag) ? await readExtension(reader, raw, maxExtension, fail) : undefined;
       if (extension !== undefined) {
         if (raw.typeflag === 'x') locals = mergeInto(locals, extension.pax);
         if (raw.typeflag === 'g') mergeInto(globals, extension.pax);
@@ -78,8 +83,9 @@ export async function* readTar(
         continue;
       }
       const entry = toEntry(raw, globals, locals, longName, longLink, fail);
-      const sparse = await sparseOf(raw, block, locals, reader, entry, fail);
-      locals = new Map();
+      const sparse =
+        raw.typeflag === 'S' || locals.size > 0 ? await sparseOf(raw, block, locals, reader, entry, fail) : undefined;
+      if (locals.size > 0) locals = new Map();
       longName = longLink = undefined;
       // Hardlinks and the rest carry no data of their own even when the size field says so.
       const dataSize = entry.type !== 'file' ? (raw.typeflag === 'D' ? raw.size : 0) : (sparse?.stored ?? entry.size);
@@ -88,7 +94,7 @@ export async function* readTar(
       const dataEnd = reader.position + dataSize;
       const data = entry.type === 'file' ? guardTruncation(reader.take(dataSize), fail) : EMPTY_BODY;
       const body = sparse === undefined ? data : expandSparse(data, sparse.layout);
-      const item: TarItem = { entry, ordinal: ordinal++, offset: dataEnd - dataSize, body };
+      const item: TarItem = { entry, ordinal: ordinal++, offset: dataEnd - dataSize - origin, body };
       if (sparse !== undefined) item.sparse = { layout: sparse.layout, data };
       else if (entry.type === 'file' && 'takeInto' in reader) {
         const source = reader;
@@ -131,13 +137,13 @@ function mergeInto(target: Map<string, Buffer>, source: Map<string, Buffer>): Ma
   return target;
 }
 
+/** readExtension reads the data of an extension header: PAX records, or a GNU long name. */
 async function readExtension(
   reader: Bytes,
   raw: RawHeader,
   max: number,
   fail: (what: string) => never,
-): Promise<{ pax: Map<string, Buffer>; text: string } | undefined> {
-  if (!['x', 'g', 'L', 'K'].includes(raw.typeflag)) return undefined;
+): Promise<{ pax: Map<string, Buffer>; text: string }> {
   if (raw.size > max) fail(`extended header of ${raw.size} bytes is larger than the ${max}-byte limit`);
   const data = raw.size === 0 ? Buffer.alloc(0) : await reader.read(raw.size);
   if (data === undefined || data.length < raw.size) throw new TruncatedError(reader.position);

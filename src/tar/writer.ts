@@ -6,6 +6,9 @@ import type { TarEntry } from './entry.js';
 import { BLOCK, encodeHeader, encodePax, fitsOctal, padding, TYPEFLAGS } from './header.js';
 import { SCHILY_XATTR } from './pax.js';
 
+/** EncodedEntry is what the encoder reads of an entry: it changes nothing, so a shared xattrs map may be lent. */
+export type EncodedEntry = Omit<TarEntry, 'xattrs'> & { xattrs: ReadonlyMap<string, Buffer> };
+
 /** END_OF_ARCHIVE is the two zero blocks that close a tar stream. */
 export const END_OF_ARCHIVE = Buffer.alloc(BLOCK * 2);
 
@@ -15,11 +18,30 @@ function fitsName(path: string): boolean {
   return cut > 0 && path.length - cut - 1 <= 100 && path.length - cut - 1 > 0;
 }
 
-/** paxRecordsFor lists the PAX records an entry needs because ustar cannot hold them. */
-function paxRecordsFor(entry: TarEntry): Map<string, Buffer> {
+/**
+ * needsPax tells whether an entry, named `path`, needs PAX records: most do not, and checking
+ * first spares them the records' map (a flatten encodes a header per entry).
+ */
+function needsPax(entry: EncodedEntry, path: string): boolean {
+  return (
+    !fitsName(path) ||
+    entry.linkname.length > 100 ||
+    !fitsOctal(entry.size, 12) ||
+    !fitsOctal(entry.uid, 8) ||
+    !fitsOctal(entry.gid, 8) ||
+    entry.uname.length > 32 ||
+    entry.gname.length > 32 ||
+    (entry.paxMtime !== undefined && entry.paxMtime.includes('.')) ||
+    !fitsOctal(entry.mtime, 12) ||
+    entry.xattrs.size > 0
+  );
+}
+
+/** paxRecordsFor lists the PAX records an entry named `path` needs because ustar cannot hold them. */
+function paxRecordsFor(entry: EncodedEntry, path: string): Map<string, Buffer> {
   const records = new Map<string, Buffer>();
   const raw = (text: string): Buffer => Buffer.from(text, 'latin1');
-  if (!fitsName(entry.path)) records.set('path', raw(entry.path));
+  if (!fitsName(path)) records.set('path', raw(path));
   if (entry.linkname.length > 100) records.set('linkpath', raw(entry.linkname));
   if (!fitsOctal(entry.size, 12)) records.set('size', raw(String(entry.size)));
   if (!fitsOctal(entry.uid, 8)) records.set('uid', raw(String(entry.uid)));
@@ -35,9 +57,8 @@ function paxRecordsFor(entry: TarEntry): Map<string, Buffer> {
 }
 
 /** encodeEntry returns the header blocks for an entry, a PAX header first where one is needed. */
-export function encodeEntry(entry: TarEntry): Buffer {
+export function encodeEntry(entry: EncodedEntry): Buffer {
   const path = entry.type === 'directory' && !entry.path.endsWith('/') ? `${entry.path}/` : entry.path;
-  const withPath = { ...entry, path };
   const header = encodeHeader({
     name: path.length > 100 && !fitsName(path) ? path.slice(0, 100) : path,
     mode: entry.mode,
@@ -52,8 +73,8 @@ export function encodeEntry(entry: TarEntry): Buffer {
     devmajor: entry.devmajor,
     devminor: entry.devminor,
   });
-  const records = paxRecordsFor(withPath);
-  if (records.size === 0) return header;
+  if (!needsPax(entry, path)) return header;
+  const records = paxRecordsFor(entry, path);
   const data = encodePax(records);
   const paxHeader = encodeHeader({
     name: `PaxHeaders/${path.slice(-80)}`.replace(/\/+$/, ''),

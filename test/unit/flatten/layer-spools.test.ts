@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
@@ -29,12 +29,15 @@ function sha256(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-/** gzipImage is a one-layer image whose gzip layer is a file; `opens` counts how often its stored bytes are read. */
-function gzipImage(tar: Buffer, diffId = sha256(tar)): { image: Image; opens: () => number } {
+/**
+ * gzipImage is a one-layer image whose gzip layer is a file; `timesRead` tells how many times
+ * over its stored bytes were read, streamed or from the file, counted in bytes.
+ */
+function gzipImage(tar: Buffer, diffId = sha256(tar)): { image: Image; timesRead: () => number } {
   const stored = gzipSync(tar);
   const path = join(tempDir(), 'layer.tar.gz');
   writeFileSync(path, stored);
-  let opens = 0;
+  let bytesRead = 0;
   const layer: Layer = {
     id: sha256(stored),
     digest: sha256(stored),
@@ -43,17 +46,32 @@ function gzipImage(tar: Buffer, diffId = sha256(tar)): { image: Image; opens: ()
     size: stored.length,
     where: 'layer 1 (test)',
     open: () => {
-      opens++;
+      bytesRead += stored.length;
       return Readable.from([stored]);
     },
     openFile: async () => {
-      opens++;
-      const handle = await open(path, 'r');
+      const handle = countingReads(await open(path, 'r'), (count) => (bytesRead += count));
       return { handle, start: 0, size: stored.length, close: () => handle.close() };
     },
   };
   const config = { os: 'linux', architecture: 'amd64', config: {}, rootfs: { type: 'layers', diff_ids: [diffId] } };
-  return { image: { id: 'image', names: [], config, layers: [layer] }, opens: () => opens };
+  return { image: { id: 'image', names: [], config, layers: [layer] }, timesRead: () => bytesRead / stored.length };
+}
+
+/** countingReads is `handle`, telling `counted` how many bytes each of its reads returned. */
+function countingReads(handle: FileHandle, counted: (bytes: number) => void): FileHandle {
+  return new Proxy(handle, {
+    get(target, property) {
+      if (property === 'read')
+        return async (...args: Parameters<FileHandle['read']>) => {
+          const result = await target.read(...args);
+          counted(result.bytesRead);
+          return result;
+        };
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** flatten writes `image` as a tar into a stream, and counts the bytes that reach it. */
@@ -67,14 +85,14 @@ function flatten(image: Image): { tar: Promise<Buffer>; done: Promise<void>; wri
 }
 
 test('a gzip layer flattens to its files, its stored bytes read by the plan pass alone', async () => {
-  const { image, opens } = gzipImage(TAR);
+  const { image, timesRead } = gzipImage(TAR);
   const { tar, done } = flatten(image);
   await done;
   const bytes = await tar;
   assert.ok(bytes.includes(DATA), 'the file data, whole');
   assert.match(bytes.toString('latin1'), /etc\/hostname[^]*spooled/);
-  // One look at its first bytes and one read: the data pass reads the spool.
-  assert.ok(opens() <= 2, `the layer was opened ${opens()} times`);
+  // A look at its first bytes and one read: the data pass reads the spool.
+  assert.ok(timesRead() >= 1 && timesRead() < 1.1, `the layer was read ${timesRead()} times over`);
 });
 
 test('a gzip layer whose tar does not match its diff_id fails before a byte is written', async () => {
@@ -89,14 +107,14 @@ test('with no room for the spool, the layer is decoded again and the output is t
   const small = join(tempDir(), 'tmp');
   mkdirSync(small);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', small]);
-  const { image, opens } = gzipImage(TAR);
+  const { image, timesRead } = gzipImage(TAR);
   const saved = process.env.TMPDIR;
   try {
     process.env.TMPDIR = small;
     const { tar, done } = flatten(image);
     await done;
     assert.ok((await tar).includes(DATA), 'the file data, whole');
-    assert.ok(opens() >= 3, `the data pass read the layer again (opened ${opens()} times)`);
+    assert.ok(timesRead() >= 2, `the data pass read the layer again (read ${timesRead()} times over)`);
   } finally {
     if (saved === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = saved;

@@ -1,11 +1,21 @@
 /**
- * The tar output reads a plain layer in a file twice: headers to plan, then data. A layer that
- * reads differently the second time must fail rather than lose or mislabel a file. Any other
- * layer (a stream, a compressed one) is read once, kept in a spool, and the spool supplies the data.
+ * The tar output reads a plain layer in a file twice, through one open file: headers to plan,
+ * then data. A layer that reads differently the second time must fail rather than lose or
+ * mislabel a file. Any other layer (a stream, a compressed one) is read once, kept in a spool,
+ * and the spool supplies the data.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  createReadStream,
+  openSync,
+  renameSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -20,32 +30,15 @@ import type { Image, Layer } from '../../../src/image/types.js';
 import { collect } from '../../helpers/flatten.js';
 import { makeTar } from '../../helpers/tar-builder.js';
 
-/**
- * imageOfReads is a one-layer image whose layer gives `reads[0]` when first opened, then
- * `reads[1]`: as a stream, or, `inFiles`, as a plain tar in a file (read positionally).
- */
-function imageOfReads(reads: [Buffer, Buffer], inFiles = false): Image & { opened: () => number } {
+/** imageOfReads is a one-layer image whose layer streams `reads[0]` when first opened, then `reads[1]`. */
+function imageOfReads(reads: [Buffer, Buffer]): Image & { opened: () => number } {
   let opened = 0;
-  const dir = tempDir();
-  const files = reads.map((bytes, i) => {
-    const path = join(dir, `read${i}.tar`);
-    writeFileSync(path, bytes);
-    return path;
-  });
   const layer: Layer = {
     id: 'layer',
     mediaType: 'application/vnd.docker.image.rootfs.diff.tar',
     size: reads[0].length,
     where: 'layer 1 (test)',
     open: () => Readable.from([reads[Math.min(opened++, 1)] as Buffer]),
-    ...(inFiles
-      ? {
-          openFile: async () => {
-            const handle = await open(files[Math.min(opened++, 1)]!, 'r');
-            return { handle, start: 0, size: (await handle.stat()).size, close: () => handle.close() };
-          },
-        }
-      : {}),
   };
   return {
     opened: () => opened,
@@ -61,12 +54,55 @@ const FIRST = makeTar([
   { path: 'b', content: 'beta' },
 ]);
 
-test('a plain layer in a file read the same way twice gives both files', async () => {
-  const image = imageOfReads([FIRST, FIRST], true);
+/** plainImage is a one-layer image whose plain layer is the file at `path`; `opened` counts its opens. */
+function plainImage(path: string): Image & { opened: () => number } {
+  let opened = 0;
+  const size = statSync(path).size;
+  const layer: Layer = {
+    id: 'layer',
+    mediaType: 'application/vnd.docker.image.rootfs.diff.tar',
+    size,
+    where: 'layer 1 (test)',
+    open: () => createReadStream(path),
+    openFile: async () => {
+      opened++;
+      const handle = await open(path, 'r');
+      return { handle, start: 0, size, close: () => handle.close() };
+    },
+  };
+  return {
+    opened: () => opened,
+    id: 'image',
+    names: [],
+    config: { os: 'linux', architecture: 'amd64', config: {}, rootfs: { type: 'layers', diff_ids: [] } },
+    layers: [layer],
+  };
+}
+
+/**
+ * afterPlan flattens `image` to a tar, calling `between` once the first pass is done (the first
+ * piece is out) and before the data pass reads anything.
+ */
+async function afterPlan(image: Image, between: () => void): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  for await (const piece of rootfsTarChunks(image)) {
+    if (pieces.length === 0) between();
+    pieces.push(piece);
+  }
+  return Buffer.concat(pieces);
+}
+
+function layerFile(tar: Buffer): string {
+  const path = join(tempDir(), 'layer.tar');
+  writeFileSync(path, tar);
+  return path;
+}
+
+test('a plain layer in a file is opened once: both passes read that open file', async () => {
+  const image = plainImage(layerFile(FIRST));
   const tar = await collect(rootfsTarChunks(image));
   assert.match(tar.toString('latin1'), /alpha[^]*beta/);
-  // The file is opened to look at its first bytes, then by each pass.
-  assert.ok(image.opened() >= 2, `opened ${image.opened()} times`);
+  assert.equal(image.opened(), 1);
 });
 
 test('a layer given as a stream is read once: its spool supplies the data, whatever a new read says', async () => {
@@ -77,22 +113,65 @@ test('a layer given as a stream is read once: its spool supplies the data, whate
   assert.equal(image.opened(), 1);
 });
 
-test('a plain layer in a file that loses a planned file on its second read fails and names the entry', async () => {
-  const shorter = makeTar([{ path: 'a', content: 'alpha' }]);
-  await assert.rejects(collect(rootfsTarChunks(imageOfReads([FIRST, shorter], true))), {
+test('a plain layer cut short between the passes fails and names the entry it lost', async () => {
+  const path = layerFile(FIRST);
+  // a's header and data, then b's header: b's data, at byte 1536, is gone.
+  await assert.rejects(
+    afterPlan(plainImage(path), () => truncateSync(path, 1536)),
+    {
+      code: 'UNDOCKER_BAD_ARCHIVE',
+      message: 'layer 1 (test): the entry whose data starts at byte 1536 changed between two reads of the layer',
+    },
+  );
+});
+
+test('a plain layer changed in place between the passes fails, though the tar still reads', async () => {
+  const path = layerFile(FIRST);
+  const overwrite = (): void => {
+    const fd = openSync(path, 'r+');
+    writeSync(fd, 'BETA', 1536); // b's data, the same size: only the file's status tells
+    closeSync(fd);
+  };
+  await assert.rejects(afterPlan(plainImage(path), overwrite), {
     code: 'UNDOCKER_BAD_ARCHIVE',
-    message: 'layer 1 (test): entry 1 changed between two reads of the layer',
+    message: 'layer 1 (test): the file changed while it was read',
   });
 });
 
-test('a plain layer in a file whose planned file changes size when read again fails and names the entry', async () => {
-  const longer = makeTar([
-    { path: 'a', content: 'alpha' },
-    { path: 'b', content: 'beta, longer' },
-  ]);
-  await assert.rejects(collect(rootfsTarChunks(imageOfReads([FIRST, longer], true))), {
+test('a file renamed over a plain layer between the passes is never read, and the lost name is reported', async () => {
+  const path = layerFile(FIRST);
+  const other = layerFile(
+    makeTar([
+      { path: 'a', content: 'ALPHA' },
+      { path: 'b', content: 'BETA' },
+    ]),
+  );
+  const pieces: Buffer[] = [];
+  const flattened = (async () => {
+    for await (const piece of rootfsTarChunks(plainImage(path))) {
+      if (pieces.length === 0) renameSync(other, path);
+      pieces.push(piece);
+    }
+  })();
+  // The held file lost its name, which changes its status: the check after its data says so.
+  await assert.rejects(flattened, {
     code: 'UNDOCKER_BAD_ARCHIVE',
-    message: 'layer 1 (test): entry 1 changed between two reads of the layer',
+    message: 'layer 1 (test): the file changed while it was read',
+  });
+  const written = Buffer.concat(pieces).toString('latin1');
+  assert.match(written, /alpha[^]*beta/, 'the data pass read the file it planned from');
+  assert.doesNotMatch(written, /ALPHA|BETA/);
+});
+
+test('a small plain layer with a data byte changed fails with a digest mismatch, checked here', async () => {
+  const tampered = Buffer.from(FIRST);
+  tampered[512] = (tampered[512] as number) ^ 1; // a's data: the tar still reads
+  const image = plainImage(layerFile(tampered));
+  const digest = `sha256:${createHash('sha256').update(FIRST).digest('hex')}`;
+  Object.assign(image.layers[0]!, { digest, diffId: digest });
+  await assert.rejects(collect(rootfsTarChunks(image)), {
+    code: 'UNDOCKER_DIGEST_MISMATCH',
+    message: /^layer 1 \(test\): stored content: digest mismatch/,
   });
 });
 
@@ -118,7 +197,7 @@ function bigImage(data: Buffer, corrupt?: (layer: Buffer) => void): string {
   );
 }
 
-test('a large plain layer flattens to the bytes it holds, its digest checked on the hashing thread', async () => {
+test('a large plain layer flattens to the bytes it holds, its digest checked on a hashing thread', async () => {
   const data = randomBytes(OFFLOAD_BYTES + 300 * 1024);
   const archive = await openLocalArchive(bigImage(data));
   try {

@@ -122,9 +122,9 @@ test('sizes past 4 GiB, link targets, xattrs and hardlinks are kept per inode', 
   const link = tree.create(tree.root, 'l', 0, 'symlink', fileFields(0, { linkname: '/etc/\u00e9' }), 5);
   assert.equal(tree.sizeOf(big), 9 * 2 ** 30);
   assert.equal(tree.sizeOf(edge), 2 ** 32 - 1);
-  assert.equal(tree.ordinalOf(big), 3);
-  assert.deepEqual(tree.childrenOf(big), [], 'a file has no children, whatever its ordinal');
-  assert.equal(tree.ordinalOf(big), 3);
+  assert.equal(tree.dataBlockOf(big), 3);
+  assert.deepEqual(tree.childrenOf(big), [], 'a file has no children, whatever its data block');
+  assert.equal(tree.dataBlockOf(big), 3);
   assert.equal(tree.symlinkTarget(link), '/etc/\u00e9');
   const second = tree.addName(tree.root, 'big2', big, 1);
   assert.equal(tree.inodeOf(second), big);
