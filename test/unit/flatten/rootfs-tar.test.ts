@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
 import { streamRootfsTar } from '../../../src/flatten/rootfs.js';
-import { rootfsTarChunks } from '../../../src/flatten/rootfs-tar.js';
+import { replayLayers, rootfsTarChunks } from '../../../src/flatten/rootfs-tar.js';
 import { openLocalArchive } from '../../../src/image/open-archive.js';
 import { selectImage } from '../../../src/image/select.js';
 import { OFFLOAD_BYTES } from '../../../src/stream/hash-thread.js';
@@ -228,3 +228,12 @@ for (const compression of ['none', 'gzip'] as const)
       await archive.close();
     }
   });
+
+test('the first pass gives the event loop turns: an abort from a timer stops it before it ends', async () => {
+  // 60,000 files, read synchronously from a plain layer: long enough for several turns.
+  const files = Array.from({ length: 60_000 }, (_, i) => ({ path: `d${i % 100}/f${i}`, content: '' }));
+  const image = plainImage(layerFile(makeTar(files)));
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Error('stopped by the timer')), 1);
+  await assert.rejects(replayLayers(image.layers, controller.signal), /stopped by the timer/);
+});
