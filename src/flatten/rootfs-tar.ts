@@ -1,9 +1,10 @@
 /**
  * Flattening to a tar stream, in two passes: the first replays every layer's headers into the
  * tree (seeking past file data where the layer is a plain tar in a file; decoding any other
- * layer once, into a spool, digests checked), the second reads every layer whole (a plain one
- * checking its digests, hashed on a thread of their own since the first pass began) and copies
- * the surviving file data through. Memory holds metadata, never file data.
+ * layer once, into a spool, digests checked), the second copies the surviving file data from
+ * where the first found it, layer by layer, and checks each plain layer's digests at its end
+ * (hashed on a thread of their own since the first pass began: held-layers.ts). Memory holds
+ * metadata, never file data.
  */
 import type { Image, Layer } from '../image/types.js';
 import type { TarEntry } from '../tar/entry.js';
@@ -44,6 +45,9 @@ export interface FlattenOptions {
 
 /** PADDING is the zero bytes after file data, lent as every piece is (a fresh buffer per file cost 5% of a flatten). */
 const PADDING = Buffer.alloc(512);
+
+/** JOIN_BYTES is the largest file whose header, data and padding are joined into one piece. */
+const JOIN_BYTES = 64 * 1024;
 
 /**
  * TURN_MS is how long the first pass runs before it gives the event loop a turn. A plain layer's
@@ -186,6 +190,7 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
       }
     }
     options.progress?.start(layers.length, 0);
+    let joined = Buffer.allocUnsafeSlow(2 * JOIN_BYTES); // lent, as every piece is
     for (const [index, original] of layers.entries()) {
       const read = headerLayers[index] as Layer; // what the first pass read, and spooled
       // A layer's file inodes were numbered in its entry order, from starts[index].
@@ -207,14 +212,25 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
         const size = tree.sizeOf(inode);
         const names = namesOf(tree, plan, inode);
         const first = tree.pathOf(names[0] as number);
-        yield encodeEntry(entryFor(tree, first, inode, 'file'));
+        const header = encodeEntry(entryFor(tree, first, inode, 'file'));
+        const data = ranges.pieces(tree.dataBlockOf(inode) * BLOCK, size);
         try {
-          for (const piece of ranges.pieces(tree.dataBlockOf(inode) * BLOCK, size)) yield piece;
+          if (size <= JOIN_BYTES) {
+            // A small file goes out as one piece, header, data and padding: a piece costs more than copying a few KB.
+            const length = header.length + size + padding(size);
+            if (joined.length < length) joined = Buffer.allocUnsafeSlow(length);
+            let filled = header.copy(joined, 0);
+            for (const piece of data) filled += piece.copy(joined, filled);
+            yield joined.fill(0, filled, length).subarray(0, length);
+          } else {
+            yield header;
+            for (const piece of data) yield piece;
+            yield PADDING.subarray(0, padding(size));
+          }
         } catch (error) {
           if (error instanceof TruncatedError) throw changed(original.where, tree.dataBlockOf(inode));
           throw error;
         }
-        yield PADDING.subarray(0, padding(size));
         options.progress?.bytes(size);
         for (let i = 1; i < names.length; i++) yield hardlink(tree, tree.pathOf(names[i] as number), inode, first);
       }
