@@ -13,13 +13,12 @@
  * a file changed in place is refused, as GNU tar reports a file that changed as it read it. Both
  * passes read through that one open file, so a file renamed over the archive is never read.
  */
-import { createHash } from 'node:crypto';
-import { type BigIntStats, readSync } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { Readable } from 'node:stream';
 import { BadArchiveError, DigestMismatchError } from '../errors.js';
 import type { Layer, LayerFile } from '../image/types.js';
 import { type HashAlgorithm, OFFLOAD_BYTES } from '../stream/hash-thread.js';
-import { hashFileRange, type RangeHash } from '../stream/range-hash.js';
+import { digestOfRange, hashFileRange, type RangeHash } from '../stream/range-hash.js';
 import { openLayerFile } from './layer-entries.js';
 
 /** HeldLayer is one layer held open: its file, and for a plain one the file's status then and its hashes. */
@@ -48,17 +47,9 @@ function sameFile(before: BigIntStats, after: BigIntStats): boolean {
   );
 }
 
-/** hashHere hashes a file range on this thread: a small layer's, cheaper than a thread's start. */
+/** hashHere hashes a held file on this thread: a small layer's, cheaper than a thread's start. */
 function hashHere({ handle, start, size }: LayerFile, algorithm: HashAlgorithm): string {
-  const hash = createHash(algorithm);
-  const buffer = Buffer.allocUnsafe(Math.min(size, 1024 * 1024));
-  for (let done = 0; done < size;) {
-    const got = readSync(handle.fd, buffer, 0, Math.min(buffer.length, size - done), start + done);
-    if (got === 0) throw new Error(`the file ends ${size - done} bytes early`);
-    hash.update(buffer.subarray(0, got));
-    done += got;
-  }
-  return hash.digest('hex');
+  return digestOfRange(handle.fd, start, size, algorithm)!; // never stopped
 }
 
 /** HeldLayers holds the layers of one flatten open; `close` stops their hashes and closes them. */

@@ -5,8 +5,36 @@
  * pass, the hash is done long before the second pass needs it. The caller keeps the file open
  * until the digest settles (`cancel` waits for that), as the thread reads it by descriptor.
  */
+import { createHash } from 'node:crypto';
+import { readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { HashAlgorithm } from './hash-thread.js';
+
+const CHUNK = 1024 * 1024;
+let chunk: Buffer | undefined;
+
+/**
+ * digestOfRange hashes `size` bytes of `fd` from `start` on this thread, and returns the hex
+ * digest; undefined if `stop` says so before a read. It throws if the file ends early.
+ */
+export function digestOfRange(
+  fd: number,
+  start: number,
+  size: number,
+  algorithm: HashAlgorithm,
+  stop: () => boolean = () => false,
+): string | undefined {
+  const hash = createHash(algorithm);
+  chunk ??= Buffer.allocUnsafeSlow(CHUNK);
+  for (let done = 0; done < size;) {
+    if (stop()) return undefined;
+    const got = readSync(fd, chunk, 0, Math.min(CHUNK, size - done), start + done);
+    if (got === 0) throw new Error(`the file ends ${size - done} bytes early`);
+    hash.update(chunk.subarray(0, got));
+    done += got;
+  }
+  return hash.digest('hex');
+}
 
 /** RangeJob is what the thread is sent: `size` bytes of `fd` from `start`. */
 export interface RangeJob {

@@ -54,6 +54,16 @@ const FIRST = makeTar([
   { path: 'b', content: 'beta' },
 ]);
 
+/**
+ * IN_DIR holds the same files in a directory, which is the first piece out: written once the
+ * first pass is done, before the data pass reads anything. Its data starts at 1024 (a), 2048 (b).
+ */
+const IN_DIR = makeTar([
+  { path: 'd/', type: 'directory' },
+  { path: 'd/a', content: 'alpha' },
+  { path: 'd/b', content: 'beta' },
+]);
+
 /** plainImage is a one-layer image whose plain layer is the file at `path`; `opened` counts its opens. */
 function plainImage(path: string): Image & { opened: () => number } {
   let opened = 0;
@@ -114,22 +124,22 @@ test('a layer given as a stream is read once: its spool supplies the data, whate
 });
 
 test('a plain layer cut short between the passes fails and names the entry it lost', async () => {
-  const path = layerFile(FIRST);
-  // a's header and data, then b's header: b's data, at byte 1536, is gone.
+  const path = layerFile(IN_DIR);
+  // Up to b's header: b's data, at byte 2048, is gone.
   await assert.rejects(
-    afterPlan(plainImage(path), () => truncateSync(path, 1536)),
+    afterPlan(plainImage(path), () => truncateSync(path, 2048)),
     {
       code: 'UNDOCKER_BAD_ARCHIVE',
-      message: 'layer 1 (test): the entry whose data starts at byte 1536 changed between two reads of the layer',
+      message: 'layer 1 (test): the entry whose data starts at byte 2048 changed between two reads of the layer',
     },
   );
 });
 
 test('a plain layer changed in place between the passes fails, though the tar still reads', async () => {
-  const path = layerFile(FIRST);
+  const path = layerFile(IN_DIR);
   const overwrite = (): void => {
     const fd = openSync(path, 'r+');
-    writeSync(fd, 'BETA', 1536); // b's data, the same size: only the file's status tells
+    writeSync(fd, 'BETA', 2048); // b's data, the same size: only the file's status tells
     closeSync(fd);
   };
   await assert.rejects(afterPlan(plainImage(path), overwrite), {
@@ -139,11 +149,12 @@ test('a plain layer changed in place between the passes fails, though the tar st
 });
 
 test('a file renamed over a plain layer between the passes is never read, and the lost name is reported', async () => {
-  const path = layerFile(FIRST);
+  const path = layerFile(IN_DIR);
   const other = layerFile(
     makeTar([
-      { path: 'a', content: 'ALPHA' },
-      { path: 'b', content: 'BETA' },
+      { path: 'd/', type: 'directory' },
+      { path: 'd/a', content: 'ALPHA' },
+      { path: 'd/b', content: 'BETA' },
     ]),
   );
   const pieces: Buffer[] = [];
