@@ -30,6 +30,17 @@ import type { Image, Layer } from '../../../src/image/types.js';
 import { collect } from '../../helpers/flatten.js';
 import { makeTar } from '../../helpers/tar-builder.js';
 
+/** oneLayerImage is an image of `layer` alone, with `opened` telling how often it was opened. */
+function oneLayerImage(layer: Layer, opened: () => number): Image & { opened: () => number } {
+  return {
+    opened,
+    id: 'image',
+    names: [],
+    config: { os: 'linux', architecture: 'amd64', config: {}, rootfs: { type: 'layers', diff_ids: [] } },
+    layers: [layer],
+  };
+}
+
 /** imageOfReads is a one-layer image whose layer streams `reads[0]` when first opened, then `reads[1]`. */
 function imageOfReads(reads: [Buffer, Buffer]): Image & { opened: () => number } {
   let opened = 0;
@@ -40,13 +51,7 @@ function imageOfReads(reads: [Buffer, Buffer]): Image & { opened: () => number }
     where: 'layer 1 (test)',
     open: () => Readable.from([reads[Math.min(opened++, 1)] as Buffer]),
   };
-  return {
-    opened: () => opened,
-    id: 'image',
-    names: [],
-    config: { os: 'linux', architecture: 'amd64', config: {}, rootfs: { type: 'layers', diff_ids: [] } },
-    layers: [layer],
-  };
+  return oneLayerImage(layer, () => opened);
 }
 
 const FIRST = makeTar([
@@ -80,13 +85,7 @@ function plainImage(path: string): Image & { opened: () => number } {
       return { handle, start: 0, size, close: () => handle.close() };
     },
   };
-  return {
-    opened: () => opened,
-    id: 'image',
-    names: [],
-    config: { os: 'linux', architecture: 'amd64', config: {}, rootfs: { type: 'layers', diff_ids: [] } },
-    layers: [layer],
-  };
+  return oneLayerImage(layer, () => opened);
 }
 
 /**
