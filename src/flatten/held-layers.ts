@@ -14,11 +14,11 @@
  * passes read through that one open file, so a file renamed over the archive is never read.
  */
 import type { BigIntStats } from 'node:fs';
-import { Readable } from 'node:stream';
 import { BadArchiveError, DigestMismatchError } from '../errors.js';
 import type { Layer, LayerFile } from '../image/types.js';
 import { type HashAlgorithm, OFFLOAD_BYTES } from '../stream/hash-thread.js';
 import { digestOfRange, hashFileRange, type RangeHash } from '../stream/range-hash.js';
+import { fileReads } from './file-reads.js';
 import { openLayerFile } from './layer-entries.js';
 
 /** HeldLayer is one layer held open: its file, and for a plain one the file's status then and its hashes. */
@@ -97,14 +97,7 @@ export class HeldLayers {
   throughHeld(layer: Layer): Layer {
     const held = this.held.get(layer);
     if (held === undefined) return layer;
-    const { handle, start, size } = held.file;
-    return {
-      ...layer,
-      // A stream's `end` is inclusive: an empty range is no stream of the file at all.
-      open: () =>
-        size === 0 ? Readable.from([]) : handle.createReadStream({ start, end: start + size - 1, autoClose: false }),
-      openFile: async () => ({ handle, start, size, close: async () => undefined }),
-    };
+    return { ...layer, ...fileReads(held.file) };
   }
 
   /** plainFileOf is the file the data pass reads `layer` from, if it is held and plain; `verify` checks it after. */

@@ -17,6 +17,7 @@ import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Layer, LayerFile } from '../image/types.js';
+import { fileReads } from './file-reads.js';
 
 /** LayerSpool takes one layer's decoded tar as it is read. */
 export interface LayerSpool {
@@ -33,17 +34,9 @@ interface Spooled {
 }
 
 function spoolOf(original: Layer, handle: FileHandle, size: number): Spooled {
-  const { digest: _digest, diffId: _diffId, openFile: _openFile, ...rest } = original;
+  const { digest: _digest, diffId: _diffId, ...rest } = original;
   const file: LayerFile = { handle, start: 0, size, close: async () => undefined };
-  return {
-    file,
-    layer: {
-      ...rest,
-      size,
-      open: () => handle.createReadStream({ start: 0, end: Math.max(0, size - 1), autoClose: false }),
-      openFile: async () => file,
-    },
-  };
+  return { file, layer: { ...rest, size, ...fileReads(file) } };
 }
 
 /** LayerSpools holds the spools of one flatten; `close` releases them all. */
