@@ -19,40 +19,29 @@ function fitsName(path: string): boolean {
 }
 
 /**
- * needsPax tells whether an entry, named `path`, needs PAX records: most do not, and checking
- * first spares them the records' map (a flatten encodes a header per entry).
+ * paxRecordsFor lists the PAX records an entry named `path` needs because ustar cannot hold
+ * them; undefined when it needs none, as most do: a flatten encodes a header per entry, and
+ * an empty map per entry was garbage for nothing.
  */
-function needsPax(entry: EncodedEntry, path: string): boolean {
-  return (
-    !fitsName(path) ||
-    entry.linkname.length > 100 ||
-    !fitsOctal(entry.size, 12) ||
-    !fitsOctal(entry.uid, 8) ||
-    !fitsOctal(entry.gid, 8) ||
-    entry.uname.length > 32 ||
-    entry.gname.length > 32 ||
-    (entry.paxMtime !== undefined && entry.paxMtime.includes('.')) ||
-    !fitsOctal(entry.mtime, 12) ||
-    entry.xattrs.size > 0
-  );
-}
-
-/** paxRecordsFor lists the PAX records an entry named `path` needs because ustar cannot hold them. */
-function paxRecordsFor(entry: EncodedEntry, path: string): Map<string, Buffer> {
-  const records = new Map<string, Buffer>();
+function paxRecordsFor(entry: EncodedEntry, path: string): Map<string, Buffer> | undefined {
+  let records: Map<string, Buffer> | undefined;
+  const add = (key: string, value: Buffer): void => {
+    (records ??= new Map()).set(key, value);
+  };
   const raw = (text: string): Buffer => Buffer.from(text, 'latin1');
-  if (!fitsName(path)) records.set('path', raw(path));
-  if (entry.linkname.length > 100) records.set('linkpath', raw(entry.linkname));
-  if (!fitsOctal(entry.size, 12)) records.set('size', raw(String(entry.size)));
-  if (!fitsOctal(entry.uid, 8)) records.set('uid', raw(String(entry.uid)));
-  if (!fitsOctal(entry.gid, 8)) records.set('gid', raw(String(entry.gid)));
-  if (entry.uname.length > 32) records.set('uname', raw(entry.uname));
-  if (entry.gname.length > 32) records.set('gname', raw(entry.gname));
-  if (entry.paxMtime !== undefined && entry.paxMtime.includes('.')) records.set('mtime', raw(entry.paxMtime));
-  else if (!fitsOctal(entry.mtime, 12)) records.set('mtime', raw(String(entry.mtime)));
-  for (const [name, value] of [...entry.xattrs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    records.set(SCHILY_XATTR + name, value);
-  }
+  if (!fitsName(path)) add('path', raw(path));
+  if (entry.linkname.length > 100) add('linkpath', raw(entry.linkname));
+  if (!fitsOctal(entry.size, 12)) add('size', raw(String(entry.size)));
+  if (!fitsOctal(entry.uid, 8)) add('uid', raw(String(entry.uid)));
+  if (!fitsOctal(entry.gid, 8)) add('gid', raw(String(entry.gid)));
+  if (entry.uname.length > 32) add('uname', raw(entry.uname));
+  if (entry.gname.length > 32) add('gname', raw(entry.gname));
+  if (entry.paxMtime !== undefined && entry.paxMtime.includes('.')) add('mtime', raw(entry.paxMtime));
+  else if (!fitsOctal(entry.mtime, 12)) add('mtime', raw(String(entry.mtime)));
+  if (entry.xattrs.size > 0)
+    for (const [name, value] of [...entry.xattrs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      add(SCHILY_XATTR + name, value);
+    }
   return records;
 }
 
@@ -73,8 +62,8 @@ export function encodeEntry(entry: EncodedEntry): Buffer {
     devmajor: entry.devmajor,
     devminor: entry.devminor,
   });
-  if (!needsPax(entry, path)) return header;
   const records = paxRecordsFor(entry, path);
+  if (records === undefined) return header;
   const data = encodePax(records);
   const paxHeader = encodeHeader({
     name: `PaxHeaders/${path.slice(-80)}`.replace(/\/+$/, ''),
