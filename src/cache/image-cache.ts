@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { UndockerError, isErrno } from '../errors.js';
 import { OverlayLimitError } from '../flatten/overlay-limit.js';
 import type { FlattenProgress } from '../flatten/rootfs-tar.js';
+import { keepYoungGenerationSmall } from '../host/young-generation.js';
 import { hexOf } from '../image/digest.js';
 import { describeImage } from '../image/select.js';
 import type { Image } from '../image/types.js';
@@ -125,6 +126,7 @@ export async function cacheImage(
   };
   let fresh = false;
   if (old === undefined || !isComplete(root, old)) {
+    keepYoungGenerationSmall(); // only here: a warm run loads node's modules from their code cache
     const chain = stackableChain(image);
     let flattened = 'reason' in chain ? chain.reason : undefined;
     if ('chainIds' in chain) {

@@ -18,6 +18,7 @@ import { printLine, printWarning } from './output.js';
 import { privilegesOf, securityFlags, securityOf, type SecurityFlags } from './security-options.js';
 import { type WallFlags, wallFlags, wallsOf } from './wall-options.js';
 import { findIdentityHelper } from '../launch/identity-helper.js';
+import { keepYoungGenerationSmall } from '../host/young-generation.js';
 
 interface Places {
   machinesDir: string;
@@ -138,6 +139,7 @@ export function registerInstall(program: Command, signal: AbortSignal): void {
         'install --runtime lxc: --userns auto is for systemd-nspawn machines and undocker run; an installed LXC ' +
           "container takes its ids from lxc.idmap, with root's /etc/subuid range, in the config lxc-create is given",
       );
+    keepYoungGenerationSmall();
     await withImage(input, selector, options, signal, async (image) => {
       const name = containerName(options, image);
       const install = options.runtime === 'lxc' ? installLxc : installNspawn;

@@ -18,6 +18,7 @@ import { printLine, printWarning } from './output.js';
 import { privilegesOf, type Privileges } from './security-options.js';
 import { wallsOf } from './wall-options.js';
 import type { Walls } from '../config/tmpfs-ulimits.js';
+import { keepYoungGenerationSmall } from '../host/young-generation.js';
 
 function shellWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
@@ -81,6 +82,7 @@ export function registerLxcTemplate(program: Command, signal: AbortSignal): void
       const selector = rest.length === 2 ? rest[0] : undefined;
       const privileges = privilegesOf(options); // checked before the image is opened
       const walls = wallsOf(options);
+      keepYoungGenerationSmall();
       await withImage(input, selector, options, signal, async (image) => {
         const name = containerName(options, image);
         const warnings = new Warnings();

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { unpackRootfs, streamRootfsTar, writeRootfsTar } from '../flatten/rootfs.js';
+import { keepYoungGenerationSmall } from '../host/young-generation.js';
 import { selectLayers } from '../image/select-layers.js';
 import { compressionFromName } from '../stream/compression.js';
 import { ARCHIVE_HELP, type ImageOptions, registryFlags, withImage } from './archive.js';
@@ -73,6 +74,7 @@ export function registerRootfs(program: Command, signal: AbortSignal): void {
       if (target.kind === 'stdout' && process.stdout.isTTY) {
         throw new UsageError('rootfs: refusing to write a tar stream to a terminal; redirect it or name a file');
       }
+      keepYoungGenerationSmall();
       await withImage(input, selector, options, signal, async (image) => {
         const layers = options.layer !== undefined ? selectLayers(image, options.layer) : image.layers;
         // No progress line when the tar goes to standard output: it would be the only thing on the terminal but the

@@ -12,11 +12,12 @@ import type { FlattenProgress } from './rootfs-tar.js';
 export async function applyLayer(
   context: LayerContext & { sink: DirectorySink },
   layer: Layer,
-  options: { signal?: AbortSignal | undefined; progress?: FlattenProgress | undefined },
+  options: { signal?: AbortSignal | undefined; progress?: FlattenProgress | undefined; unverified?: boolean },
 ): Promise<void> {
   // The directory writer copies file data as it comes: plain layers lend it, or read it straight into its batches
-  // (LentFileBytes).
-  for await (const item of layerEntries(layer, options.signal, { lentChunks: true })) {
+  // (LentFileBytes). `unverified` when the caller checks the digests itself.
+  const read = { lentChunks: true, unverified: options.unverified ?? false };
+  for await (const item of layerEntries(layer, options.signal, read)) {
     await applyEntry(context, item);
     if (item.entry.type === 'file') options.progress?.bytes(item.entry.size);
     // Entries without data (folders, links) queue work too: wait while the writer is behind.

@@ -4,7 +4,8 @@
  * when full or after a few hundred operations. Buffers come back with the writer's reply and
  * are reused, and the number of batches in flight is bounded, so memory stays flat.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../host/young-generation.js';
 import { UndockerError, type ErrorCode } from '../errors.js';
 import type { Warn } from './fs-ops.js';
 import { sparsePieces } from '../tar/sparse.js';
@@ -49,7 +50,7 @@ export class DirectorySink implements TreeSink {
   ) {
     const workerData = { root, output: options.output ?? root, ignoreErrors: options.ignoreErrors };
     // Spelled from the folder above, as every worker path is: the CLI bundle in dist/src/cli finds it too.
-    this.worker = new Worker(new URL('../flatten/disk-worker.js', import.meta.url), { workerData });
+    this.worker = startWorker(new URL('../flatten/disk-worker.js', import.meta.url), { workerData });
     this.worker.on('message', (reply: WriterReply) => {
       if (reply.kind === 'warn') options.warn(reply.message);
       else {

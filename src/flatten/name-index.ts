@@ -67,10 +67,18 @@ function mixParent(h: number, parent: number): number {
   return (mixed ^ (mixed >>> 15)) >>> 0;
 }
 
-/** ChildIndex finds a node by its parent and name; it holds node numbers only, never 0 (the root). */
+/** SEGMENT_BITS picks a key's segment from its hash's top bits; its slot comes from the low bits. */
+const SEGMENT_BITS = 6;
+const SEGMENT_SHIFT = 32 - SEGMENT_BITS;
+
+/**
+ * ChildIndex finds a node by its parent and name; it holds node numbers only, never 0 (the root).
+ * The table is cut in 64 segments that each double on their own: one table doubling at once held
+ * its old and new copies together, 12 MB at a million names, and left the old in the heap.
+ */
 export class ChildIndex {
-  private slots = new Uint32Array(1024);
-  private used = 0;
+  private readonly segments = Array.from({ length: 1 << SEGMENT_BITS }, () => new Uint32Array(16));
+  private readonly used = new Uint32Array(1 << SEGMENT_BITS);
 
   constructor(
     private readonly columns: NodeColumns,
@@ -79,9 +87,11 @@ export class ChildIndex {
 
   /** find is the child of `parent` called `name`. */
   find(parent: number, name: string): number | undefined {
-    const mask = this.slots.length - 1;
-    for (let i = hashKey(parent, name) & mask; ; i = (i + 1) & mask) {
-      const node = this.slots[i] as number;
+    const hash = hashKey(parent, name);
+    const slots = this.segments[hash >>> SEGMENT_SHIFT] as Uint32Array;
+    const mask = slots.length - 1;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const node = slots[i] as number;
       if (node === 0) return undefined;
       const page = this.columns.page(node);
       const slot = node & SLOT_MASK;
@@ -92,16 +102,21 @@ export class ChildIndex {
 
   /** insert adds a node whose parent and name are set; the caller knows the name is not taken. */
   insert(node: number): void {
-    if ((this.used + 1) * 4 > this.slots.length * 3) this.grow();
-    this.place(this.slots, node);
-    this.used++;
+    const hash = this.home(node);
+    const segment = hash >>> SEGMENT_SHIFT;
+    if (((this.used[segment] as number) + 1) * 4 > (this.segments[segment] as Uint32Array).length * 3)
+      this.grow(segment);
+    this.place(this.segments[segment] as Uint32Array, node, hash);
+    this.used[segment]!++;
   }
 
   /** remove takes a node out, moving later entries of its probe run back into the gap. */
   remove(node: number): void {
-    const slots = this.slots;
+    const hash = this.home(node);
+    const segment = hash >>> SEGMENT_SHIFT;
+    const slots = this.segments[segment] as Uint32Array;
     const mask = slots.length - 1;
-    let gap = this.home(node) & mask;
+    let gap = hash & mask;
     while (slots[gap] !== node) gap = (gap + 1) & mask;
     for (let next = (gap + 1) & mask; slots[next] !== 0; next = (next + 1) & mask) {
       const home = this.home(slots[next] as number) & mask;
@@ -113,7 +128,7 @@ export class ChildIndex {
       }
     }
     slots[gap] = 0;
-    this.used--;
+    this.used[segment]!--;
   }
 
   private home(node: number): number {
@@ -122,16 +137,17 @@ export class ChildIndex {
     return this.names.hash(page.parent[slot]!, page.nameOffset[slot]!, page.nameLength[slot]!);
   }
 
-  private place(slots: Uint32Array, node: number): void {
+  private place(slots: Uint32Array, node: number, hash: number): void {
     const mask = slots.length - 1;
-    let i = this.home(node) & mask;
+    let i = hash & mask;
     while (slots[i] !== 0) i = (i + 1) & mask;
     slots[i] = node;
   }
 
-  private grow(): void {
-    const old = this.slots;
-    this.slots = new Uint32Array(old.length * 2);
-    for (const node of old) if (node !== 0) this.place(this.slots, node);
+  private grow(segment: number): void {
+    const old = this.segments[segment] as Uint32Array;
+    const slots = new Uint32Array(old.length * 2);
+    for (const node of old) if (node !== 0) this.place(slots, node, this.home(node));
+    this.segments[segment] = slots;
   }
 }

@@ -12,6 +12,7 @@ import { writeLentPieces } from '../stream/lent-pieces-output.js';
 import { writeAddedTree } from './added-tree.js';
 import { applyLayer } from './apply-layer.js';
 import { DirectorySink } from './directory-sink.js';
+import { HeldLayers } from './held-layers.js';
 import { type FlattenOptions, rootfsTarPieces } from './rootfs-tar.js';
 import { FsTree } from './tree.js';
 
@@ -34,12 +35,18 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
       output: target,
     };
     const sink = new DirectorySink(tree, directory, sinkOptions, () => where);
+    // Plain layers are hashed ahead on a thread that ends when they are (held-layers.ts), not as
+    // they are read: that hashing thread would have lived as long as the writing did.
+    let held: HeldLayers | undefined;
     try {
+      held = await HeldLayers.open(layers);
       options.progress?.start(layers.length, 0);
       for (const [index, layer] of layers.entries()) {
         where = layer.where;
         const context = { tree, sink, layer: index, where: layer.where, keepWhiteouts: options.keepWhiteouts ?? false };
-        await applyLayer(context, layer, options);
+        const plain = held.plainFileOf(layer) !== undefined;
+        await applyLayer(context, held.throughHeld(layer), { ...options, unverified: plain });
+        if (plain) await held.verify(layer);
       }
       await sink.finish();
       if (options.added !== undefined) await writeAddedTree(directory, options.added, sinkOptions.warn);
@@ -48,6 +55,8 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
     } catch (error) {
       await sink.stop(); // the writer must be gone before its directory is removed
       throw error;
+    } finally {
+      await held?.close();
     }
   });
 }

@@ -12,7 +12,7 @@
  * `commitSlot`): the worker then hashes the very memory the reader hands out, with no copy.
  * Reading a 1 GiB layer so saved the 0.24 s the copies into the ring took on the main thread.
  */
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '../host/young-generation.js';
 import { createHash } from 'node:crypto';
 
 /** ByteHash is what a digest check needs of a hash: node:crypto's Hash and OffloadedHash both are one. */
@@ -100,7 +100,7 @@ class HashThread {
       Buffer.from(shared, byteOffset + slot * SLOT_BYTES, SLOT_BYTES),
     );
     // Spelled from the folder above, as every worker path is: the CLI bundle in dist/src/cli finds it too.
-    const worker = new Worker(new URL('../stream/hash-worker.js', import.meta.url), { workerData: shared });
+    const worker = startWorker(new URL('../stream/hash-worker.js', import.meta.url), { workerData: shared });
     worker.unref(); // a process whose work is done does not wait for its hasher
     worker.on('error', () => {
       Atomics.store(this.ring.control, FAILED, 1);

@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../host/young-generation.js';
 import type { HashAlgorithm } from './hash-thread.js';
 
 const CHUNK = 1024 * 1024;
@@ -68,7 +69,7 @@ interface Waiting {
   reject(error: Error): void;
 }
 
-/** RangeHashThread is the one worker and the jobs it owes an answer for. */
+/** RangeHashThread is the worker and the jobs it owes an answer for; it lives while it owes one. */
 class RangeHashThread {
   private readonly worker: Worker;
   private readonly waiting = new Map<number, Waiting>();
@@ -76,7 +77,7 @@ class RangeHashThread {
 
   constructor() {
     // Spelled from the folder above, as every worker path is: the CLI bundle in dist/src/cli finds it too.
-    this.worker = new Worker(new URL('../stream/range-hash-worker.js', import.meta.url));
+    this.worker = startWorker(new URL('../stream/range-hash-worker.js', import.meta.url));
     this.worker.unref(); // referenced only while a job is out: a digest awaited keeps the process alive
     this.worker.on('message', (answer: RangeAnswer) => this.answer(answer));
     this.worker.on('error', (error) => this.failAll(error));
@@ -105,8 +106,17 @@ class RangeHashThread {
   private settle(id: number): Waiting | undefined {
     const waiting = this.waiting.get(id);
     this.waiting.delete(id);
-    if (this.waiting.size === 0) this.worker.unref();
+    if (this.waiting.size === 0) this.stop();
     return waiting;
+  }
+
+  /**
+   * stop ends the thread once it owes no answer: a thread costs 10 MB, and the layers it hashed
+   * ahead are done long before a big flatten's tree reaches its peak. The next hash starts another.
+   */
+  private stop(): void {
+    if (thread === this) thread = undefined;
+    void this.worker.terminate();
   }
 
   private answer(answer: RangeAnswer): void {

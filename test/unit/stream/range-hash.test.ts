@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { test } from 'node:test';
 import { hashFileRange } from '../../../src/stream/range-hash.js';
 import { tempDir } from '../../helpers/archives.js';
@@ -50,6 +51,28 @@ test('a cancelled hash settles without a digest, and the jobs after it still get
     // Cancelled before or while the thread read it: either way no digest, and nothing reads the file after.
     await assert.rejects(first.digest, /cancelled/);
     assert.equal(await second.digest, createHash('sha256').update(data.subarray(0, MiB)).digest('hex'));
+  } finally {
+    await handle.close();
+  }
+});
+
+/** threads counts this process's threads. */
+function threads(): number {
+  return readdirSync('/proc/self/task').length;
+}
+
+test('the thread ends once it owes no digest, and the next hash starts another', async () => {
+  const data = randomBytes(2 * MiB);
+  const handle = await open(fileOf(data), 'r'); // the file pool's threads exist from here on
+  try {
+    const before = threads();
+    const first = hashFileRange(handle.fd, 0, data.length, 'sha256');
+    assert.ok(threads() > before, 'a thread started');
+    assert.equal(await first.digest, createHash('sha256').update(data).digest('hex'));
+    for (let waited = 0; threads() > before && waited < 5000; waited += 20) await setTimeout(20);
+    assert.equal(threads(), before, 'the thread ended');
+    const second = hashFileRange(handle.fd, 1, 1000, 'sha256');
+    assert.equal(await second.digest, createHash('sha256').update(data.subarray(1, 1001)).digest('hex'));
   } finally {
     await handle.close();
   }
