@@ -10,6 +10,7 @@ import { BLOCK } from '../tar/header.js';
 import type { TarItem } from '../tar/reader.js';
 import { splitEntryPath } from './paths.js';
 import type { TreeSink } from './sink.js';
+import { StreamConflict } from './streamed-names.js';
 import { defaultDirMeta, type FsTree } from './tree.js';
 import { classifyWhiteout } from './whiteout.js';
 
@@ -70,6 +71,7 @@ function parentOf(context: LayerContext, parts: string[], entry: TarEntry, where
   try {
     parent = tree.walk(parts.slice(0, -1), { followLast: true, makeDir });
   } catch (error) {
+    if (error instanceof StreamConflict) throw error;
     throw new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where()}: ${(error as Error).message}`, { cause: error });
   }
   if (parent === undefined || !tree.isDirectory(parent)) {
@@ -93,7 +95,7 @@ function touchedBy(tree: FsTree, node: number, layer: number): boolean {
   // With a list, not recursion, here and in pruneLower: a hostile layer may nest folders thousands deep.
   const pending = [node];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (tree.layerOf(next) === layer) return true;
+    if (tree.layerOf(next) === layer || tree.streamed?.holdsFiles(next)) return true;
     // What a tree has not read yet, no layer applied to it touched.
     for (const child of tree.knownChildrenOf(next)) pending.push(child);
   }
@@ -135,6 +137,12 @@ async function createNode(
     );
     tree.addXattrs(inode, entry.xattrs);
     sink.link(target, node);
+    return;
+  }
+  if (entry.type === 'file' && tree.streamed !== undefined) {
+    // The top layer's file: no node (streamed-names.ts); childOf just said no file of the layer has the name.
+    tree.streamed.add(parent, name, item.ordinal);
+    await sink.writeStreamed(parent, name, entry, item);
     return;
   }
   const node = tree.create(parent, name, layer, entry.type, entry, dataBlockOf(item, where));

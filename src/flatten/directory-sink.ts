@@ -9,6 +9,7 @@ import { startWorker } from '../host/young-generation.js';
 import { UndockerError, type ErrorCode } from '../errors.js';
 import type { Warn } from './fs-ops.js';
 import { sparsePieces } from '../tar/sparse.js';
+import type { TarEntry } from '../tar/entry.js';
 import type { FileData, TreeSink } from './sink.js';
 import { type FsTree, type Meta, NO_XATTRS } from './tree.js';
 import { type Batch, OpEncoder, type OpMeta, type SpecialKind, type WriterReply } from './write-ops.js';
@@ -140,8 +141,15 @@ export class DirectorySink implements TreeSink {
   }
 
   async writeFile(node: number, data: FileData): Promise<void> {
-    const meta = this.meta(node);
-    this.begin().encode('open', { path: this.relative(node), mode: meta.mode });
+    await this.write(this.relative(node), this.meta(node), data);
+  }
+
+  async writeStreamed(parent: number, name: string, entry: TarEntry, data: FileData): Promise<void> {
+    await this.write(parent === this.tree.root ? name : `${this.relative(parent)}/${name}`, entry, data);
+  }
+
+  private async write(path: string, meta: Meta, data: FileData): Promise<void> {
+    this.begin().encode('open', { path, mode: meta.mode });
     if (data.fill !== undefined) {
       // Read straight into the batch: no window in between, no copy.
       await data.fill({

@@ -21,7 +21,9 @@ import { HeldLayers } from './held-layers.js';
 import { LayerSpools } from './layer-spools.js';
 import { PLANNING_SINK } from './sink.js';
 import { namesOf, nextCarrier, planTar, type TarPlan } from './tar-plan.js';
-import { FsTree } from './tree.js';
+import { splitEntryPath } from './paths.js';
+import { StreamConflict, StreamedNames } from './streamed-names.js';
+import { FsTree, type Meta } from './tree.js';
 
 /** FlattenProgress hears how a flatten goes: layers to do, file bytes as they are written, each layer done. */
 export interface FlattenProgress {
@@ -63,19 +65,29 @@ export interface Replayed {
   starts: number[];
   /** withSparse holds the layers with a sparse file: their data is read through the tar reader, which expands it. */
   withSparse: Set<number>;
+  /** streamed holds the top layer's files that got no node, when asked for (streamed-names.ts). */
+  streamed: StreamedNames | undefined;
 }
 
 /**
  * replayLayers applies every layer's entries to a fresh tree, with data skipped; given `spools`,
- * layers that must be read whole are kept there.
+ * layers that must be read whole are kept there. With `stream`, the top layer's files get no node:
+ * a StreamConflict says to replay again without.
  */
-export async function replayLayers(layers: Layer[], signal?: AbortSignal, spools?: LayerSpools): Promise<Replayed> {
+export async function replayLayers(
+  layers: Layer[],
+  signal?: AbortSignal,
+  spools?: LayerSpools,
+  stream = false,
+): Promise<Replayed> {
   const tree = new FsTree();
   const starts: number[] = [];
   const withSparse = new Set<number>();
+  let streamed: StreamedNames | undefined;
   let turnAt = performance.now() + TURN_MS;
   for (const [index, layer] of layers.entries()) {
     starts.push(tree.count);
+    if (stream && index === layers.length - 1) tree.streamed = streamed = new StreamedNames(true);
     const context = { tree, sink: PLANNING_SINK, layer: index, where: layer.where };
     for await (const item of layerHeaders(layer, signal, spools)) {
       if (item.sparse !== undefined) withSparse.add(index);
@@ -88,11 +100,17 @@ export async function replayLayers(layers: Layer[], signal?: AbortSignal, spools
     }
   }
   starts.push(tree.count);
-  return { tree, starts, withSparse };
+  tree.streamed = undefined;
+  streamed?.dropLookups();
+  return { tree, starts, withSparse, streamed };
 }
 
 function entryFor(tree: FsTree, path: string, inode: number, type: TarEntry['type']): EncodedEntry {
-  const meta = tree.metaOf(inode);
+  return entryOf(path, type, tree.metaOf(inode), type === 'file' ? tree.sizeOf(inode) : 0);
+}
+
+/** entryOf is what is written for `path`: the fields a tree keeps of an inode, whether from the tree or an entry. */
+function entryOf(path: string, type: TarEntry['type'], meta: Meta, size: number): EncodedEntry {
   // A literal, not newEntry's spread of defaults: this runs once per entry written.
   return {
     path,
@@ -102,7 +120,7 @@ function entryFor(tree: FsTree, path: string, inode: number, type: TarEntry['typ
     gid: meta.gid,
     uname: meta.uname,
     gname: meta.gname,
-    size: type === 'file' ? tree.sizeOf(inode) : 0,
+    size,
     mtime: meta.mtime,
     paxMtime: meta.paxMtime,
     linkname: type === 'symlink' ? meta.linkname : '',
@@ -157,6 +175,38 @@ async function* readAgain(
   if (next !== end) throw changed(layer.where, tree.dataBlockOf(next));
 }
 
+/**
+ * streamedFiles yields the top layer's files that got no node, reading the layer again whole:
+ * each entry the first pass streamed goes out under its folder's path, in entry order.
+ */
+async function* streamedFiles(
+  tree: FsTree,
+  streamed: StreamedNames,
+  layer: Layer,
+  unverified: boolean,
+  options: FlattenOptions,
+): AsyncGenerator<Buffer> {
+  let index = 0;
+  for await (const item of layerEntries(layer, options.signal, { lentChunks: true, unverified })) {
+    if (!streamed.wasStreamed(item.ordinal)) continue;
+    const { entry } = item;
+    if (entry.type !== 'file' || index === streamed.count) throw changed(layer.where, item.offset / BLOCK);
+    const parent = streamed.parentAt(index++);
+    const name = splitEntryPath(entry.path, layer.where).pop() as string;
+    yield encodeEntry(
+      entryOf(parent === tree.root ? name : `${tree.pathOf(parent)}/${name}`, 'file', entry, entry.size),
+    );
+    yield* item.body;
+    yield PADDING.subarray(0, padding(entry.size));
+    options.progress?.bytes(entry.size);
+  }
+  if (index !== streamed.count)
+    throw new UndockerError(
+      'UNDOCKER_BAD_ARCHIVE',
+      `${layer.where}: entries went missing between two reads of the layer`,
+    );
+}
+
 /** rootfsTarChunks yields the flattened root filesystem as tar bytes, each chunk the caller's own. */
 export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {}): AsyncGenerator<Buffer> {
   for await (const piece of rootfsTarPieces(image, options)) yield Buffer.from(piece);
@@ -169,11 +219,21 @@ export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {
 export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {}): AsyncGenerator<Buffer> {
   // One generator, not one delegating to another: a million pieces would each pay the extra hop.
   const layers = options.layers ?? image.layers;
-  const spools = new LayerSpools();
+  let spools = new LayerSpools();
   const held = await HeldLayers.open(layers);
   try {
     const headerLayers = layers.map((layer) => held.throughHeld(layer));
-    const { tree, starts, withSparse } = await replayLayers(headerLayers, options.signal, spools);
+    // The top layer's files get no node unless undocker adds a tree of its own, which must see every name.
+    let replayed: Replayed;
+    try {
+      replayed = await replayLayers(headerLayers, options.signal, spools, !options.added && !options.keepWhiteouts);
+    } catch (error) {
+      if (!(error instanceof StreamConflict)) throw error;
+      await spools.close();
+      spools = new LayerSpools();
+      replayed = await replayLayers(headerLayers, options.signal, spools);
+    }
+    const { tree, starts, withSparse, streamed } = replayed;
     if (options.added !== undefined) dropShadowed(tree, options.added, options.warn ?? (() => undefined));
     const plan = planTar(tree);
     // Hardlinked symlinks and devices: the first name is written whole, the others link to it.
@@ -193,6 +253,13 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
     let joined = Buffer.allocUnsafeSlow(2 * JOIN_BYTES); // lent, as every piece is
     for (const [index, original] of layers.entries()) {
       const read = headerLayers[index] as Layer; // what the first pass read, and spooled
+      if (streamed !== undefined && index === layers.length - 1) {
+        const plain = held.plainFileOf(original) !== undefined;
+        yield* streamedFiles(tree, streamed, plain ? read : spools.dataLayer(read), plain, options);
+        if (plain) await held.verify(original);
+        options.progress?.layerDone();
+        continue;
+      }
       // A layer's file inodes were numbered in its entry order, from starts[index].
       const from = starts[index] as number;
       const end = starts[index + 1] as number;

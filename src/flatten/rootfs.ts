@@ -2,10 +2,12 @@
  * The flattening entry points: a rootfs as a directory, as a tar file (plain or compressed),
  * or as a tar stream to any writable.
  */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { outputError } from '../errors.js';
-import type { Image } from '../image/types.js';
+import type { Image, Layer } from '../image/types.js';
 import { fillDirectoryAtomically, writeFileAtomically } from '../output/atomic.js';
 import { type Compression, encoderFor } from '../stream/compression.js';
 import { writeLentPieces } from '../stream/lent-pieces-output.js';
@@ -14,6 +16,7 @@ import { applyLayer } from './apply-layer.js';
 import { DirectorySink } from './directory-sink.js';
 import { HeldLayers } from './held-layers.js';
 import { type FlattenOptions, rootfsTarPieces } from './rootfs-tar.js';
+import { StreamConflict, StreamedNames } from './streamed-names.js';
 import { FsTree } from './tree.js';
 
 /** UnpackOptions adds what only a directory output needs. */
@@ -27,38 +30,61 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
   const layers = options.layers ?? image.layers;
   options.signal?.throwIfAborted();
   await fillDirectoryAtomically(target, options.force ?? false, async (directory) => {
-    const tree = new FsTree();
-    let where = '';
-    const sinkOptions = {
-      ignoreErrors: options.ignoreErrors ?? false,
-      warn: options.warn ?? (() => undefined),
-      output: target,
-    };
-    const sink = new DirectorySink(tree, directory, sinkOptions, () => where);
-    // Plain layers are hashed ahead on a thread that ends when they are (held-layers.ts), not as
-    // they are read: that hashing thread would have lived as long as the writing did.
-    let held: HeldLayers | undefined;
+    // The top layer's files get no node (streamed-names.ts) unless undocker adds a tree of its own, which must see
+    // every name; a layer that touches a file it wrote before has the directory filled again, every name kept.
+    const stream = options.added === undefined && !options.keepWhiteouts;
     try {
-      held = await HeldLayers.open(layers);
-      options.progress?.start(layers.length, 0);
-      for (const [index, layer] of layers.entries()) {
-        where = layer.where;
-        const context = { tree, sink, layer: index, where: layer.where, keepWhiteouts: options.keepWhiteouts ?? false };
-        const plain = held.plainFileOf(layer) !== undefined;
-        await applyLayer(context, held.throughHeld(layer), { ...options, unverified: plain });
-        if (plain) await held.verify(layer);
-      }
-      await sink.finish();
-      if (options.added !== undefined) await writeAddedTree(directory, options.added, sinkOptions.warn);
-      // Interrupted while the writer drained its queue: the finished tree is not committed either.
-      options.signal?.throwIfAborted();
+      await fillDirectory(directory, target, layers, options, stream);
     } catch (error) {
-      await sink.stop(); // the writer must be gone before its directory is removed
-      throw error;
-    } finally {
-      await held?.close();
+      if (!(error instanceof StreamConflict)) throw error;
+      const names = await readdir(directory);
+      await Promise.all(names.map((name) => rm(join(directory, name), { recursive: true, force: true })));
+      await fillDirectory(directory, target, layers, options, false);
     }
   });
+}
+
+/** fillDirectory applies every layer to the empty `directory`; with `stream`, the top layer's files get no node. */
+async function fillDirectory(
+  directory: string,
+  target: string,
+  layers: Layer[],
+  options: UnpackOptions,
+  stream: boolean,
+): Promise<void> {
+  const tree = new FsTree();
+  let where = '';
+  const sinkOptions = {
+    ignoreErrors: options.ignoreErrors ?? false,
+    warn: options.warn ?? (() => undefined),
+    output: target,
+  };
+  const sink = new DirectorySink(tree, directory, sinkOptions, () => where);
+  // Plain layers are hashed ahead on a thread that ends when they are (held-layers.ts), not as
+  // they are read: that hashing thread would have lived as long as the writing did.
+  let held: HeldLayers | undefined;
+  try {
+    held = await HeldLayers.open(layers);
+    options.progress?.start(layers.length, 0);
+    for (const [index, layer] of layers.entries()) {
+      where = layer.where;
+      const context = { tree, sink, layer: index, where: layer.where, keepWhiteouts: options.keepWhiteouts ?? false };
+      const plain = held.plainFileOf(layer) !== undefined;
+      tree.streamed = stream && index === layers.length - 1 ? new StreamedNames(false) : undefined;
+      await applyLayer(context, held.throughHeld(layer), { ...options, unverified: plain });
+      tree.streamed = undefined;
+      if (plain) await held.verify(layer);
+    }
+    await sink.finish();
+    if (options.added !== undefined) await writeAddedTree(directory, options.added, sinkOptions.warn);
+    // Interrupted while the writer drained its queue: the finished tree is not committed either.
+    options.signal?.throwIfAborted();
+  } catch (error) {
+    await sink.stop(); // the writer must be gone before its directory is removed
+    throw error;
+  } finally {
+    await held?.close();
+  }
 }
 
 /** cutShort tells an error that only says a stream was ended by the other side's failure. */

@@ -2,6 +2,7 @@
  * TreeSink receives each change the layer engine makes to the tree, in order, so a directory
  * writer can mirror it on disk while a planner only needs the tree itself.
  */
+import type { TarEntry } from '../tar/entry.js';
 import type { TarItem } from '../tar/reader.js';
 
 /**
@@ -19,6 +20,8 @@ export interface TreeSink {
   /** updateDir applies a layer's new metadata to an existing directory. */
   updateDir(node: number, newXattrs: Map<string, Buffer>): void;
   writeFile(node: number, data: FileData): Promise<void>;
+  /** writeStreamed writes a file the tree keeps no node for (streamed-names.ts): `name` in folder `parent`. */
+  writeStreamed(parent: number, name: string, entry: TarEntry, data: FileData): Promise<void>;
   symlink(node: number): void;
   /** link gives `target`'s inode the new name `node`, then applies the (shared) metadata. */
   link(target: number, node: number): void;
@@ -31,6 +34,7 @@ export const PLANNING_SINK: TreeSink = {
   makeDir() {},
   updateDir() {},
   async writeFile() {},
+  async writeStreamed() {},
   symlink() {},
   link() {},
   special() {},

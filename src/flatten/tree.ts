@@ -13,6 +13,7 @@ import { type Meta, type MetaFields, MetaTable } from './meta-table.js';
 import { ChildIndex, NameArena } from './name-index.js';
 import { NO_NODE, NodeColumns, SLOT_MASK } from './node-columns.js';
 import { MAX_NAME_BYTES as MAX_NAME } from './paths.js';
+import { StreamConflict, type StreamedNames } from './streamed-names.js';
 
 export type { Meta, MetaFields } from './meta-table.js';
 
@@ -77,9 +78,17 @@ export class FsTree implements ChrootTree<number> {
     return node === this.root || this.columns.page(node).parent[node & SLOT_MASK] !== DETACHED;
   }
 
+  /**
+   * streamed, while set, holds the files the current (top) layer wrote without a node: a lookup that would find one
+   * throws StreamConflict, as does taking a folder that holds one out of the tree.
+   */
+  streamed: StreamedNames | undefined;
+
   /** childOf is the node called `name` in directory `node`. */
   childOf(node: number, name: string): number | undefined {
-    return this.index.find(node, name);
+    const found = this.index.find(node, name);
+    if (found === undefined && this.streamed?.has(node, name)) throw new StreamConflict();
+    return found;
   }
 
   /** childrenOf lists a directory's names in no order; a tree that reads names on demand (LayerTree) reads them all. */
@@ -249,6 +258,7 @@ export class FsTree implements ChrootTree<number> {
     // Without a stack of calls: a hostile layer may nest folders thousands deep.
     const pending = [node];
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      if (this.streamed?.holdsFiles(next)) throw new StreamConflict();
       for (const child of this.knownChildrenOf(next)) pending.push(child); // none for anything but a directory
       this.index.remove(next);
       // Its place in the parent's chain is dropped by the next childrenOf.
