@@ -32,7 +32,7 @@ function keyHashes(parent: number, name: string): [number, number] {
   }
   a = Math.imul(a ^ (a >>> 15), 0x2c1b3c6d);
   b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
-  return [(a ^ (a >>> 16)) >>> 0, ((b ^ (b >>> 16)) >>> 0) | 1]; // a fingerprint is never 0, an empty slot's mark
+  return [(a ^ (a >>> 16)) >>> 0, ((b ^ (b >>> 16)) | 1) >>> 0]; // a fingerprint is never 0, an empty slot's mark
 }
 
 /** StreamedNames fingerprints the files the top layer wrote without a node, and for the tar, where each was. */

@@ -97,3 +97,14 @@ test("the top layer's files get no node: the tree holds its folders, the fingerp
   assert.equal(kept.streamed, undefined);
   assert.ok(kept.tree.count > 3000);
 });
+
+test('every name added is found again, through the tables growing; names never added are not', () => {
+  const names = new StreamedNames(true);
+  for (let i = 0; i < 50_000; i++) names.add(i % 97, `f${i}`, i * 2);
+  for (let i = 0; i < 50_000; i++) assert.ok(names.has(i % 97, `f${i}`), `f${i} in ${i % 97}`);
+  let found = 0;
+  for (let i = 0; i < 50_000; i++) if (names.has(i % 97, `g${i}`) || names.has((i % 97) + 1, `f${i}`)) found++;
+  assert.equal(found, 0);
+  assert.ok(names.wasStreamed(4) && !names.wasStreamed(5));
+  assert.equal(names.parentAt(1234), 1234 % 97);
+});
