@@ -11,6 +11,7 @@ import type { TarEntry } from '../tar/entry.js';
 import { BLOCK, padding } from '../tar/header.js';
 import { type EncodedEntry, encodeEntry, END_OF_ARCHIVE } from '../tar/writer.js';
 import { TruncatedError } from '../stream/byte-reader.js';
+import type { TarItem } from '../tar/reader.js';
 import { LentFileRanges } from '../stream/lent-file-ranges.js';
 import { UndockerError } from '../errors.js';
 import { addedTreeChunks, type AddedTree, dropShadowed } from './added-tree.js';
@@ -141,6 +142,31 @@ function changed(where: string, block: number): UndockerError {
   );
 }
 
+/** FileCopier writes file entries whose data is read by range from a file held open. */
+class FileCopier {
+  /** joined is lent, as every piece is. */
+  private joined = Buffer.allocUnsafeSlow(2 * JOIN_BYTES);
+
+  constructor(private readonly ranges: LentFileRanges) {}
+
+  /** pieces is the entry `header` and `size` bytes of data from `offset`, padded; a TruncatedError if they are gone. */
+  *pieces(header: Buffer, offset: number, size: number): Generator<Buffer> {
+    const data = this.ranges.pieces(offset, size);
+    if (size > JOIN_BYTES) {
+      yield header;
+      yield* data;
+      yield PADDING.subarray(0, padding(size));
+      return;
+    }
+    // A small file goes out as one piece, header, data and padding: a piece costs more than copying a few KB.
+    const length = header.length + size + padding(size);
+    if (this.joined.length < length) this.joined = Buffer.allocUnsafeSlow(length);
+    let filled = header.copy(this.joined, 0);
+    for (const piece of data) filled += piece.copy(this.joined, filled);
+    yield this.joined.fill(0, filled, length).subarray(0, length);
+  }
+}
+
 /**
  * readAgain yields the data of layer `layer`'s file inodes from `from` to `end`, reading the
  * layer whole through the tar reader, its digests checked, and its entries walked beside those
@@ -175,9 +201,51 @@ async function* readAgain(
   if (next !== end) throw changed(layer.where, tree.dataBlockOf(next));
 }
 
+/** streamedPath is where the `index`th file the top layer streamed goes: its folder's path and its entry's name. */
+function streamedPath(tree: FsTree, streamed: StreamedNames, index: number, item: TarItem, where: string): string {
+  const parent = streamed.parentAt(index);
+  const name = splitEntryPath(item.entry.path, where).pop() as string;
+  return parent === tree.root ? name : `${tree.pathOf(parent)}/${name}`;
+}
+
+function entriesMissing(where: string): UndockerError {
+  return new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where}: entries went missing between two reads of the layer`);
+}
+
 /**
- * streamedFiles yields the top layer's files that got no node, reading the layer again whole:
- * each entry the first pass streamed goes out under its folder's path, in entry order.
+ * streamedByRange yields the top layer's files that got no node, from the layer kept in a file:
+ * its headers are read again, data skipped, and each file the first pass streamed is copied by
+ * range, under its folder's path, in entry order.
+ */
+async function* streamedByRange(
+  tree: FsTree,
+  streamed: StreamedNames,
+  layer: Layer,
+  copier: FileCopier,
+  options: FlattenOptions,
+): AsyncGenerator<Buffer> {
+  let index = 0;
+  for await (const item of layerHeaders(layer, options.signal)) {
+    if (!streamed.wasStreamed(item.ordinal)) continue;
+    const { entry } = item;
+    if (entry.type !== 'file' || index === streamed.count) throw changed(layer.where, item.offset / BLOCK);
+    const header = encodeEntry(
+      entryOf(streamedPath(tree, streamed, index++, item, layer.where), 'file', entry, entry.size),
+    );
+    try {
+      for (const piece of copier.pieces(header, item.offset, entry.size)) yield piece;
+    } catch (error) {
+      if (error instanceof TruncatedError) throw changed(layer.where, item.offset / BLOCK);
+      throw error;
+    }
+    options.progress?.bytes(entry.size);
+  }
+  if (index !== streamed.count) throw entriesMissing(layer.where);
+}
+
+/**
+ * streamedFiles yields the top layer's files that got no node, reading the layer again whole
+ * (a layer with sparse files, or a compressed one that could not be spooled).
  */
 async function* streamedFiles(
   tree: FsTree,
@@ -191,20 +259,12 @@ async function* streamedFiles(
     if (!streamed.wasStreamed(item.ordinal)) continue;
     const { entry } = item;
     if (entry.type !== 'file' || index === streamed.count) throw changed(layer.where, item.offset / BLOCK);
-    const parent = streamed.parentAt(index++);
-    const name = splitEntryPath(entry.path, layer.where).pop() as string;
-    yield encodeEntry(
-      entryOf(parent === tree.root ? name : `${tree.pathOf(parent)}/${name}`, 'file', entry, entry.size),
-    );
+    yield encodeEntry(entryOf(streamedPath(tree, streamed, index++, item, layer.where), 'file', entry, entry.size));
     yield* item.body;
     yield PADDING.subarray(0, padding(entry.size));
     options.progress?.bytes(entry.size);
   }
-  if (index !== streamed.count)
-    throw new UndockerError(
-      'UNDOCKER_BAD_ARCHIVE',
-      `${layer.where}: entries went missing between two reads of the layer`,
-    );
+  if (index !== streamed.count) throw entriesMissing(layer.where);
 }
 
 /** rootfsTarChunks yields the flattened root filesystem as tar bytes, each chunk the caller's own. */
@@ -250,12 +310,18 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
       }
     }
     options.progress?.start(layers.length, 0);
-    let joined = Buffer.allocUnsafeSlow(2 * JOIN_BYTES); // lent, as every piece is
     for (const [index, original] of layers.entries()) {
       const read = headerLayers[index] as Layer; // what the first pass read, and spooled
+      // A layer kept in a file (a plain one held open, or a spool) has its surviving data read
+      // where the first pass found it; any other is read whole, again.
+      const file = withSparse.has(index) ? undefined : (held.plainFileOf(original) ?? spools.fileOf(read));
+      const copier = file && new FileCopier(new LentFileRanges(file.handle.fd, file.start, file.size, options.signal));
       if (streamed !== undefined && index === layers.length - 1) {
         const plain = held.plainFileOf(original) !== undefined;
-        yield* streamedFiles(tree, streamed, plain ? read : spools.dataLayer(read), plain, options);
+        const source = plain ? read : spools.dataLayer(read);
+        yield* copier
+          ? streamedByRange(tree, streamed, source, copier, options)
+          : streamedFiles(tree, streamed, source, plain, options);
         if (plain) await held.verify(original);
         options.progress?.layerDone();
         continue;
@@ -263,14 +329,10 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
       // A layer's file inodes were numbered in its entry order, from starts[index].
       const from = starts[index] as number;
       const end = starts[index + 1] as number;
-      // A layer kept in a file (a plain one held open, or a spool) has its surviving data read
-      // where the first pass found it, no header parsed again; any other is read whole, again.
-      const file = withSparse.has(index) ? undefined : (held.plainFileOf(original) ?? spools.fileOf(read));
-      if (file === undefined) {
+      if (copier === undefined) {
         yield* readAgain(tree, plan, spools.dataLayer(read), from, end, options);
         continue;
       }
-      const ranges = new LentFileRanges(file.handle.fd, file.start, file.size, options.signal);
       for (
         let inode = nextCarrier(tree, plan, from, end);
         inode !== end;
@@ -280,20 +342,8 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
         const names = namesOf(tree, plan, inode);
         const first = tree.pathOf(names[0] as number);
         const header = encodeEntry(entryFor(tree, first, inode, 'file'));
-        const data = ranges.pieces(tree.dataBlockOf(inode) * BLOCK, size);
         try {
-          if (size <= JOIN_BYTES) {
-            // A small file goes out as one piece, header, data and padding: a piece costs more than copying a few KB.
-            const length = header.length + size + padding(size);
-            if (joined.length < length) joined = Buffer.allocUnsafeSlow(length);
-            let filled = header.copy(joined, 0);
-            for (const piece of data) filled += piece.copy(joined, filled);
-            yield joined.fill(0, filled, length).subarray(0, length);
-          } else {
-            yield header;
-            for (const piece of data) yield piece;
-            yield PADDING.subarray(0, padding(size));
-          }
+          for (const piece of copier.pieces(header, tree.dataBlockOf(inode) * BLOCK, size)) yield piece;
         } catch (error) {
           if (error instanceof TruncatedError) throw changed(original.where, tree.dataBlockOf(inode));
           throw error;
