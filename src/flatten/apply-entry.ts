@@ -141,7 +141,7 @@ async function createNode(
   }
   if (entry.type === 'file' && tree.streamed !== undefined) {
     // The top layer's file: no node (streamed-names.ts); childOf just said no file of the layer has the name.
-    tree.streamed.add(parent, name, item.ordinal);
+    tree.streamed.add(parent, name);
     await sink.writeStreamed(parent, name, entry, item);
     return;
   }

@@ -11,7 +11,6 @@ import type { TarEntry } from '../tar/entry.js';
 import { BLOCK, padding } from '../tar/header.js';
 import { type EncodedEntry, encodeEntry, END_OF_ARCHIVE } from '../tar/writer.js';
 import { TruncatedError } from '../stream/byte-reader.js';
-import type { TarItem } from '../tar/reader.js';
 import { LentFileRanges } from '../stream/lent-file-ranges.js';
 import { UndockerError } from '../errors.js';
 import { addedTreeChunks, type AddedTree, dropShadowed } from './added-tree.js';
@@ -22,9 +21,7 @@ import { HeldLayers } from './held-layers.js';
 import { LayerSpools } from './layer-spools.js';
 import { PLANNING_SINK } from './sink.js';
 import { namesOf, nextCarrier, planTar, type TarPlan } from './tar-plan.js';
-import { splitEntryPath } from './paths.js';
-import { StreamConflict, StreamedNames } from './streamed-names.js';
-import { FsTree, type Meta } from './tree.js';
+import { FsTree } from './tree.js';
 
 /** FlattenProgress hears how a flatten goes: layers to do, file bytes as they are written, each layer done. */
 export interface FlattenProgress {
@@ -66,29 +63,19 @@ export interface Replayed {
   starts: number[];
   /** withSparse holds the layers with a sparse file: their data is read through the tar reader, which expands it. */
   withSparse: Set<number>;
-  /** streamed holds the top layer's files that got no node, when asked for (streamed-names.ts). */
-  streamed: StreamedNames | undefined;
 }
 
 /**
  * replayLayers applies every layer's entries to a fresh tree, with data skipped; given `spools`,
- * layers that must be read whole are kept there. With `stream`, the top layer's files get no node:
- * a StreamConflict says to replay again without.
+ * layers that must be read whole are kept there.
  */
-export async function replayLayers(
-  layers: Layer[],
-  signal?: AbortSignal,
-  spools?: LayerSpools,
-  stream = false,
-): Promise<Replayed> {
+export async function replayLayers(layers: Layer[], signal?: AbortSignal, spools?: LayerSpools): Promise<Replayed> {
   const tree = new FsTree();
   const starts: number[] = [];
   const withSparse = new Set<number>();
-  let streamed: StreamedNames | undefined;
   let turnAt = performance.now() + TURN_MS;
   for (const [index, layer] of layers.entries()) {
     starts.push(tree.count);
-    if (stream && index === layers.length - 1) tree.streamed = streamed = new StreamedNames(true);
     const context = { tree, sink: PLANNING_SINK, layer: index, where: layer.where };
     for await (const item of layerHeaders(layer, signal, spools)) {
       if (item.sparse !== undefined) withSparse.add(index);
@@ -101,17 +88,11 @@ export async function replayLayers(
     }
   }
   starts.push(tree.count);
-  tree.streamed = undefined;
-  streamed?.dropLookups();
-  return { tree, starts, withSparse, streamed };
+  return { tree, starts, withSparse };
 }
 
 function entryFor(tree: FsTree, path: string, inode: number, type: TarEntry['type']): EncodedEntry {
-  return entryOf(path, type, tree.metaOf(inode), type === 'file' ? tree.sizeOf(inode) : 0);
-}
-
-/** entryOf is what is written for `path`: the fields a tree keeps of an inode, whether from the tree or an entry. */
-function entryOf(path: string, type: TarEntry['type'], meta: Meta, size: number): EncodedEntry {
+  const meta = tree.metaOf(inode);
   // A literal, not newEntry's spread of defaults: this runs once per entry written.
   return {
     path,
@@ -121,7 +102,7 @@ function entryOf(path: string, type: TarEntry['type'], meta: Meta, size: number)
     gid: meta.gid,
     uname: meta.uname,
     gname: meta.gname,
-    size,
+    size: type === 'file' ? tree.sizeOf(inode) : 0,
     mtime: meta.mtime,
     paxMtime: meta.paxMtime,
     linkname: type === 'symlink' ? meta.linkname : '',
@@ -140,31 +121,6 @@ function changed(where: string, block: number): UndockerError {
     'UNDOCKER_BAD_ARCHIVE',
     `${where}: the entry whose data starts at byte ${block * BLOCK} changed between two reads of the layer`,
   );
-}
-
-/** FileCopier writes file entries whose data is read by range from a file held open. */
-class FileCopier {
-  /** joined is lent, as every piece is. */
-  private joined = Buffer.allocUnsafeSlow(2 * JOIN_BYTES);
-
-  constructor(private readonly ranges: LentFileRanges) {}
-
-  /** pieces is the entry `header` and `size` bytes of data from `offset`, padded; a TruncatedError if they are gone. */
-  *pieces(header: Buffer, offset: number, size: number): Generator<Buffer> {
-    const data = this.ranges.pieces(offset, size);
-    if (size > JOIN_BYTES) {
-      yield header;
-      yield* data;
-      yield PADDING.subarray(0, padding(size));
-      return;
-    }
-    // A small file goes out as one piece, header, data and padding: a piece costs more than copying a few KB.
-    const length = header.length + size + padding(size);
-    if (this.joined.length < length) this.joined = Buffer.allocUnsafeSlow(length);
-    let filled = header.copy(this.joined, 0);
-    for (const piece of data) filled += piece.copy(this.joined, filled);
-    yield this.joined.fill(0, filled, length).subarray(0, length);
-  }
 }
 
 /**
@@ -201,72 +157,6 @@ async function* readAgain(
   if (next !== end) throw changed(layer.where, tree.dataBlockOf(next));
 }
 
-/** streamedPath is where the `index`th file the top layer streamed goes: its folder's path and its entry's name. */
-function streamedPath(tree: FsTree, streamed: StreamedNames, index: number, item: TarItem, where: string): string {
-  const parent = streamed.parentAt(index);
-  const name = splitEntryPath(item.entry.path, where).pop() as string;
-  return parent === tree.root ? name : `${tree.pathOf(parent)}/${name}`;
-}
-
-function entriesMissing(where: string): UndockerError {
-  return new UndockerError('UNDOCKER_BAD_ARCHIVE', `${where}: entries went missing between two reads of the layer`);
-}
-
-/**
- * streamedByRange yields the top layer's files that got no node, from the layer kept in a file:
- * its headers are read again, data skipped, and each file the first pass streamed is copied by
- * range, under its folder's path, in entry order.
- */
-async function* streamedByRange(
-  tree: FsTree,
-  streamed: StreamedNames,
-  layer: Layer,
-  copier: FileCopier,
-  options: FlattenOptions,
-): AsyncGenerator<Buffer> {
-  let index = 0;
-  for await (const item of layerHeaders(layer, options.signal)) {
-    if (!streamed.wasStreamed(item.ordinal)) continue;
-    const { entry } = item;
-    if (entry.type !== 'file' || index === streamed.count) throw changed(layer.where, item.offset / BLOCK);
-    const header = encodeEntry(
-      entryOf(streamedPath(tree, streamed, index++, item, layer.where), 'file', entry, entry.size),
-    );
-    try {
-      for (const piece of copier.pieces(header, item.offset, entry.size)) yield piece;
-    } catch (error) {
-      if (error instanceof TruncatedError) throw changed(layer.where, item.offset / BLOCK);
-      throw error;
-    }
-    options.progress?.bytes(entry.size);
-  }
-  if (index !== streamed.count) throw entriesMissing(layer.where);
-}
-
-/**
- * streamedFiles yields the top layer's files that got no node, reading the layer again whole
- * (a layer with sparse files, or a compressed one that could not be spooled).
- */
-async function* streamedFiles(
-  tree: FsTree,
-  streamed: StreamedNames,
-  layer: Layer,
-  unverified: boolean,
-  options: FlattenOptions,
-): AsyncGenerator<Buffer> {
-  let index = 0;
-  for await (const item of layerEntries(layer, options.signal, { lentChunks: true, unverified })) {
-    if (!streamed.wasStreamed(item.ordinal)) continue;
-    const { entry } = item;
-    if (entry.type !== 'file' || index === streamed.count) throw changed(layer.where, item.offset / BLOCK);
-    yield encodeEntry(entryOf(streamedPath(tree, streamed, index++, item, layer.where), 'file', entry, entry.size));
-    yield* item.body;
-    yield PADDING.subarray(0, padding(entry.size));
-    options.progress?.bytes(entry.size);
-  }
-  if (index !== streamed.count) throw entriesMissing(layer.where);
-}
-
 /** rootfsTarChunks yields the flattened root filesystem as tar bytes, each chunk the caller's own. */
 export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {}): AsyncGenerator<Buffer> {
   for await (const piece of rootfsTarPieces(image, options)) yield Buffer.from(piece);
@@ -279,21 +169,11 @@ export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {
 export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {}): AsyncGenerator<Buffer> {
   // One generator, not one delegating to another: a million pieces would each pay the extra hop.
   const layers = options.layers ?? image.layers;
-  let spools = new LayerSpools();
+  const spools = new LayerSpools();
   const held = await HeldLayers.open(layers);
   try {
     const headerLayers = layers.map((layer) => held.throughHeld(layer));
-    // The top layer's files get no node unless undocker adds a tree of its own, which must see every name.
-    let replayed: Replayed;
-    try {
-      replayed = await replayLayers(headerLayers, options.signal, spools, !options.added && !options.keepWhiteouts);
-    } catch (error) {
-      if (!(error instanceof StreamConflict)) throw error;
-      await spools.close();
-      spools = new LayerSpools();
-      replayed = await replayLayers(headerLayers, options.signal, spools);
-    }
-    const { tree, starts, withSparse, streamed } = replayed;
+    const { tree, starts, withSparse } = await replayLayers(headerLayers, options.signal, spools);
     if (options.added !== undefined) dropShadowed(tree, options.added, options.warn ?? (() => undefined));
     const plan = planTar(tree);
     // Hardlinked symlinks and devices: the first name is written whole, the others link to it.
@@ -310,29 +190,20 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
       }
     }
     options.progress?.start(layers.length, 0);
+    let joined = Buffer.allocUnsafeSlow(2 * JOIN_BYTES); // lent, as every piece is
     for (const [index, original] of layers.entries()) {
       const read = headerLayers[index] as Layer; // what the first pass read, and spooled
-      // A layer kept in a file (a plain one held open, or a spool) has its surviving data read
-      // where the first pass found it; any other is read whole, again.
-      const file = withSparse.has(index) ? undefined : (held.plainFileOf(original) ?? spools.fileOf(read));
-      const copier = file && new FileCopier(new LentFileRanges(file.handle.fd, file.start, file.size, options.signal));
-      if (streamed !== undefined && index === layers.length - 1) {
-        const plain = held.plainFileOf(original) !== undefined;
-        const source = plain ? read : spools.dataLayer(read);
-        yield* copier
-          ? streamedByRange(tree, streamed, source, copier, options)
-          : streamedFiles(tree, streamed, source, plain, options);
-        if (plain) await held.verify(original);
-        options.progress?.layerDone();
-        continue;
-      }
       // A layer's file inodes were numbered in its entry order, from starts[index].
       const from = starts[index] as number;
       const end = starts[index + 1] as number;
-      if (copier === undefined) {
+      // A layer kept in a file (a plain one held open, or a spool) has its surviving data read
+      // where the first pass found it, no header parsed again; any other is read whole, again.
+      const file = withSparse.has(index) ? undefined : (held.plainFileOf(original) ?? spools.fileOf(read));
+      if (file === undefined) {
         yield* readAgain(tree, plan, spools.dataLayer(read), from, end, options);
         continue;
       }
+      const ranges = new LentFileRanges(file.handle.fd, file.start, file.size, options.signal);
       for (
         let inode = nextCarrier(tree, plan, from, end);
         inode !== end;
@@ -342,8 +213,20 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
         const names = namesOf(tree, plan, inode);
         const first = tree.pathOf(names[0] as number);
         const header = encodeEntry(entryFor(tree, first, inode, 'file'));
+        const data = ranges.pieces(tree.dataBlockOf(inode) * BLOCK, size);
         try {
-          for (const piece of copier.pieces(header, tree.dataBlockOf(inode) * BLOCK, size)) yield piece;
+          if (size <= JOIN_BYTES) {
+            // A small file goes out as one piece, header, data and padding: a piece costs more than copying a few KB.
+            const length = header.length + size + padding(size);
+            if (joined.length < length) joined = Buffer.allocUnsafeSlow(length);
+            let filled = header.copy(joined, 0);
+            for (const piece of data) filled += piece.copy(joined, filled);
+            yield joined.fill(0, filled, length).subarray(0, length);
+          } else {
+            yield header;
+            for (const piece of data) yield piece;
+            yield PADDING.subarray(0, padding(size));
+          }
         } catch (error) {
           if (error instanceof TruncatedError) throw changed(original.where, tree.dataBlockOf(inode));
           throw error;

@@ -70,7 +70,7 @@ async function fillDirectory(
       where = layer.where;
       const context = { tree, sink, layer: index, where: layer.where, keepWhiteouts: options.keepWhiteouts ?? false };
       const plain = held.plainFileOf(layer) !== undefined;
-      tree.streamed = stream && index === layers.length - 1 ? new StreamedNames(false) : undefined;
+      tree.streamed = stream && index === layers.length - 1 ? new StreamedNames() : undefined;
       await applyLayer(context, held.throughHeld(layer), { ...options, unverified: plain });
       tree.streamed = undefined;
       if (plain) await held.verify(layer);

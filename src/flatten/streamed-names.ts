@@ -1,14 +1,14 @@
 /**
  * The top layer's files, not kept as nodes. Nothing above the top layer can shadow its files, so
- * the tree need not hold them: the directory output writes each one as it comes, the tar output
- * reads them again in its data pass. What is kept is just enough to notice the rare layer whose
- * later entry would touch one of them (the same name twice, a path through it, a hardlink to it,
- * its folder replaced): two 32-bit hashes per (folder, name), one where to look and one to
- * compare, so a false hit takes both to collide. Any hit, true or false, throws StreamConflict,
- * and the caller starts again keeping every name: the result is always the one the full tree
- * gives. A million files so cost 8–16 MB, not the 46 MB of their nodes.
+ * the directory output's tree need not hold them: each is written as it comes. What is kept is
+ * just enough to notice the rare layer whose later entry would touch one of them (the same name
+ * twice, a path through it, a hardlink to it, its folder replaced): two 32-bit hashes per
+ * (folder, name), one where to look and one to compare, so a false hit takes both to collide.
+ * Any hit, true or false, throws StreamConflict, and the caller starts again keeping every name:
+ * the result is always the one the full tree gives. A million files so cost 8–16 MB, not the
+ * 46 MB of their nodes. (The tar output, which reads the layer again to copy the data, tried it
+ * too: it saved 10 MB of 129 and cost a third more time on 300,000 files, so it keeps every name.)
  */
-import { SLOT_MASK } from './node-columns.js';
 
 /** StreamConflict says a later entry touches a file that was not kept: start again, keeping every name. */
 export class StreamConflict extends Error {
@@ -19,7 +19,6 @@ export class StreamConflict extends Error {
 
 const SEGMENT_BITS = 6;
 const SEGMENT_SHIFT = 32 - SEGMENT_BITS;
-const PAGE_BITS = 16;
 
 /** keyHashes are two independent hashes of (folder, name): where to look, and the fingerprint kept there. */
 function keyHashes(parent: number, name: string): [number, number] {
@@ -35,25 +34,16 @@ function keyHashes(parent: number, name: string): [number, number] {
   return [(a ^ (a >>> 16)) >>> 0, ((b ^ (b >>> 16)) | 1) >>> 0]; // a fingerprint is never 0, an empty slot's mark
 }
 
-/** StreamedNames fingerprints the files the top layer wrote without a node, and for the tar, where each was. */
+/** StreamedNames fingerprints the files the top layer wrote without a node. */
 export class StreamedNames {
   /** Each segment holds pairs of (home hash, fingerprint); the home hash is kept to place it again when it grows. */
-  private segments: Uint32Array[] | undefined = Array.from({ length: 1 << SEGMENT_BITS }, () => new Uint32Array(32));
+  private readonly segments = Array.from({ length: 1 << SEGMENT_BITS }, () => new Uint32Array(32));
   private readonly used = new Uint32Array(1 << SEGMENT_BITS);
   /** folders holds every folder a file went to, so a whiteout's pruning knows the layer wrote below it. */
   private readonly folders = new Set<number>();
-  /** streamedBits marks, by entry ordinal, the entries streamed; parentPages the folder of each, in turn. */
-  private readonly streamedBits: Uint8Array[] = [];
-  private readonly parentPages: Uint32Array[] = [];
-  /** count is how many files were streamed. */
-  count = 0;
-
-  /** @param keepOrder keeps which entries were streamed and their folders, for a pass that reads them again */
-  constructor(private readonly keepOrder: boolean) {}
 
   /** has tells whether a file may have been streamed as `name` in `parent`; a double collision says yes too. */
   has(parent: number, name: string): boolean {
-    if (this.segments === undefined) return false;
     const [home, print] = keyHashes(parent, name);
     const pairs = this.segments[home >>> SEGMENT_SHIFT] as Uint32Array;
     const mask = (pairs.length >>> 1) - 1;
@@ -62,17 +52,15 @@ export class StreamedNames {
     return false;
   }
 
-  /** add records entry `ordinal`, a file streamed as `name` in `parent`; the caller knows `has` said no. */
-  add(parent: number, name: string, ordinal: number): void {
+  /** add records a file streamed as `name` in `parent`; the caller knows `has` said no. */
+  add(parent: number, name: string): void {
     const [home, print] = keyHashes(parent, name);
     const segment = home >>> SEGMENT_SHIFT;
-    if (((this.used[segment] as number) + 1) * 8 > (this.segments![segment] as Uint32Array).length * 3)
+    if (((this.used[segment] as number) + 1) * 8 > (this.segments[segment] as Uint32Array).length * 3)
       this.grow(segment);
-    place(this.segments![segment] as Uint32Array, home, print);
+    place(this.segments[segment] as Uint32Array, home, print);
     this.used[segment]!++;
     this.folders.add(parent);
-    if (this.keepOrder) this.remember(parent, ordinal);
-    this.count++;
   }
 
   /** holdsFiles tells whether a file was streamed straight into folder `dir`. */
@@ -80,36 +68,11 @@ export class StreamedNames {
     return this.folders.has(dir);
   }
 
-  /** wasStreamed tells whether entry `ordinal` was streamed. */
-  wasStreamed(ordinal: number): boolean {
-    const bits = this.streamedBits[ordinal >>> (PAGE_BITS + 3)];
-    return bits !== undefined && ((bits[(ordinal >>> 3) & SLOT_MASK] as number) & (1 << (ordinal & 7))) !== 0;
-  }
-
-  /** parentAt is the folder of the `index`th file streamed. */
-  parentAt(index: number): number {
-    return (this.parentPages[index >>> PAGE_BITS] as Uint32Array)[index & SLOT_MASK] as number;
-  }
-
-  /** dropLookups frees the fingerprints once no entry is left to look up. */
-  dropLookups(): void {
-    this.segments = undefined;
-  }
-
-  private remember(parent: number, ordinal: number): void {
-    const page = ordinal >>> (PAGE_BITS + 3);
-    while (this.streamedBits.length <= page) this.streamedBits.push(new Uint8Array(1 << PAGE_BITS));
-    const bits = this.streamedBits[page] as Uint8Array;
-    bits[(ordinal >>> 3) & SLOT_MASK]! |= 1 << (ordinal & 7);
-    if ((this.count & SLOT_MASK) === 0) this.parentPages.push(new Uint32Array(1 << PAGE_BITS));
-    (this.parentPages[this.count >>> PAGE_BITS] as Uint32Array)[this.count & SLOT_MASK] = parent;
-  }
-
   private grow(segment: number): void {
-    const old = this.segments![segment] as Uint32Array;
+    const old = this.segments[segment] as Uint32Array;
     const pairs = new Uint32Array(old.length * 2);
     for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) place(pairs, old[i] as number, old[i + 1] as number);
-    this.segments![segment] = pairs;
+    this.segments[segment] = pairs;
   }
 }
 

@@ -30,30 +30,18 @@ import type { Image, Layer } from '../../../src/image/types.js';
 import { collect } from '../../helpers/flatten.js';
 import { makeTar } from '../../helpers/tar-builder.js';
 
-/** EMPTY_TOP is a layer of one folder: under it, a test's layer is read as every layer but the top one is. */
-const EMPTY_TOP: Layer = {
-  id: 'top',
-  mediaType: 'application/vnd.docker.image.rootfs.diff.tar',
-  size: 2048,
-  where: 'layer 2 (test)',
-  open: () => Readable.from([makeTar([{ path: 'top/', type: 'directory' }])]),
-};
-
-/**
- * lowerLayerImage is an image of `layer` under EMPTY_TOP, with `opened` telling how often `layer` was opened: the
- * top layer's files are read in a pass of their own (streamed-names.ts), tested below.
- */
-function lowerLayerImage(layer: Layer, opened: () => number): Image & { opened: () => number } {
+/** oneLayerImage is an image of `layer` alone, with `opened` telling how often it was opened. */
+function oneLayerImage(layer: Layer, opened: () => number): Image & { opened: () => number } {
   return {
     opened,
     id: 'image',
     names: [],
     config: { os: 'linux', architecture: 'amd64', config: {}, rootfs: { type: 'layers', diff_ids: [] } },
-    layers: [layer, EMPTY_TOP],
+    layers: [layer],
   };
 }
 
-/** imageOfReads is an image whose lower layer streams `reads[0]` when first opened, then `reads[1]`. */
+/** imageOfReads is a one-layer image whose layer streams `reads[0]` when first opened, then `reads[1]`. */
 function imageOfReads(reads: [Buffer, Buffer]): Image & { opened: () => number } {
   let opened = 0;
   const layer: Layer = {
@@ -63,7 +51,7 @@ function imageOfReads(reads: [Buffer, Buffer]): Image & { opened: () => number }
     where: 'layer 1 (test)',
     open: () => Readable.from([reads[Math.min(opened++, 1)] as Buffer]),
   };
-  return lowerLayerImage(layer, () => opened);
+  return oneLayerImage(layer, () => opened);
 }
 
 const FIRST = makeTar([
@@ -81,7 +69,7 @@ const IN_DIR = makeTar([
   { path: 'd/b', content: 'beta' },
 ]);
 
-/** plainImage is an image whose lower plain layer is the file at `path`; `opened` counts its opens. */
+/** plainImage is a one-layer image whose plain layer is the file at `path`; `opened` counts its opens. */
 function plainImage(path: string): Image & { opened: () => number } {
   let opened = 0;
   const size = statSync(path).size;
@@ -97,7 +85,7 @@ function plainImage(path: string): Image & { opened: () => number } {
       return { handle, start: 0, size, close: () => handle.close() };
     },
   };
-  return lowerLayerImage(layer, () => opened);
+  return oneLayerImage(layer, () => opened);
 }
 
 /**
