@@ -26,8 +26,11 @@ export function terminalProgress(label: string, quiet = false): PullProgress | u
   };
   return {
     start(count, size) {
+      // A directory flatten that starts again (streamed-names.ts) counts from nothing again.
       layers = count;
       total = size;
+      done = 0;
+      bytes = 0;
       if (count > 0) draw(true);
     },
     bytes(count) {
