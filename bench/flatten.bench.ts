@@ -349,9 +349,9 @@ async function manyEntries(dir: string): Promise<string[]> {
     rmSync(million);
     peak = Math.max(peak, tar.peakRssMb, directory.peakRssMb);
     rows.push(
-      `${label}: rootfs - > /dev/null`.padEnd(55) +
+      `${label}: rootfs - > /dev/null`.padEnd(62) +
         `${tar.seconds.toFixed(2)} s   peak RSS ${tar.peakRssMb.toFixed(0)} MB`,
-      `${label}: rootfs -C DIR`.padEnd(55) +
+      `${label}: rootfs -C DIR`.padEnd(62) +
         `${directory.seconds.toFixed(2)} s   peak RSS ${directory.peakRssMb.toFixed(0)} MB`,
     );
   }
