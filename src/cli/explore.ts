@@ -14,6 +14,7 @@ import { selectLayers } from '../image/select-layers.js';
 import type { Image } from '../image/types.js';
 import { layerTarBytes } from '../flatten/layer-entries.js';
 import { unpackRootfs } from '../flatten/rootfs.js';
+import { keepYoungGenerationSmall } from '../host/young-generation.js';
 import { writeFileAtomically } from '../output/atomic.js';
 import { ARCHIVE_HELP, imageCommand, type ImageOptions, registryFlags, withImage } from './archive.js';
 import { formatBytes, formatTable, printJson, printLine, printWarning } from './output.js';
@@ -121,6 +122,7 @@ async function writeLayer(
   signal: AbortSignal,
 ): Promise<void> {
   const layers = selectLayers(image, [id], 'layer');
+  keepYoungGenerationSmall();
   if (options.directory !== undefined) {
     await unpackRootfs(image, options.directory, {
       layers,
