@@ -55,8 +55,8 @@ export class NameArena {
   }
 }
 
-/** hashKey hashes a (parent, name) pair. */
-function hashKey(parent: number, name: string): number {
+/** hashKey hashes a (parent, name) pair: where the child index, and the streamed names, look for it. */
+export function hashKey(parent: number, name: string): number {
   let h = FNV_OFFSET;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), FNV_PRIME);
   return mixParent(h, parent);

@@ -10,6 +10,8 @@
  * cost a third more time on 300,000 files, so it keeps every name.)
  */
 
+import { hashKey } from './name-index.js';
+
 /** StreamConflict says a later entry touches a file that was not kept: start again, keeping every name. */
 export class StreamConflict extends Error {
   constructor() {
@@ -28,18 +30,12 @@ const PAGE_FILL = (PAGE_SLOTS * 3) / 4;
 let home = 0;
 let print = 0;
 
-/** hashKey sets `home` and `print` for (folder, name): two variables, not an array per call. */
-function hashKey(parent: number, name: string): void {
-  let a = 0x811c9dc5 ^ parent;
+/** hashBoth sets `home` (the child index's hash) and `print` for (folder, name): two variables, no array a call. */
+function hashBoth(parent: number, name: string): void {
+  home = hashKey(parent, name);
   let b = Math.imul(parent, 0x9e3779b1) ^ 0x27d4eb2f;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x85ebca6b) + 0x165667b1;
-  }
-  a = Math.imul(a ^ (a >>> 15), 0x2c1b3c6d);
+  for (let i = 0; i < name.length; i++) b = Math.imul(b ^ name.charCodeAt(i), 0x85ebca6b) + 0x165667b1;
   b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
-  home = (a ^ (a >>> 16)) >>> 0;
   print = ((b ^ (b >>> 16)) | 1) >>> 0; // never 0, an empty slot's mark
 }
 
@@ -58,7 +54,7 @@ export class StreamedNames {
 
   /** has tells whether a file may have been streamed as `name` in `parent`; a false hit is as rare as said above. */
   has(parent: number, name: string): boolean {
-    hashKey(parent, name);
+    hashBoth(parent, name);
     for (const page of this.segments[home >>> SEGMENT_SHIFT] ?? []) {
       for (let i = home & PAGE_MASK; page[i] !== 0; i = (i + 1) & PAGE_MASK) if (page[i] === print) return true;
     }
@@ -67,7 +63,7 @@ export class StreamedNames {
 
   /** add records a file streamed as `name` in `parent`; the caller knows `has` said no. */
   add(parent: number, name: string): void {
-    hashKey(parent, name);
+    hashBoth(parent, name);
     const segment = home >>> SEGMENT_SHIFT;
     const pages = (this.segments[segment] ??= []);
     if (pages.length === 0 || this.filled[segment] === PAGE_FILL) {
