@@ -67,30 +67,51 @@ function mixParent(h: number, parent: number): number {
   return (mixed ^ (mixed >>> 15)) >>> 0;
 }
 
-/** SEGMENT_BITS picks a key's segment from its hash's top bits; its slot comes from the low bits. */
-const SEGMENT_BITS = 6;
-const SEGMENT_SHIFT = 32 - SEGMENT_BITS;
+/** SEGMENT_SLOTS is every segment's size: a full one splits in two, so no table is ever copied into a larger one. */
+const SEGMENT_SLOTS = 4096;
+const SEGMENT_MASK = SEGMENT_SLOTS - 1;
+/** SEGMENT_FILL is where a segment splits: three quarters full keeps linear probing short. */
+const SEGMENT_FILL = (SEGMENT_SLOTS * 3) / 4;
+
+/** Segment is one table of the index, holding the keys whose hash starts with its `depth` bits. */
+interface Segment {
+  slots: Uint32Array;
+  depth: number;
+  used: number;
+}
+
+function newSegment(depth: number): Segment {
+  return { slots: new Uint32Array(SEGMENT_SLOTS), depth, used: 0 };
+}
 
 /**
  * ChildIndex finds a node by its parent and name; it holds node numbers only, never 0 (the root).
- * The table is cut in 64 segments that each double on their own: one table doubling at once held
- * its old and new copies together, 12 MB at a million names, and left the old in the heap.
+ * The table is cut in segments of one size, picked by the hash's first bits (extendible hashing):
+ * a full segment splits in two by the next bit, and only the small list of segments ever doubles.
+ * Tables that doubled left the ones they outgrew as holes in the heap: a million names peaked
+ * 10 MB higher than with a table made big enough at the start.
  */
 export class ChildIndex {
-  private readonly segments = Array.from({ length: 1 << SEGMENT_BITS }, () => new Uint32Array(16));
-  private readonly used = new Uint32Array(1 << SEGMENT_BITS);
+  /** directory maps a hash's first `depth` bits to its segment, which a shallower segment fills several places of. */
+  private directory: Segment[] = [newSegment(1), newSegment(1)];
+  private depth = 1;
+  /** moving holds a splitting segment's keys, reused: a split runs every few thousand names. */
+  private readonly moving = new Uint32Array(SEGMENT_FILL);
 
   constructor(
     private readonly columns: NodeColumns,
     private readonly names: NameArena,
   ) {}
 
+  private segmentOf(hash: number): Segment {
+    return this.directory[hash >>> (32 - this.depth)] as Segment;
+  }
+
   /** find is the child of `parent` called `name`. */
   find(parent: number, name: string): number | undefined {
     const hash = hashKey(parent, name);
-    const slots = this.segments[hash >>> SEGMENT_SHIFT] as Uint32Array;
-    const mask = slots.length - 1;
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
+    const slots = this.segmentOf(hash).slots;
+    for (let i = hash & SEGMENT_MASK; ; i = (i + 1) & SEGMENT_MASK) {
       const node = slots[i] as number;
       if (node === 0) return undefined;
       const page = this.columns.page(node);
@@ -103,23 +124,23 @@ export class ChildIndex {
   /** insert adds a node whose parent and name are set; the caller knows the name is not taken. */
   insert(node: number): void {
     const hash = this.home(node);
-    const segment = hash >>> SEGMENT_SHIFT;
-    if (((this.used[segment] as number) + 1) * 4 > (this.segments[segment] as Uint32Array).length * 3)
-      this.grow(segment);
-    this.place(this.segments[segment] as Uint32Array, node, hash);
-    this.used[segment]!++;
+    let segment = this.segmentOf(hash);
+    while (segment.used >= SEGMENT_FILL) {
+      this.split(segment);
+      segment = this.segmentOf(hash);
+    }
+    place(segment, node, hash);
   }
 
   /** remove takes a node out, moving later entries of its probe run back into the gap. */
   remove(node: number): void {
     const hash = this.home(node);
-    const segment = hash >>> SEGMENT_SHIFT;
-    const slots = this.segments[segment] as Uint32Array;
-    const mask = slots.length - 1;
-    let gap = hash & mask;
-    while (slots[gap] !== node) gap = (gap + 1) & mask;
-    for (let next = (gap + 1) & mask; slots[next] !== 0; next = (next + 1) & mask) {
-      const home = this.home(slots[next] as number) & mask;
+    const segment = this.segmentOf(hash);
+    const slots = segment.slots;
+    let gap = hash & SEGMENT_MASK;
+    while (slots[gap] !== node) gap = (gap + 1) & SEGMENT_MASK;
+    for (let next = (gap + 1) & SEGMENT_MASK; slots[next] !== 0; next = (next + 1) & SEGMENT_MASK) {
+      const home = this.home(slots[next] as number) & SEGMENT_MASK;
       // An entry may fill the gap only if its home is not between the gap and itself.
       const stays = gap <= next ? home > gap && home <= next : home > gap || home <= next;
       if (!stays) {
@@ -128,7 +149,7 @@ export class ChildIndex {
       }
     }
     slots[gap] = 0;
-    this.used[segment]!--;
+    segment.used--;
   }
 
   private home(node: number): number {
@@ -137,17 +158,34 @@ export class ChildIndex {
     return this.names.hash(page.parent[slot]!, page.nameOffset[slot]!, page.nameLength[slot]!);
   }
 
-  private place(slots: Uint32Array, node: number, hash: number): void {
-    const mask = slots.length - 1;
-    let i = hash & mask;
-    while (slots[i] !== 0) i = (i + 1) & mask;
-    slots[i] = node;
+  /** split moves the keys of `segment` whose next hash bit is 1 to a new segment, doubling the directory if it must. */
+  private split(segment: Segment): void {
+    if (segment.depth === this.depth) {
+      this.directory = this.directory.flatMap((one) => [one, one]);
+      this.depth++;
+    }
+    segment.depth++;
+    const sibling = newSegment(segment.depth);
+    // The directory places of `segment` whose bit at its new depth is 1 now lead to the sibling.
+    const shift = this.depth - segment.depth;
+    for (let i = 0; i < this.directory.length; i++)
+      if (this.directory[i] === segment && ((i >>> shift) & 1) === 1) this.directory[i] = sibling;
+    let count = 0;
+    for (const node of segment.slots) if (node !== 0) this.moving[count++] = node;
+    segment.slots.fill(0);
+    segment.used = 0;
+    for (let i = 0; i < count; i++) {
+      const node = this.moving[i] as number;
+      const hash = this.home(node);
+      place(this.segmentOf(hash), node, hash);
+    }
   }
+}
 
-  private grow(segment: number): void {
-    const old = this.segments[segment] as Uint32Array;
-    const slots = new Uint32Array(old.length * 2);
-    for (const node of old) if (node !== 0) this.place(slots, node, this.home(node));
-    this.segments[segment] = slots;
-  }
+function place(segment: Segment, node: number, hash: number): void {
+  const slots = segment.slots;
+  let i = hash & SEGMENT_MASK;
+  while (slots[i] !== 0) i = (i + 1) & SEGMENT_MASK;
+  slots[i] = node;
+  segment.used++;
 }
