@@ -1,7 +1,7 @@
 /**
  * Names of the tree's nodes and the lookup of a child by name. Names are byte strings (one
  * character per byte), kept as bytes in 1 MiB pages rather than as a string each; one
- * open-addressing table keyed by (parent, name) finds a child, as a Map per directory did at
+ * open-addressing index keyed by (parent, name) finds a child, as a Map per directory did at
  * five times the memory. Deleting shifts later entries back (linear probing), so there are no
  * tombstones and lookups stay short however many names come and go.
  */
