@@ -321,7 +321,7 @@ async function manyEntries(dir: string): Promise<string[]> {
     () => undefined,
   );
   const smallPeer = await peerRow(small, smallTar);
-  // Three runs into a directory too: its peak once came out 94 or 160 MB by chance (young-generation.ts).
+  // Three runs into a directory too: its peak once came out 94 or 160 MB by chance (compression.ts).
   let smallDir = NO_TIMING;
   for (let i = 0; i < 3; i++) {
     const scratch = scratchFs(dir, 'scratch', 6, 400_000);

@@ -69,9 +69,14 @@ function mixParent(h: number, parent: number): number {
 
 /** SEGMENT_SLOTS is every segment's size: a full one splits in two, so no table is ever copied into a larger one. */
 const SEGMENT_SLOTS = 4096;
-const SEGMENT_MASK = SEGMENT_SLOTS - 1;
 /** SEGMENT_FILL is where a segment splits: three quarters full keeps linear probing short. */
 const SEGMENT_FILL = (SEGMENT_SLOTS * 3) / 4;
+/**
+ * MAX_DEPTH bounds the directory at 65,536 places (200 million names). Past it a full segment
+ * doubles instead: names made so that their hashes agree (FNV is easy to collide) would split it
+ * forever.
+ */
+const MAX_DEPTH = 16;
 
 /** Segment is one table of the index, holding the keys whose hash starts with its `depth` bits. */
 interface Segment {
@@ -101,6 +106,7 @@ export class ChildIndex {
   constructor(
     private readonly columns: NodeColumns,
     private readonly names: NameArena,
+    private readonly maxDepth = MAX_DEPTH,
   ) {}
 
   private segmentOf(hash: number): Segment {
@@ -111,7 +117,8 @@ export class ChildIndex {
   find(parent: number, name: string): number | undefined {
     const hash = hashKey(parent, name);
     const slots = this.segmentOf(hash).slots;
-    for (let i = hash & SEGMENT_MASK; ; i = (i + 1) & SEGMENT_MASK) {
+    const mask = slots.length - 1;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
       const node = slots[i] as number;
       if (node === 0) return undefined;
       const page = this.columns.page(node);
@@ -125,8 +132,9 @@ export class ChildIndex {
   insert(node: number): void {
     const hash = this.home(node);
     let segment = this.segmentOf(hash);
-    while (segment.used >= SEGMENT_FILL) {
-      this.split(segment);
+    while (segment.used * 4 >= segment.slots.length * 3) {
+      if (segment.depth < this.maxDepth) this.split(segment);
+      else grow(segment, (one) => this.home(one));
       segment = this.segmentOf(hash);
     }
     place(segment, node, hash);
@@ -137,10 +145,11 @@ export class ChildIndex {
     const hash = this.home(node);
     const segment = this.segmentOf(hash);
     const slots = segment.slots;
-    let gap = hash & SEGMENT_MASK;
-    while (slots[gap] !== node) gap = (gap + 1) & SEGMENT_MASK;
-    for (let next = (gap + 1) & SEGMENT_MASK; slots[next] !== 0; next = (next + 1) & SEGMENT_MASK) {
-      const home = this.home(slots[next] as number) & SEGMENT_MASK;
+    const mask = slots.length - 1;
+    let gap = hash & mask;
+    while (slots[gap] !== node) gap = (gap + 1) & mask;
+    for (let next = (gap + 1) & mask; slots[next] !== 0; next = (next + 1) & mask) {
+      const home = this.home(slots[next] as number) & mask;
       // An entry may fill the gap only if its home is not between the gap and itself.
       const stays = gap <= next ? home > gap && home <= next : home > gap || home <= next;
       if (!stays) {
@@ -184,8 +193,17 @@ export class ChildIndex {
 
 function place(segment: Segment, node: number, hash: number): void {
   const slots = segment.slots;
-  let i = hash & SEGMENT_MASK;
-  while (slots[i] !== 0) i = (i + 1) & SEGMENT_MASK;
+  const mask = slots.length - 1;
+  let i = hash & mask;
+  while (slots[i] !== 0) i = (i + 1) & mask;
   slots[i] = node;
   segment.used++;
+}
+
+/** grow doubles a segment that may split no more; the hash is recomputed for each name it holds. */
+function grow(segment: Segment, home: (node: number) => number): void {
+  const old = segment.slots;
+  segment.slots = new Uint32Array(old.length * 2);
+  segment.used = 0;
+  for (const node of old) if (node !== 0) place(segment, node, home(node));
 }

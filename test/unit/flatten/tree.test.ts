@@ -26,10 +26,11 @@ function fileFields(size: number, overrides: Partial<InodeFields> = {}): InodeFi
   return { ...defaultDirMeta(1_700_000_000), mode: 0o644, size, ...overrides };
 }
 
-test('the child index agrees with a Map through growth, removals and reinsertions', () => {
+/** indexAgreesWithMap inserts, removes and finds 60,000 times in an index of `maxDepth`, against a Map. */
+function indexAgreesWithMap(maxDepth?: number): void {
   const columns = new NodeColumns();
   const names = new NameArena();
-  const index = new ChildIndex(columns, names);
+  const index = new ChildIndex(columns, names, maxDepth);
   const reference = new Map<string, number>();
   columns.add(); // node 0 is the root, never indexed
   const next = random(7);
@@ -51,12 +52,21 @@ test('the child index agrees with a Map through growth, removals and reinsertion
       reference.set(key, node);
     }
   }
-  assert.ok(reference.size > 10_000, 'the table grew several times');
+  assert.ok(reference.size > 10_000, 'the index split or grew several times');
   for (let parent = 1; parent <= 50; parent++)
     for (let n = 0; n < 2_000; n += 7) {
       const name = `n${n}\u00e9`;
       assert.equal(index.find(parent, name), reference.get(`${parent}/${name}`), `${parent}/${name}`);
     }
+}
+
+test('the child index agrees with a Map through splits, removals and reinsertions', () => {
+  indexAgreesWithMap();
+});
+
+// Names whose hashes agree would split a segment forever: past its depth limit a segment doubles instead.
+test('the child index agrees with a Map when its segments may no longer split, and double', () => {
+  indexAgreesWithMap(2);
 });
 
 test('metadata tuples are interned: the same tuple one number, any field different another', () => {
