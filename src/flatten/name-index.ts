@@ -133,7 +133,7 @@ export class ChildIndex {
     const hash = this.home(node);
     let segment = this.segmentOf(hash);
     while (segment.used * 4 >= segment.slots.length * 3) {
-      if (segment.depth < this.maxDepth) this.split(segment);
+      if (segment.depth < this.maxDepth) this.split(segment, hash);
       else grow(segment, (one) => this.home(one));
       segment = this.segmentOf(hash);
     }
@@ -167,18 +167,21 @@ export class ChildIndex {
     return this.names.hash(page.parent[slot]!, page.nameOffset[slot]!, page.nameLength[slot]!);
   }
 
-  /** split moves the keys of `segment` whose next hash bit is 1 to a new segment, doubling the directory if it must. */
-  private split(segment: Segment): void {
+  /**
+   * split moves the keys of `segment` (where `hash` leads) whose next hash bit is 1 to a new segment, doubling the
+   * directory if it must.
+   */
+  private split(segment: Segment, hash: number): void {
     if (segment.depth === this.depth) {
       this.directory = this.directory.flatMap((one) => [one, one]);
       this.depth++;
     }
+    // The segment fills the run of places that start with its first `depth` bits; the second half goes to the sibling.
+    const places = 1 << (this.depth - segment.depth);
+    const first = (hash >>> (32 - segment.depth)) * places;
     segment.depth++;
     const sibling = newSegment(segment.depth);
-    // The directory places of `segment` whose bit at its new depth is 1 now lead to the sibling.
-    const shift = this.depth - segment.depth;
-    for (let i = 0; i < this.directory.length; i++)
-      if (this.directory[i] === segment && ((i >>> shift) & 1) === 1) this.directory[i] = sibling;
+    this.directory.fill(sibling, first + places / 2, first + places);
     let count = 0;
     for (const node of segment.slots) if (node !== 0) this.moving[count++] = node;
     segment.slots.fill(0);
