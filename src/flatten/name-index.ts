@@ -6,6 +6,7 @@
  * tombstones and lookups stay short however many names come and go.
  */
 import { type ColumnPage, type NodeColumns, SLOT_MASK } from './node-columns.js';
+import { SplitTable } from './split-table.js';
 
 const ARENA_PAGE = 1 << 20;
 const ARENA_BITS = 20;
@@ -67,56 +68,25 @@ function mixParent(h: number, parent: number): number {
   return (mixed ^ (mixed >>> 15)) >>> 0;
 }
 
-/** SEGMENT_SLOTS is every segment's size: a full one splits in two, so no table is ever copied into a larger one. */
-const SEGMENT_SLOTS = 4096;
-/** SEGMENT_FILL is where a segment splits: three quarters full keeps linear probing short. */
-const SEGMENT_FILL = (SEGMENT_SLOTS * 3) / 4;
 /**
- * MAX_DEPTH bounds the directory at 65,536 places (200 million names). Past it a full segment
- * doubles instead: names made so that their hashes agree (FNV is easy to collide) would split it
- * forever.
- */
-const MAX_DEPTH = 16;
-
-/** Segment is one table of the index, holding the keys whose hash starts with its `depth` bits. */
-interface Segment {
-  slots: Uint32Array;
-  depth: number;
-  used: number;
-}
-
-function newSegment(depth: number): Segment {
-  return { slots: new Uint32Array(SEGMENT_SLOTS), depth, used: 0 };
-}
-
-/**
- * ChildIndex finds a node by its parent and name; it holds node numbers only, never 0 (the root).
- * The table is cut in segments of one size, picked by the hash's first bits (extendible hashing):
- * a full segment splits in two by the next bit, and only the small list of segments ever doubles.
- * Tables that doubled left the ones they outgrew as holes in the heap: a million names peaked
- * 10 MB higher than with a table made big enough at the start.
+ * ChildIndex finds a node by its parent and name; it holds node numbers only, never 0 (the root),
+ * in a table that grows by splitting (split-table.ts).
  */
 export class ChildIndex {
-  /** directory maps a hash's first `depth` bits to its segment, which a shallower segment fills several places of. */
-  private directory: Segment[] = [newSegment(1), newSegment(1)];
-  private depth = 1;
-  /** moving holds a splitting segment's keys, reused: a split runs every few thousand names. */
-  private readonly moving = new Uint32Array(SEGMENT_FILL);
+  private readonly table: SplitTable;
 
   constructor(
     private readonly columns: NodeColumns,
     private readonly names: NameArena,
-    private readonly maxDepth = MAX_DEPTH,
-  ) {}
-
-  private segmentOf(hash: number): Segment {
-    return this.directory[hash >>> (32 - this.depth)] as Segment;
+    maxDepth?: number,
+  ) {
+    this.table = new SplitTable((node) => this.home(node), maxDepth);
   }
 
   /** find is the child of `parent` called `name`. */
   find(parent: number, name: string): number | undefined {
     const hash = hashKey(parent, name);
-    const slots = this.segmentOf(hash).slots;
+    const slots = this.table.slotsFor(hash);
     const mask = slots.length - 1;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const node = slots[i] as number;
@@ -130,35 +100,12 @@ export class ChildIndex {
 
   /** insert adds a node whose parent and name are set; the caller knows the name is not taken. */
   insert(node: number): void {
-    const hash = this.home(node);
-    let segment = this.segmentOf(hash);
-    while (segment.used * 4 >= segment.slots.length * 3) {
-      if (segment.depth < this.maxDepth) this.split(segment, hash);
-      else grow(segment, (one) => this.home(one));
-      segment = this.segmentOf(hash);
-    }
-    place(segment, node, hash);
+    this.table.insert(node, this.home(node));
   }
 
-  /** remove takes a node out, moving later entries of its probe run back into the gap. */
+  /** remove takes a node out. */
   remove(node: number): void {
-    const hash = this.home(node);
-    const segment = this.segmentOf(hash);
-    const slots = segment.slots;
-    const mask = slots.length - 1;
-    let gap = hash & mask;
-    while (slots[gap] !== node) gap = (gap + 1) & mask;
-    for (let next = (gap + 1) & mask; slots[next] !== 0; next = (next + 1) & mask) {
-      const home = this.home(slots[next] as number) & mask;
-      // An entry may fill the gap only if its home is not between the gap and itself.
-      const stays = gap <= next ? home > gap && home <= next : home > gap || home <= next;
-      if (!stays) {
-        slots[gap] = slots[next] as number;
-        gap = next;
-      }
-    }
-    slots[gap] = 0;
-    segment.used--;
+    this.table.remove(node, this.home(node));
   }
 
   private home(node: number): number {
@@ -166,47 +113,4 @@ export class ChildIndex {
     const slot = node & SLOT_MASK;
     return this.names.hash(page.parent[slot]!, page.nameOffset[slot]!, page.nameLength[slot]!);
   }
-
-  /**
-   * split moves the keys of `segment` (where `hash` leads) whose next hash bit is 1 to a new segment, doubling the
-   * directory if it must.
-   */
-  private split(segment: Segment, hash: number): void {
-    if (segment.depth === this.depth) {
-      this.directory = this.directory.flatMap((one) => [one, one]);
-      this.depth++;
-    }
-    // The segment fills the run of places that start with its first `depth` bits; the second half goes to the sibling.
-    const places = 1 << (this.depth - segment.depth);
-    const first = (hash >>> (32 - segment.depth)) * places;
-    segment.depth++;
-    const sibling = newSegment(segment.depth);
-    this.directory.fill(sibling, first + places / 2, first + places);
-    let count = 0;
-    for (const node of segment.slots) if (node !== 0) this.moving[count++] = node;
-    segment.slots.fill(0);
-    segment.used = 0;
-    for (let i = 0; i < count; i++) {
-      const node = this.moving[i] as number;
-      const hash = this.home(node);
-      place(this.segmentOf(hash), node, hash);
-    }
-  }
-}
-
-function place(segment: Segment, node: number, hash: number): void {
-  const slots = segment.slots;
-  const mask = slots.length - 1;
-  let i = hash & mask;
-  while (slots[i] !== 0) i = (i + 1) & mask;
-  slots[i] = node;
-  segment.used++;
-}
-
-/** grow doubles a segment that may split no more; the hash is recomputed for each name it holds. */
-function grow(segment: Segment, home: (node: number) => number): void {
-  const old = segment.slots;
-  segment.slots = new Uint32Array(old.length * 2);
-  segment.used = 0;
-  for (const node of old) if (node !== 0) place(segment, node, home(node));
 }

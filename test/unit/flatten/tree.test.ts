@@ -91,9 +91,12 @@ test('metadata tuples are interned: the same tuple one number, any field differe
     const back = table.get(ids[i] as number, '', new Map());
     for (const [field, value] of Object.entries(change)) assert.equal(back[field as keyof MetaFields], value, field);
   }
-  for (let i = 0; i < 5_000; i++) table.intern({ ...base, mtime: i }); // past several rehashes
+  for (let i = 0; i < 20_000; i++) table.intern({ ...base, mtime: i }); // past several pages and splits
   assert.equal(table.intern({ ...base, mode: 0o700 }), ids[0]);
   assert.equal(table.get(table.intern({ ...base, mtime: 4_321 }), '', new Map()).mtime, 4_321);
+  const late = table.intern({ ...base, mtime: 19_999 });
+  assert.equal(table.intern({ ...base, mtime: 19_999 }), late);
+  assert.equal(table.get(late, '', new Map()).mtime, 19_999);
 });
 
 test('the tree lists names in byte order and forgets detached ones, however deep', async () => {
