@@ -53,6 +53,8 @@ const ROW_MASK = (1 << ROW_BITS) - 1;
 class RowTable {
   private readonly pages: Float64Array[] = [];
   private count = 0;
+  /** last is the row interned last: entries one after another most often share it, and it costs no hash. */
+  private last = -1;
   /** table finds a row by its hash; it holds numbers plus one, as 0 is its empty slot. */
   private readonly table = new SplitTable((held) => this.hashOf(held - 1));
 
@@ -60,6 +62,13 @@ class RowTable {
 
   /** intern is the number of the row `key`, added if new. */
   intern(key: Float64Array): number {
+    if (this.last >= 0 && this.matches(this.last, key)) return this.last;
+    this.last = this.findOrAdd(key);
+    return this.last;
+  }
+
+  /** findOrAdd looks `key` up by its hash, and adds it if it is new. */
+  private findOrAdd(key: Float64Array): number {
     const hash = hashRow(key, 0, this.width);
     const slots = this.table.slotsFor(hash);
     const mask = slots.length - 1;
