@@ -3,6 +3,7 @@
  * package's files, one COPY), so each distinct tuple is kept once, in rows of numbers, and an inode
  * holds its number. An image whose every entry differs costs a row per entry, still no object.
  */
+import { hashKey, NameArena } from './name-index.js';
 import { SplitTable } from './split-table.js';
 
 /** MetaFields is the metadata an inode carries besides its kind, size, link target and xattrs. */
@@ -25,7 +26,7 @@ export interface Meta extends MetaFields {
   xattrs: ReadonlyMap<string, Buffer>;
 }
 
-/** Strings numbers a few distinct strings (owner names, PAX times); 0 is none. */
+/** Strings numbers a few distinct strings (owner names); 0 is none. */
 class Strings {
   private readonly numbers = new Map<string, number>();
   readonly values: Array<string | undefined> = [undefined];
@@ -45,6 +46,54 @@ class Strings {
 /** Rows are kept in pages of 4096 that are never moved: a table that doubled left holes in the heap (split-table). */
 const ROW_BITS = 12;
 const ROW_MASK = (1 << ROW_BITS) - 1;
+
+/**
+ * Texts numbers strings of which every entry may have its own (PAX times: buildah and umoci
+ * write sub-second ones), kept as bytes, not a string each: 300,000 files of as many PAX times
+ * peaked at 126-136 MB with a string each. 0 is none.
+ */
+class Texts {
+  private readonly arena = new NameArena();
+  /** offsets and lengths place text n + 1 in the arena, in pages of 4096. */
+  private readonly offsets: Uint32Array[] = [];
+  private readonly lengths: Uint32Array[] = [];
+  private count = 0;
+  /** table finds a text by its hash; it holds the texts' numbers, never 0. */
+  private readonly table = new SplitTable((n) => this.arena.hash(0, this.offsetOf(n), this.lengthOf(n)));
+
+  number(value: string | undefined): number {
+    if (value === undefined) return 0;
+    const hash = hashKey(0, value);
+    const slots = this.table.slotsFor(hash);
+    const mask = slots.length - 1;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const n = slots[i] as number;
+      if (n === 0) break;
+      if (this.arena.equals(this.offsetOf(n), this.lengthOf(n), value)) return n;
+    }
+    const id = this.count++;
+    if ((id & ROW_MASK) === 0) {
+      this.offsets.push(new Uint32Array(1 << ROW_BITS));
+      this.lengths.push(new Uint32Array(1 << ROW_BITS));
+    }
+    (this.offsets[id >>> ROW_BITS] as Uint32Array)[id & ROW_MASK] = this.arena.store(value);
+    (this.lengths[id >>> ROW_BITS] as Uint32Array)[id & ROW_MASK] = value.length;
+    this.table.insert(id + 1, hash);
+    return id + 1;
+  }
+
+  value(n: number): string | undefined {
+    return n === 0 ? undefined : this.arena.text(this.offsetOf(n), this.lengthOf(n));
+  }
+
+  private offsetOf(n: number): number {
+    return (this.offsets[(n - 1) >>> ROW_BITS] as Uint32Array)[(n - 1) & ROW_MASK] as number;
+  }
+
+  private lengthOf(n: number): number {
+    return (this.lengths[(n - 1) >>> ROW_BITS] as Uint32Array)[(n - 1) & ROW_MASK] as number;
+  }
+}
 
 /**
  * RowTable interns rows of `width` numbers and gives each a number. Float64 keeps ids and times
@@ -109,7 +158,7 @@ class RowTable {
  */
 export class MetaTable {
   private readonly owners = new Strings();
-  private readonly times = new Strings();
+  private readonly times = new Texts();
   /** parts holds mode, uid, gid, devmajor, devminor, uname, gname (the names as their numbers). */
   private readonly parts = new RowTable(7);
   /** tuples holds a part's number, mtime, and the PAX time's number. */
@@ -148,7 +197,7 @@ export class MetaTable {
       devminor: parts.value(part, 4),
       uname: this.owners.values[parts.value(part, 5)] ?? '',
       gname: this.owners.values[parts.value(part, 6)] ?? '',
-      paxMtime: this.times.values[this.tuples.value(id, 2)],
+      paxMtime: this.times.value(this.tuples.value(id, 2)),
       linkname,
       xattrs,
     };

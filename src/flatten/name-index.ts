@@ -21,7 +21,8 @@ export class NameArena {
   /** store copies a byte-string name in and returns its offset; a name is never split across pages. */
   store(name: string): number {
     if (this.used + name.length > ARENA_PAGE) {
-      this.pages.push(Buffer.allocUnsafeSlow(ARENA_PAGE));
+      // A text longer than a page (a PAX time of a million digits) gets a page of its own size.
+      this.pages.push(Buffer.allocUnsafeSlow(Math.max(ARENA_PAGE, name.length)));
       this.used = 0;
     }
     const page = this.pages[this.pages.length - 1] as Buffer;

@@ -99,6 +99,25 @@ test('metadata tuples are interned: the same tuple one number, any field differe
   assert.equal(table.get(late, '', new Map()).mtime, 19_999);
 });
 
+test('PAX times are interned as bytes: each its own number, found again, given back whole, however long', () => {
+  const table = new MetaTable();
+  const base: MetaFields = { ...defaultDirMeta(1_700_000_000), uname: 'root', gname: 'root' };
+  const pax = (i: number): string => `1700000000.${String(i).padStart(6, '0')}`;
+  const ids = Array.from({ length: 20_000 }, (_, i) => table.intern({ ...base, paxMtime: pax(i) }));
+  assert.equal(new Set(ids).size, ids.length);
+  for (const i of [0, 4_095, 4_096, 19_999]) {
+    assert.equal(table.intern({ ...base, paxMtime: pax(i) }), ids[i]);
+    assert.equal(table.get(ids[i] as number, '', new Map()).paxMtime, pax(i));
+  }
+  // Longer than a page of the byte arena: it gets a page of its own, and what follows a page after it.
+  const long = `1${'0'.repeat(1_100_000)}.5`;
+  const longId = table.intern({ ...base, paxMtime: long });
+  const after = table.intern({ ...base, paxMtime: pax(20_000) });
+  assert.equal(table.get(longId, '', new Map()).paxMtime, long);
+  assert.equal(table.get(after, '', new Map()).paxMtime, pax(20_000));
+  assert.equal(table.get(table.intern({ ...base }), '', new Map()).paxMtime, undefined);
+});
+
 test('the tree lists names in byte order and forgets detached ones, however deep', async () => {
   const tree = new FsTree();
   const dir = tree.create(tree.root, 'd', 0, 'directory', defaultDirMeta(0), -1);
