@@ -48,19 +48,20 @@ const ROW_BITS = 12;
 const ROW_MASK = (1 << ROW_BITS) - 1;
 
 /**
- * Texts numbers strings of which every entry may have its own (PAX times: buildah and umoci
- * write sub-second ones), kept as bytes, not a string each: 300,000 files of as many PAX times
- * peaked at 126-136 MB with a string each. 0 is none.
+ * Texts numbers strings of which every entry may have its own (PAX times: a layer written with
+ * sub-second times has one per file), kept as bytes, not a string each: 300,000 files of as many
+ * PAX times peaked at 126-136 MB with a string each, 110 MB so. 0 is none.
  */
 class Texts {
   private readonly arena = new NameArena();
-  /** offsets and lengths place text n + 1 in the arena, in pages of 4096. */
+  /** offsets and lengths place text number n in the arena, at n - 1 in pages of 4096. */
   private readonly offsets: Uint32Array[] = [];
   private readonly lengths: Uint32Array[] = [];
   private count = 0;
   /** table finds a text by its hash; it holds the texts' numbers, never 0. */
   private readonly table = new SplitTable((n) => this.arena.hash(0, this.offsetOf(n), this.lengthOf(n)));
 
+  /** number is the number of `value`, added if new. */
   number(value: string | undefined): number {
     if (value === undefined) return 0;
     const hash = hashKey(0, value);
@@ -82,6 +83,7 @@ class Texts {
     return id + 1;
   }
 
+  /** value is text number `n`. */
   value(n: number): string | undefined {
     return n === 0 ? undefined : this.arena.text(this.offsetOf(n), this.lengthOf(n));
   }
