@@ -141,8 +141,8 @@ async function createNode(
   }
   if (entry.type === 'file' && tree.streamed !== undefined) {
     // The top layer's file: no node (streamed-names.ts); childOf just said no file of the layer has the name.
-    tree.streamed.add(parent, name);
     await sink.writeStreamed(parent, name, entry, item);
+    tree.streamed.add(parent, name);
     return;
   }
   const node = tree.create(parent, name, layer, entry.type, entry, dataBlockOf(item, where));

@@ -42,6 +42,8 @@ function spoolOf(original: Layer, handle: FileHandle, size: number): Spooled {
 /** LayerSpools holds the spools of one flatten; `close` releases them all. */
 export class LayerSpools {
   private readonly spooled = new Map<Layer, Spooled>();
+  /** writing holds each spool still written: the file so far, undefined once a write failed. */
+  private readonly writing = new Map<Layer, LayerFile | undefined>();
   private readonly handles: FileHandle[] = [];
 
   /** begin opens a spool for `layer`. */
@@ -52,6 +54,8 @@ export class LayerSpools {
     await unlink(path);
     let size = 0;
     let failed = false;
+    const part: LayerFile = { handle, start: 0, size: 0, close: async () => undefined };
+    this.writing.set(layer, part);
     return {
       write: (bytes) => {
         if (failed) return;
@@ -61,12 +65,15 @@ export class LayerSpools {
             done += written;
             size += written;
           }
+          part.size = size;
         } catch {
           failed = true; // no room: this layer is decoded again by the data pass
+          this.writing.set(layer, undefined);
           void handle.truncate(0).catch(() => undefined);
         }
       },
       finish: () => {
+        this.writing.delete(layer);
         if (!failed) this.spooled.set(layer, spoolOf(layer, handle, size));
       },
     };
@@ -82,8 +89,14 @@ export class LayerSpools {
     return this.spooled.get(layer)?.file;
   }
 
+  /** partOf is the part of `layer` spooled so far while it is read, for entries read again before its end. */
+  partOf(layer: Layer): LayerFile | undefined {
+    return this.writing.get(layer);
+  }
+
   async close(): Promise<void> {
     this.spooled.clear();
+    this.writing.clear();
     await Promise.all(this.handles.splice(0).map((handle) => handle.close().catch(() => undefined)));
   }
 }

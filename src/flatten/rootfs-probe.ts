@@ -8,7 +8,7 @@ import type { Image, Layer, RootfsProbe } from '../image/types.js';
 import { toDisplay } from '../tar/entry.js';
 import { BLOCK } from '../tar/header.js';
 import { layerEntries } from './layer-entries.js';
-import { replayLayers } from './rootfs-tar.js';
+import { replayLayers } from './replay-layers.js';
 import type { FsTree } from './tree.js';
 
 /** ProbeOptions bound what is read. */

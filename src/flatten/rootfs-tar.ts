@@ -8,20 +8,23 @@
  */
 import type { Image, Layer } from '../image/types.js';
 import type { TarEntry } from '../tar/entry.js';
-import { BLOCK, padding } from '../tar/header.js';
+import { BLOCK, headerName, padding, readNumber } from '../tar/header.js';
 import { type EncodedEntry, encodeEntry, END_OF_ARCHIVE } from '../tar/writer.js';
 import { TruncatedError } from '../stream/byte-reader.js';
 import { LentFileRanges } from '../stream/lent-file-ranges.js';
-import { UndockerError } from '../errors.js';
+import { BadArchiveError, UndockerError } from '../errors.js';
+import type { LayerFile } from '../image/types.js';
+import { EntryReader } from '../tar/entry-at.js';
 import { addedTreeChunks, type AddedTree, dropShadowed } from './added-tree.js';
-import { applyEntry } from './apply-entry.js';
 import type { Warn } from './fs-ops.js';
-import { layerEntries, layerHeaders } from './layer-entries.js';
+import { layerEntries } from './layer-entries.js';
 import { HeldLayers } from './held-layers.js';
 import { LayerSpools } from './layer-spools.js';
-import { PLANNING_SINK } from './sink.js';
+import { type Replayed, replayLayers } from './replay-layers.js';
+import { lastName, type StreamedFiles } from './streamed-files.js';
+import { StreamConflict } from './streamed-names.js';
 import { namesOf, nextCarrier, planTar, type TarPlan } from './tar-plan.js';
-import { FsTree } from './tree.js';
+import { type FsTree, NO_XATTRS } from './tree.js';
 
 /** FlattenProgress hears how a flatten goes: layers to do, file bytes as they are written, each layer done. */
 export interface FlattenProgress {
@@ -49,48 +52,6 @@ const PADDING = Buffer.alloc(512);
 /** JOIN_BYTES is the largest file whose header, data and padding are joined into one piece. */
 const JOIN_BYTES = 64 * 1024;
 
-/**
- * TURN_MS is how long the first pass runs before it gives the event loop a turn. A plain layer's
- * headers are read synchronously, so without one a signal's handler (Ctrl-C) waited for the
- * whole pass: 5 s of a million files.
- */
-const TURN_MS = 50;
-
-/** Replayed is the tree of every layer's headers, and the first node number each layer made. */
-export interface Replayed {
-  tree: FsTree;
-  /** starts[i] is the first node layer i made; one more, the tree's count at the end. */
-  starts: number[];
-  /** withSparse holds the layers with a sparse file: their data is read through the tar reader, which expands it. */
-  withSparse: Set<number>;
-}
-
-/**
- * replayLayers applies every layer's entries to a fresh tree, with data skipped; given `spools`,
- * layers that must be read whole are kept there.
- */
-export async function replayLayers(layers: Layer[], signal?: AbortSignal, spools?: LayerSpools): Promise<Replayed> {
-  const tree = new FsTree();
-  const starts: number[] = [];
-  const withSparse = new Set<number>();
-  let turnAt = performance.now() + TURN_MS;
-  for (const [index, layer] of layers.entries()) {
-    starts.push(tree.count);
-    const context = { tree, sink: PLANNING_SINK, layer: index, where: layer.where };
-    for await (const item of layerHeaders(layer, signal, spools)) {
-      if (item.sparse !== undefined) withSparse.add(index);
-      await applyEntry(context, item);
-      if ((item.ordinal & 1023) === 1023 && performance.now() > turnAt) {
-        await new Promise((resolve) => setImmediate(resolve));
-        signal?.throwIfAborted();
-        turnAt = performance.now() + TURN_MS;
-      }
-    }
-  }
-  starts.push(tree.count);
-  return { tree, starts, withSparse };
-}
-
 function entryFor(tree: FsTree, path: string, inode: number, type: TarEntry['type']): EncodedEntry {
   const meta = tree.metaOf(inode);
   // A literal, not newEntry's spread of defaults: this runs once per entry written.
@@ -116,10 +77,11 @@ function hardlink(tree: FsTree, path: string, inode: number, target: string): Bu
   return encodeEntry({ ...entryFor(tree, path, inode, 'hardlink'), linkname: target, size: 0 });
 }
 
-function changed(where: string, block: number): UndockerError {
+/** changed says the entry whose data (or, for a listed file, `header`) starts at `block` read differently. */
+function changed(where: string, block: number, what: 'data' | 'header' = 'data'): UndockerError {
   return new UndockerError(
     'UNDOCKER_BAD_ARCHIVE',
-    `${where}: the entry whose data starts at byte ${block * BLOCK} changed between two reads of the layer`,
+    `${where}: the entry whose ${what} starts at byte ${block * BLOCK} changed between two reads of the layer`,
   );
 }
 
@@ -163,17 +125,116 @@ export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {
 }
 
 /**
+ * listedEntry is the entry to write for the top layer's listed file `index`, and where its data
+ * starts; no entry if the bytes are not a file's any more. A file's own header (no extension
+ * header before it, as most have) gives its name and size and the plan its metadata: reading the
+ * whole header again made a flatten of 300,000 files a quarter slower. Any other is read whole.
+ */
+function listedEntry(
+  tree: FsTree,
+  files: StreamedFiles,
+  index: number,
+  ranges: LentFileRanges,
+  reader: EntryReader,
+): { entry: EncodedEntry | undefined; data: number } {
+  const at = files.headerOf(index);
+  const folder = files.folderOf(index);
+  const block = ranges.lend(at, BLOCK);
+  const flag = block[156];
+  if (flag !== FILE_FLAG && flag !== OLD_FILE_FLAG && flag !== CONTIGUOUS_FLAG) {
+    const { entry, data } = reader.at(at);
+    return {
+      entry:
+        entry.type === 'file' ? { ...entry, path: tree.pathIn(folder, lastName(entry.path)), linkname: '' } : undefined,
+      data,
+    };
+  }
+  const name = lastName(headerName(block));
+  const size = readNumber(block, 124, 12);
+  if (Number.isNaN(size) || name === '') return { entry: undefined, data: at + BLOCK };
+  const meta = tree.metaNumbered(files.metaOf(index));
+  const entry: EncodedEntry = {
+    path: tree.pathIn(folder, name),
+    type: 'file',
+    mode: meta.mode,
+    uid: meta.uid,
+    gid: meta.gid,
+    uname: meta.uname,
+    gname: meta.gname,
+    size,
+    mtime: meta.mtime,
+    paxMtime: meta.paxMtime,
+    linkname: '',
+    devmajor: meta.devmajor,
+    devminor: meta.devminor,
+    xattrs: NO_XATTRS, // xattrs come in PAX records only, which an extension header holds
+  };
+  return { entry, data: at + BLOCK };
+}
+
+/** The type flags of a file's own header: '0', the old '\0', and '7' (contiguous). */
+const FILE_FLAG = 0x30;
+const OLD_FILE_FLAG = 0;
+const CONTIGUOUS_FLAG = 0x37;
+
+/** Joiner puts a small file's header, data and padding in one piece: a piece costs more than copying a few KB. */
+class Joiner {
+  private joined = Buffer.allocUnsafeSlow(2 * JOIN_BYTES);
+
+  /** join returns the piece, lent until the next call. */
+  join(header: Buffer, data: Iterable<Buffer>, size: number): Buffer {
+    const length = header.length + size + padding(size);
+    if (this.joined.length < length) this.joined = Buffer.allocUnsafeSlow(length);
+    let filled = header.copy(this.joined, 0);
+    for (const piece of data) filled += piece.copy(this.joined, filled);
+    return this.joined.fill(0, filled, length).subarray(0, length);
+  }
+}
+
+/**
+ * replayForTar replays the layers as `read` reads them, the top one's files streamed unless
+ * undocker adds a tree of its own, which must see every name. If the top layer's spool could not
+ * be written, its files need nodes, and the layers are replayed again so, into fresh spools.
+ */
+async function replayForTar(
+  layers: Layer[],
+  read: Layer[],
+  held: HeldLayers,
+  spools: { current: LayerSpools },
+  options: FlattenOptions,
+): Promise<Replayed> {
+  const top = layers.length - 1;
+  const fileOfTop = (finished: boolean): LayerFile | undefined =>
+    held.plainFileOf(layers[top] as Layer) ??
+    (finished ? spools.current.fileOf(read[top] as Layer) : spools.current.partOf(read[top] as Layer));
+  if (options.added === undefined && !options.keepWhiteouts && layers.length > 0) {
+    try {
+      const replayed = await replayLayers(read, options.signal, {
+        spools: spools.current,
+        streamTop: () => fileOfTop(false),
+      });
+      if (replayed.top === undefined || fileOfTop(true) !== undefined) return replayed;
+    } catch (error) {
+      if (!(error instanceof StreamConflict)) throw error;
+    }
+    await spools.current.close();
+    spools.current = new LayerSpools();
+  }
+  return replayLayers(read, options.signal, { spools: spools.current });
+}
+
+/**
  * rootfsTarPieces yields the flattened root filesystem as tar bytes, in pieces that are lent:
  * each is valid until the next is asked for, as file data is read through one reused window.
  */
 export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {}): AsyncGenerator<Buffer> {
   // One generator, not one delegating to another: a million pieces would each pay the extra hop.
   const layers = options.layers ?? image.layers;
-  const spools = new LayerSpools();
+  const spools = { current: new LayerSpools() };
   const held = await HeldLayers.open(layers);
   try {
     const headerLayers = layers.map((layer) => held.throughHeld(layer));
-    const { tree, starts, withSparse } = await replayLayers(headerLayers, options.signal, spools);
+    const { tree, starts, withSparse, top } = await replayForTar(layers, headerLayers, held, spools, options);
     if (options.added !== undefined) dropShadowed(tree, options.added, options.warn ?? (() => undefined));
     const plan = planTar(tree);
     // Hardlinked symlinks and devices: the first name is written whole, the others link to it.
@@ -190,7 +251,7 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
       }
     }
     options.progress?.start(layers.length, 0);
-    let joined = Buffer.allocUnsafeSlow(2 * JOIN_BYTES); // lent, as every piece is
+    const joiner = new Joiner();
     for (const [index, original] of layers.entries()) {
       const read = headerLayers[index] as Layer; // what the first pass read, and spooled
       // A layer's file inodes were numbered in its entry order, from starts[index].
@@ -198,9 +259,9 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
       const end = starts[index + 1] as number;
       // A layer kept in a file (a plain one held open, or a spool) has its surviving data read
       // where the first pass found it, no header parsed again; any other is read whole, again.
-      const file = withSparse.has(index) ? undefined : (held.plainFileOf(original) ?? spools.fileOf(read));
+      const file = withSparse.has(index) ? undefined : (held.plainFileOf(original) ?? spools.current.fileOf(read));
       if (file === undefined) {
-        yield* readAgain(tree, plan, spools.dataLayer(read), from, end, options);
+        yield* readAgain(tree, plan, spools.current.dataLayer(read), from, end, options);
         continue;
       }
       const ranges = new LentFileRanges(file.handle.fd, file.start, file.size, options.signal);
@@ -215,14 +276,8 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
         const header = encodeEntry(entryFor(tree, first, inode, 'file'));
         const data = ranges.pieces(tree.dataBlockOf(inode) * BLOCK, size);
         try {
-          if (size <= JOIN_BYTES) {
-            // A small file goes out as one piece, header, data and padding: a piece costs more than copying a few KB.
-            const length = header.length + size + padding(size);
-            if (joined.length < length) joined = Buffer.allocUnsafeSlow(length);
-            let filled = header.copy(joined, 0);
-            for (const piece of data) filled += piece.copy(joined, filled);
-            yield joined.fill(0, filled, length).subarray(0, length);
-          } else {
+          if (size <= JOIN_BYTES) yield joiner.join(header, data, size);
+          else {
             yield header;
             for (const piece of data) yield piece;
             yield PADDING.subarray(0, padding(size));
@@ -234,6 +289,29 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
         options.progress?.bytes(size);
         for (let i = 1; i < names.length; i++) yield hardlink(tree, tree.pathOf(names[i] as number), inode, first);
       }
+      // The top layer's files with no node (streamed-files.ts).
+      const listed = index === layers.length - 1 ? top?.files : undefined;
+      const reader = new EntryReader((offset, length) => ranges.lend(offset, length), original.where);
+      for (let i = 0; i < (listed?.count ?? 0); i++) {
+        const at = (listed as StreamedFiles).headerOf(i);
+        try {
+          const { entry, data } = listedEntry(tree, listed as StreamedFiles, i, ranges, reader);
+          if (entry === undefined) throw changed(original.where, at / BLOCK, 'header');
+          const header = encodeEntry(entry);
+          const pieces = ranges.pieces(data, entry.size);
+          if (entry.size <= JOIN_BYTES) yield joiner.join(header, pieces, entry.size);
+          else {
+            yield header;
+            for (const piece of pieces) yield piece;
+            yield PADDING.subarray(0, padding(entry.size));
+          }
+          options.progress?.bytes(entry.size);
+        } catch (error) {
+          if (error instanceof TruncatedError || error instanceof BadArchiveError)
+            throw changed(original.where, at / BLOCK, 'header');
+          throw error;
+        }
+      }
       // Where the digests are checked: a spool's were, as it was written; a plain layer's, here.
       await held.verify(original);
       options.progress?.layerDone();
@@ -241,6 +319,6 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
     if (options.added !== undefined) yield* addedTreeChunks(options.added);
     yield END_OF_ARCHIVE;
   } finally {
-    await Promise.all([spools.close(), held.close()]);
+    await Promise.all([spools.current.close(), held.close()]);
   }
 }

@@ -7,9 +7,9 @@ import type { TarItem } from '../tar/reader.js';
 
 /**
  * FileData is a file entry's data: its body, `fill` for a consumer that gives memory to read it into, or a sparse
- * file's pieces.
+ * file's pieces; and where its headers start, for a consumer that reads it again later.
  */
-export type FileData = Pick<TarItem, 'body' | 'fill' | 'sparse'>;
+export type FileData = Pick<TarItem, 'body' | 'fill' | 'sparse' | 'header'>;
 
 /** TreeSink mirrors tree changes, each node a number of the tree; every path is real (no symlink on the way). */
 export interface TreeSink {

@@ -153,8 +153,12 @@ export class FsTree implements ChrootTree<number> {
   /** pathOf is a node's path from the root, components joined by `/`. */
   pathOf(node: number): string {
     if (node === this.root) return '';
-    const parent = this.parentOf(node) ?? this.root;
-    if (parent === this.root) return this.nameOf(node);
+    return this.pathIn(this.parentOf(node) ?? this.root, this.nameOf(node));
+  }
+
+  /** pathIn is the path of `name` in directory `parent`. */
+  pathIn(parent: number, name: string): string {
+    if (parent === this.root) return name;
     if (parent !== this.cachedDir) {
       // Up to the cached directory or the root, with no recursion: a hostile layer may nest thousands deep.
       const chain: number[] = [];
@@ -168,7 +172,7 @@ export class FsTree implements ChrootTree<number> {
       this.cachedDir = parent;
       this.cachedPath = path;
     }
-    return `${this.cachedPath}/${this.nameOf(node)}`;
+    return `${this.cachedPath}/${name}`;
   }
 
   /** layerOf is the last layer that wrote a name; whiteouts spare what their own layer wrote. */
@@ -195,6 +199,16 @@ export class FsTree implements ChrootTree<number> {
   /** dataLayerOf is the layer whose entry holds a file inode's data: its first name's, never changed for a file. */
   dataLayerOf(inode: number): number {
     return this.layerOf(inode);
+  }
+
+  /** internMeta is the number of metadata `fields` among the tree's, for a file kept without a node. */
+  internMeta(fields: MetaFields): number {
+    return this.metas.intern(fields);
+  }
+
+  /** metaNumbered is metadata number `id`, with no link target or xattrs. */
+  metaNumbered(id: number): Meta {
+    return this.metas.get(id, '', NO_XATTRS);
   }
 
   /** metaOf is an inode's metadata. */
@@ -256,10 +270,15 @@ export class FsTree implements ChrootTree<number> {
   /** detach takes a node, and everything below it, out of the tree; its number is never reused. */
   detach(node: number): void {
     // Without a stack of calls: a hostile layer may nest folders thousands deep.
+    const below: number[] = [];
     const pending = [node];
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      // Checked below before anything changes: a conflict leaves the tree as it was (streamed-files.ts).
       if (this.streamed?.holdsFiles(next)) throw new StreamConflict();
+      below.push(next);
       for (const child of this.knownChildrenOf(next)) pending.push(child); // none for anything but a directory
+    }
+    for (const next of below) {
       this.index.remove(next);
       // Its place in the parent's chain is dropped by the next childrenOf.
       this.columns.page(next).parent[next & SLOT_MASK] = DETACHED;

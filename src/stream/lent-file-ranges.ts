@@ -37,6 +37,22 @@ export class LentFileRanges {
   }
 
   /**
+   * lend lends the `length` bytes at `offset` as one buffer, valid until the next call: a header
+   * and its extensions; more than a window is read into a buffer of its own.
+   */
+  lend(offset: number, length: number): Buffer {
+    if (offset + length > this.size) throw new TruncatedError(this.size);
+    if (length > WINDOW) {
+      const own = Buffer.allocUnsafe(length);
+      let filled = 0;
+      for (const piece of this.pieces(offset, length)) filled += piece.copy(own, filled);
+      return own;
+    }
+    if (offset < this.windowStart || offset + length > this.windowStart + this.valid) this.read(offset, length);
+    return this.window.subarray(offset - this.windowStart, offset - this.windowStart + length);
+  }
+
+  /**
    * read fills the window from `offset`, as far as it holds or the range goes, reading ahead for
    * the ranges that follow; only the `needed` bytes must be there.
    */

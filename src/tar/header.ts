@@ -152,18 +152,20 @@ function intern(name: string): string {
   return name;
 }
 
+/** headerName is the name field of a header block, with the ustar prefix where there is one. */
+export function headerName(block: Buffer): string {
+  const name = readString(block, 0, 100);
+  // Only POSIX ustar has the prefix field; GNU tar uses those bytes for times.
+  if (block.toString('latin1', 257, 263) !== 'ustar\0') return name;
+  const prefix = readString(block, 345, 155);
+  return prefix === '' ? name : `${prefix}/${name}`;
+}
+
 /** decodeHeader decodes one header block, or returns undefined when the checksum is wrong. */
 export function decodeHeader(block: Buffer): RawHeader | undefined {
   if (block.length < BLOCK || !checksumOk(block)) return undefined;
-  const magic = block.toString('latin1', 257, 263);
-  let name = readString(block, 0, 100);
-  // Only POSIX ustar has the prefix field; GNU tar uses those bytes for times.
-  if (magic === 'ustar\0') {
-    const prefix = readString(block, 345, 155);
-    if (prefix !== '') name = `${prefix}/${name}`;
-  }
   const header: RawHeader = {
-    name,
+    name: headerName(block),
     mode: readNumber(block, 100, 8) & 0o7777,
     uid: readNumber(block, 108, 8),
     gid: readNumber(block, 116, 8),

@@ -16,9 +16,11 @@ function toNumber(value: Buffer): number | undefined {
 /** applyPax folds global then per-entry records into an entry; it returns a problem or undefined. */
 export function applyPax(
   entry: TarEntry,
-  globals: Map<string, Buffer>,
-  locals: Map<string, Buffer>,
+  globals: ReadonlyMap<string, Buffer>,
+  locals: ReadonlyMap<string, Buffer>,
 ): string | undefined {
+  // Most entries have no records: no array and iterators for them (this runs per entry, twice for some).
+  if (globals.size === 0 && locals.size === 0) return undefined;
   for (const records of [globals, locals]) {
     for (const [key, value] of records) {
       const problem = applyRecord(entry, key, value);

@@ -19,6 +19,11 @@ export interface TarItem {
   ordinal: number;
   /** offset is where the entry's data starts, counted from the start of the tar, wherever in a file that is. */
   offset: number;
+  /**
+   * header is where the entry's first header block (its own extension headers included) starts, counted as `offset`
+   * is; undefined after a global PAX header, which an entry read again from there would miss (entry-at.ts).
+   */
+  header: number | undefined;
   /** body yields the file's data; it is empty for other entry types. */
   body: AsyncIterable<Buffer>;
   /**
@@ -37,6 +42,9 @@ export interface TarReadOptions {
   maxExtensionBytes?: number;
 }
 
+/** MAX_EXTENSION_BYTES is the largest PAX or GNU long-name header taken unless told otherwise. */
+export const MAX_EXTENSION_BYTES = 1024 * 1024;
+
 /** EXTENSIONS are the type flags of headers that extend the next entry (PAX, GNU long names) or all (PAX global). */
 const EXTENSIONS = new Set(['x', 'g', 'L', 'K']);
 
@@ -51,19 +59,22 @@ export async function* readTar(
   options: TarReadOptions,
 ): AsyncGenerator<TarItem> {
   const reader: Bytes = Symbol.asyncIterator in source ? new ByteReader(source) : source;
-  const maxExtension = options.maxExtensionBytes ?? 1024 * 1024;
+  const maxExtension = options.maxExtensionBytes ?? MAX_EXTENSION_BYTES;
   const globals = new Map<string, Buffer>();
   let locals = new Map<string, Buffer>();
   let longName: string | undefined;
   let longLink: string | undefined;
   let ordinal = 0;
   const origin = reader.position;
+  /** first is where the current entry's first header block is, its extension headers counted. */
+  let first = -1;
   const fail = (what: string, cause?: unknown): never => {
     throw new BadArchiveError(`reading ${options.where}: ${what}`, cause);
   };
   try {
     for (;;) {
       const offset = reader.position;
+      if (first < 0) first = offset;
       // A header is parsed before anything else is read: a file lends it from its window, no copy and no wait.
       const block = 'lend' in reader ? reader.lend(BLOCK) : await reader.read(BLOCK);
       if (block === undefined) break; // end of data at a block boundary: accepted, as Go's reader does
@@ -94,7 +105,9 @@ export async function* readTar(
       const dataEnd = reader.position + dataSize;
       const data = entry.type === 'file' ? guardTruncation(reader.take(dataSize), fail) : EMPTY_BODY;
       const body = sparse === undefined ? data : expandSparse(data, sparse.layout);
-      const item: TarItem = { entry, ordinal: ordinal++, offset: dataEnd - dataSize - origin, body };
+      const header = globals.size === 0 ? first - origin : undefined;
+      first = -1;
+      const item: TarItem = { entry, ordinal: ordinal++, offset: dataEnd - dataSize - origin, header, body };
       if (sparse !== undefined) item.sparse = { layout: sparse.layout, data };
       else if (entry.type === 'file' && 'takeInto' in reader) {
         const source = reader;
@@ -137,17 +150,28 @@ function mergeInto(target: Map<string, Buffer>, source: Map<string, Buffer>): Ma
   return target;
 }
 
-/** readExtension reads the data of an extension header: PAX records, or a GNU long name. */
+/** Extension is what an extension header holds: PAX records, or a GNU long name. */
+export interface Extension {
+  pax: Map<string, Buffer>;
+  text: string;
+}
+
+/** readExtension reads the data of an extension header. */
 async function readExtension(
   reader: Bytes,
   raw: RawHeader,
   max: number,
   fail: (what: string) => never,
-): Promise<{ pax: Map<string, Buffer>; text: string }> {
+): Promise<Extension> {
   if (raw.size > max) fail(`extended header of ${raw.size} bytes is larger than the ${max}-byte limit`);
   const data = raw.size === 0 ? Buffer.alloc(0) : await reader.read(raw.size);
   if (data === undefined || data.length < raw.size) throw new TruncatedError(reader.position);
   await reader.skip(padding(raw.size));
+  return decodeExtension(raw, data, fail);
+}
+
+/** decodeExtension parses an extension header's data. */
+export function decodeExtension(raw: RawHeader, data: Buffer, fail: (what: string) => never): Extension {
   if (raw.typeflag === 'L' || raw.typeflag === 'K') {
     const end = data.indexOf(0);
     return { pax: new Map(), text: data.toString('latin1', 0, end === -1 ? data.length : end) };
@@ -157,10 +181,11 @@ async function readExtension(
   return { pax: pax as Map<string, Buffer>, text: '' };
 }
 
-function toEntry(
+/** toEntry makes the entry of a header, its extensions applied. */
+export function toEntry(
   raw: RawHeader,
-  globals: Map<string, Buffer>,
-  locals: Map<string, Buffer>,
+  globals: ReadonlyMap<string, Buffer>,
+  locals: ReadonlyMap<string, Buffer>,
   longName: string | undefined,
   longLink: string | undefined,
   fail: (what: string) => never,

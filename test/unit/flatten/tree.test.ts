@@ -140,7 +140,7 @@ test('the tree lists names in byte order and forgets detached ones, however deep
   assert.equal([...tree.nodes(dir)].length, 5 + 20_000, 'listed without a stack of calls');
   // A whiteout of the top, applied as a layer's entry: the walk down for what that layer wrote, then the removal.
   const body = (async function* (): AsyncGenerator<Buffer> {})();
-  const whiteout = { entry: newEntry({ path: 'd/.wh.x', type: 'file' }), ordinal: 0, offset: 0, body };
+  const whiteout = { entry: newEntry({ path: 'd/.wh.x', type: 'file' }), ordinal: 0, offset: 0, header: 0, body };
   await applyEntry({ tree, sink: PLANNING_SINK, layer: 1, where: 'layer 2' }, whiteout);
   assert.equal(tree.childOf(dir, 'x'), undefined);
   assert.equal(tree.isAttached(deep), false);

@@ -1,0 +1,117 @@
+/**
+ * The tar output keeps no node for the top layer's files (streamed-files.ts): the plan lists each
+ * file's folder and header, and the data pass reads its name and size again from there. A later
+ * entry that touches a listed file gives the listed files their nodes, and the rest of the layer
+ * keeps nodes. Either way the tar must say what the directory output says.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { replayLayers } from '../../../src/flatten/replay-layers.js';
+import type { Layer } from '../../../src/image/types.js';
+import { tempDir } from '../../helpers/archives.js';
+import { flattenBoth } from '../../helpers/flatten.js';
+import type { Summary } from '../../helpers/summary.js';
+import { type EntrySpec, makeTar } from '../../helpers/tar-builder.js';
+
+const LOWER: EntrySpec[] = [
+  { path: 'real/', type: 'directory' },
+  { path: 'via', linkname: 'real' },
+  { path: 'old', content: 'lower' },
+];
+
+/** A path over 100 bytes needs a PAX header: that file is read again whole, not from its own header. */
+const LONG = `deep/${'n'.repeat(120)}`;
+
+const TOP: EntrySpec[] = [
+  { path: 'a/', type: 'directory' },
+  { path: 'a/f1', content: 'one', mode: 0o600, uid: 7 },
+  { path: 'via/f2', content: 'two' }, // through the lower layer's symlink: lands in real/
+  { path: LONG, content: 'long', xattrs: { 'user.k': 'v' } },
+  { path: '.wh.old' },
+];
+
+/** sameTree compares the two outputs, but for the symlink's mode, which a directory cannot keep (777 on Linux). */
+function sameTree(tar: Summary, dir: Summary): void {
+  assert.deepEqual([...tar.keys()].sort(), [...dir.keys()].sort());
+  for (const [path, record] of tar) if (path !== 'via') assert.deepEqual(record, dir.get(path), path);
+}
+
+/** fileLayer is the tar `specs` as a plain layer in a file, as the tar output reads it. */
+async function fileLayer(specs: EntrySpec[]): Promise<Layer> {
+  const path = join(tempDir(), 'layer.tar');
+  const tar = makeTar(specs);
+  writeFileSync(path, tar);
+  const openFile = async () => {
+    const handle = await open(path, 'r');
+    return { handle, start: 0, size: tar.length, close: () => handle.close() };
+  };
+  return {
+    id: 'top',
+    mediaType: 'application/vnd.docker.image.rootfs.diff.tar',
+    size: tar.length,
+    where: 'layer 1 (test)',
+    open: () => {
+      throw new Error('read positionally only');
+    },
+    openFile,
+  };
+}
+
+test('the top layer streamed: its files are listed, not nodes, and the tar says what the directory says', async () => {
+  const layer = await fileLayer(TOP);
+  const file = await layer.openFile!();
+  try {
+    const { tree, top } = await replayLayers([layer], undefined, { streamTop: () => file });
+    assert.equal(top?.files.count, 3, 'three files listed');
+    const a = tree.childOf(tree.root, 'a') as number;
+    assert.equal(tree.childOf(a, 'f1'), undefined, 'no node for a listed file');
+  } finally {
+    await file.close();
+  }
+  const { tar, dir } = await flattenBoth([LOWER, TOP]);
+  sameTree(tar, dir);
+  assert.equal(tar.get('a/f1')?.uid, 7);
+  assert.equal(tar.get('a/f1')?.mode, '600');
+  assert.equal(tar.get('real/f2')?.size, 3, 'written through the symlinked folder');
+  assert.equal(tar.get(LONG)?.size, 4);
+  assert.deepEqual(tar.get(LONG)?.xattrs, { 'user.k': Buffer.from('v').toString('hex') });
+  assert.equal(tar.get('old'), undefined);
+});
+
+test('a later entry touching a listed file gives the listed files nodes, in their order', async () => {
+  const touched: EntrySpec[] = [
+    ...TOP,
+    { path: 'a/link', type: 'hardlink', linkname: 'a/f1' },
+    { path: 'a/f3', content: 'three' },
+    { path: 'via/f2', content: 'again' }, // the same name twice: the later one wins
+  ];
+  const layer = await fileLayer(touched);
+  const file = await layer.openFile!();
+  try {
+    const { tree, top, starts } = await replayLayers([layer], undefined, { streamTop: () => file });
+    assert.equal(top, undefined, 'no file left listed');
+    const a = tree.childOf(tree.root, 'a') as number;
+    const f1 = tree.childOf(a, 'f1') as number;
+    const f3 = tree.childOf(a, 'f3') as number;
+    assert.ok(f1 < f3 && f1 >= (starts[0] as number), 'the listed file was numbered before the later one');
+    assert.equal(tree.dataBlockOf(f1) < tree.dataBlockOf(f3), true);
+  } finally {
+    await file.close();
+  }
+  const { tar, dir } = await flattenBoth([LOWER, touched]);
+  sameTree(tar, dir);
+  assert.equal(tar.get('a/link')?.group, 'a/f1');
+  assert.equal(tar.get('real/f2')?.size, 5);
+  assert.equal(tar.get('a/f3')?.size, 5);
+});
+
+test('a top layer whose file goes through a listed file fails as the unstreamed flatten does', async () => {
+  const through: EntrySpec[] = [
+    { path: 'x', content: 'file' },
+    { path: 'x/y', content: 'under a file' },
+  ];
+  await assert.rejects(flattenBoth([LOWER, through]), /parent is not a directory/);
+});
