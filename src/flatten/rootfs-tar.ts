@@ -20,7 +20,7 @@ import type { Warn } from './fs-ops.js';
 import { layerEntries } from './layer-entries.js';
 import { HeldLayers } from './held-layers.js';
 import { LayerSpools } from './layer-spools.js';
-import { type Replayed, replayLayers } from './replay-layers.js';
+import { type NodeRange, type Replayed, replayLayers } from './replay-layers.js';
 import { lastName, type StreamedFiles } from './streamed-files.js';
 import { StreamConflict } from './streamed-names.js';
 import { namesOf, nextCarrier, planTar, type TarPlan } from './tar-plan.js';
@@ -85,28 +85,55 @@ function changed(where: string, block: number, what: 'data' | 'header' = 'data')
   );
 }
 
+/** Carriers walks the file inodes whose data a layer writes, through its node ranges in turn. */
+class Carriers {
+  private range = 0;
+  private at: number;
+
+  constructor(
+    private readonly tree: FsTree,
+    private readonly plan: TarPlan,
+    private readonly ranges: NodeRange[],
+  ) {
+    this.at = ranges[0]?.[0] ?? 0;
+  }
+
+  /** next is the next file inode to write; undefined past the last. */
+  next(): number | undefined {
+    for (let range = this.ranges[this.range]; range !== undefined; range = this.ranges[this.range]) {
+      const found = nextCarrier(this.tree, this.plan, this.at, range[1]);
+      if (found !== range[1]) {
+        this.at = found + 1;
+        return found;
+      }
+      this.range++;
+      this.at = this.ranges[this.range]?.[0] ?? 0;
+    }
+    return undefined;
+  }
+}
+
 /**
- * readAgain yields the data of layer `layer`'s file inodes from `from` to `end`, reading the
- * layer whole through the tar reader, its digests checked, and its entries walked beside those
- * inodes: for a layer with sparse files, or a compressed one that could not be spooled.
+ * readAgain yields the data of layer `layer`'s file inodes, reading the layer whole through the
+ * tar reader, its digests checked, and its entries walked beside those inodes (in data order, as
+ * its node ranges are): for a layer with sparse files, or a compressed one that could not be spooled.
  */
 async function* readAgain(
   tree: FsTree,
   plan: TarPlan,
   layer: Layer,
-  from: number,
-  end: number,
+  carriers: Carriers,
   options: FlattenOptions,
 ): AsyncGenerator<Buffer> {
-  let next = nextCarrier(tree, plan, from, end);
+  let next = carriers.next();
   for await (const item of layerEntries(layer, options.signal, { lentChunks: true })) {
     const block = item.offset / BLOCK;
-    if (next === end || tree.dataBlockOf(next) > block) continue;
+    if (next === undefined || tree.dataBlockOf(next) > block) continue;
     const inode = next;
     const size = tree.sizeOf(inode);
     if (tree.dataBlockOf(inode) < block || item.entry.size !== size || item.entry.type !== 'file')
       throw changed(layer.where, tree.dataBlockOf(inode));
-    next = nextCarrier(tree, plan, inode + 1, end);
+    next = carriers.next();
     const names = namesOf(tree, plan, inode);
     const first = tree.pathOf(names[0] as number);
     yield encodeEntry(entryFor(tree, first, inode, 'file'));
@@ -116,7 +143,7 @@ async function* readAgain(
     for (let i = 1; i < names.length; i++) yield hardlink(tree, tree.pathOf(names[i] as number), inode, first);
   }
   options.progress?.layerDone();
-  if (next !== end) throw changed(layer.where, tree.dataBlockOf(next));
+  if (next !== undefined) throw changed(layer.where, tree.dataBlockOf(next));
 }
 
 /** rootfsTarChunks yields the flattened root filesystem as tar bytes, each chunk the caller's own. */
@@ -192,9 +219,9 @@ class Joiner {
 }
 
 /**
- * replayForTar replays the layers as `read` reads them, the top one's files streamed unless
- * undocker adds a tree of its own, which must see every name. If the top layer's spool could not
- * be written, its files need nodes, and the layers are replayed again so, into fresh spools.
+ * replayForTar replays the layers as `read` reads them, their files listed (streamed-files.ts)
+ * unless undocker adds a tree of its own, which must see every name. If a listed layer's spool
+ * could not be written, its files need nodes, and the layers are replayed again so, into fresh spools.
  */
 async function replayForTar(
   layers: Layer[],
@@ -203,17 +230,21 @@ async function replayForTar(
   spools: { current: LayerSpools },
   options: FlattenOptions,
 ): Promise<Replayed> {
-  const top = layers.length - 1;
-  const fileOfTop = (finished: boolean): LayerFile | undefined =>
-    held.plainFileOf(layers[top] as Layer) ??
-    (finished ? spools.current.fileOf(read[top] as Layer) : spools.current.partOf(read[top] as Layer));
-  if (options.added === undefined && !options.keepWhiteouts && layers.length > 0) {
+  const fileOf = (index: number, finished: boolean): LayerFile | undefined => {
+    const layer = read[index] as Layer;
+    return (
+      held.plainFileOf(layers[index] as Layer) ??
+      (finished ? spools.current.fileOf(layer) : (spools.current.fileOf(layer) ?? spools.current.partOf(layer)))
+    );
+  };
+  if (options.added === undefined && !options.keepWhiteouts) {
     try {
       const replayed = await replayLayers(read, options.signal, {
         spools: spools.current,
-        streamTop: () => fileOfTop(false),
+        listFrom: (index) => fileOf(index, false),
       });
-      if (replayed.top === undefined || fileOfTop(true) !== undefined) return replayed;
+      if ([...replayed.listed].every(([index, files]) => files.count === 0 || fileOf(index, true) !== undefined))
+        return replayed;
     } catch (error) {
       if (!(error instanceof StreamConflict)) throw error;
     }
@@ -234,7 +265,7 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
   const held = await HeldLayers.open(layers);
   try {
     const headerLayers = layers.map((layer) => held.throughHeld(layer));
-    const { tree, starts, withSparse, top } = await replayForTar(layers, headerLayers, held, spools, options);
+    const { tree, withSparse, listed, nodeRanges } = await replayForTar(layers, headerLayers, held, spools, options);
     if (options.added !== undefined) dropShadowed(tree, options.added, options.warn ?? (() => undefined));
     const plan = planTar(tree);
     // Hardlinked symlinks and devices: the first name is written whole, the others link to it.
@@ -254,22 +285,17 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
     const joiner = new Joiner();
     for (const [index, original] of layers.entries()) {
       const read = headerLayers[index] as Layer; // what the first pass read, and spooled
-      // A layer's file inodes were numbered in its entry order, from starts[index].
-      const from = starts[index] as number;
-      const end = starts[index + 1] as number;
+      // A layer's file inodes were numbered in its entry order (replay-layers.ts).
+      const carriers = new Carriers(tree, plan, nodeRanges[index] as NodeRange[]);
       // A layer kept in a file (a plain one held open, or a spool) has its surviving data read
       // where the first pass found it, no header parsed again; any other is read whole, again.
       const file = withSparse.has(index) ? undefined : (held.plainFileOf(original) ?? spools.current.fileOf(read));
       if (file === undefined) {
-        yield* readAgain(tree, plan, spools.current.dataLayer(read), from, end, options);
+        yield* readAgain(tree, plan, spools.current.dataLayer(read), carriers, options);
         continue;
       }
       const ranges = new LentFileRanges(file.handle.fd, file.start, file.size, options.signal);
-      for (
-        let inode = nextCarrier(tree, plan, from, end);
-        inode !== end;
-        inode = nextCarrier(tree, plan, inode + 1, end)
-      ) {
+      for (let inode = carriers.next(); inode !== undefined; inode = carriers.next()) {
         const size = tree.sizeOf(inode);
         const names = namesOf(tree, plan, inode);
         const first = tree.pathOf(names[0] as number);
@@ -289,13 +315,13 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
         options.progress?.bytes(size);
         for (let i = 1; i < names.length; i++) yield hardlink(tree, tree.pathOf(names[i] as number), inode, first);
       }
-      // The top layer's files with no node (streamed-files.ts).
-      const listed = index === layers.length - 1 ? top?.files : undefined;
+      // The files the layer listed, with no node (streamed-files.ts).
+      const files = listed.get(index);
       const reader = new EntryReader((offset, length) => ranges.lend(offset, length), original.where);
-      for (let i = 0; i < (listed?.count ?? 0); i++) {
-        const at = (listed as StreamedFiles).headerOf(i);
+      for (let i = 0; i < (files?.count ?? 0); i++) {
+        const at = (files as StreamedFiles).headerOf(i);
         try {
-          const { entry, data } = listedEntry(tree, listed as StreamedFiles, i, ranges, reader);
+          const { entry, data } = listedEntry(tree, files as StreamedFiles, i, ranges, reader);
           if (entry === undefined) throw changed(original.where, at / BLOCK, 'header');
           const header = encodeEntry(entry);
           const pieces = ranges.pieces(data, entry.size);

@@ -5,9 +5,9 @@
  * twice, a path through it, a hardlink to it, its folder replaced): a 32-bit fingerprint per
  * (folder, name), kept where a second hash of it says. Any hit, true or false, throws
  * StreamConflict, and the caller starts again keeping every name: the result is always the one
- * the full tree gives. A million files so cost 6 MB, not the 46 MB of their nodes. (The tar
- * output, which reads the layer again to copy the data, tried it too: it saved 10 MB of 129 and
- * cost a third more time on 300,000 files, so it keeps every name.)
+ * the full tree gives. A million files so cost 6 MB, not the 46 MB of their nodes. The tar output
+ * lists the files besides, to read each again from its header (streamed-files.ts), and on a hit
+ * gives the listed files nodes rather than starting again.
  */
 
 import { hashKey } from './name-index.js';
@@ -49,8 +49,10 @@ export class StreamedNames {
   private readonly segments: Array<Uint32Array[] | undefined> = new Array(1 << SEGMENT_BITS);
   /** filled counts the names in each segment's last page. */
   private readonly filled = new Uint16Array(1 << SEGMENT_BITS);
-  /** folders holds every folder a file went to, so a whiteout's pruning knows the layer wrote below it. */
-  private readonly folders = new Set<number>();
+  /** folders holds every folder a file of this layer went to: a whiteout's pruning knows the layer wrote below it. */
+  private folders = new Set<number>();
+  /** lowerFolders holds the folders files of the layers below went to (the tar output lists every layer's). */
+  private readonly lowerFolders = new Set<number>();
 
   /** has tells whether a file may have been streamed as `name` in `parent`; a false hit is as rare as said above. */
   has(parent: number, name: string): boolean {
@@ -78,8 +80,19 @@ export class StreamedNames {
     this.folders.add(parent);
   }
 
-  /** holdsFiles tells whether a file was streamed straight into folder `dir`. */
+  /** holdsFiles tells whether a file of this layer was streamed straight into folder `dir`. */
   holdsFiles(dir: number): boolean {
     return this.folders.has(dir);
+  }
+
+  /** holdsLower tells whether a file of a layer below was streamed straight into folder `dir`. */
+  holdsLower(dir: number): boolean {
+    return this.lowerFolders.has(dir);
+  }
+
+  /** nextLayer starts the next layer: the files streamed so far are a lower layer's. */
+  nextLayer(): void {
+    for (const folder of this.folders) this.lowerFolders.add(folder);
+    this.folders = new Set();
   }
 }

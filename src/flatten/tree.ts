@@ -79,8 +79,9 @@ export class FsTree implements ChrootTree<number> {
   }
 
   /**
-   * streamed, while set, holds the files the current (top) layer wrote without a node: a lookup that would find one
-   * throws StreamConflict, as does taking a folder that holds one out of the tree.
+   * streamed, while set, holds the files layers wrote without a node (the top layer's, or in the tar output every
+   * layer's): a lookup that would find one throws StreamConflict, as does taking a folder that holds one out of the
+   * tree, or listing a folder that holds one of a lower layer.
    */
   streamed: StreamedNames | undefined;
 
@@ -91,8 +92,12 @@ export class FsTree implements ChrootTree<number> {
     return found;
   }
 
-  /** childrenOf lists a directory's names in no order; a tree that reads names on demand (LayerTree) reads them all. */
+  /**
+   * childrenOf lists a directory's names in no order; a tree that reads names on demand (LayerTree) reads them all.
+   * A folder holding streamed files of a lower layer throws StreamConflict: they are its names too.
+   */
   childrenOf(dir: number): number[] {
+    if (this.streamed?.holdsLower(dir)) throw new StreamConflict();
     return this.knownChildrenOf(dir);
   }
 
@@ -274,7 +279,7 @@ export class FsTree implements ChrootTree<number> {
     const pending = [node];
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
       // Checked below before anything changes: a conflict leaves the tree as it was (streamed-files.ts).
-      if (this.streamed?.holdsFiles(next)) throw new StreamConflict();
+      if (this.streamed?.holdsFiles(next) || this.streamed?.holdsLower(next)) throw new StreamConflict();
       below.push(next);
       for (const child of this.knownChildrenOf(next)) pending.push(child); // none for anything but a directory
     }

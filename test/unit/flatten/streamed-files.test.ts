@@ -64,8 +64,8 @@ test('the top layer streamed: its files are listed, not nodes, and the tar says 
   const layer = await fileLayer(TOP);
   const file = await layer.openFile!();
   try {
-    const { tree, top } = await replayLayers([layer], undefined, { streamTop: () => file });
-    assert.equal(top?.files.count, 3, 'three files listed');
+    const { tree, listed } = await replayLayers([layer], undefined, { listFrom: () => file });
+    assert.equal(listed.get(0)?.count, 3, 'three files listed');
     const a = tree.childOf(tree.root, 'a') as number;
     assert.equal(tree.childOf(a, 'f1'), undefined, 'no node for a listed file');
   } finally {
@@ -91,12 +91,15 @@ test('a later entry touching a listed file gives the listed files nodes, in thei
   const layer = await fileLayer(touched);
   const file = await layer.openFile!();
   try {
-    const { tree, top, starts } = await replayLayers([layer], undefined, { streamTop: () => file });
-    assert.equal(top, undefined, 'no file left listed');
+    const { tree, listed, kept, starts } = await replayLayers([layer], undefined, { listFrom: () => file });
+    assert.equal(listed.size, 0, 'no file left listed');
+    const [from, end] = kept.get(0) ?? [0, 0];
+    assert.equal(end - from, 3, 'the three listed files were kept');
     const a = tree.childOf(tree.root, 'a') as number;
     const f1 = tree.childOf(a, 'f1') as number;
     const f3 = tree.childOf(a, 'f3') as number;
-    assert.ok(f1 < f3 && f1 >= (starts[0] as number), 'the listed file was numbered before the later one');
+    assert.ok(f1 >= from && f1 < end && f1 < f3, 'kept in order, before the files made after');
+    assert.ok(end <= (starts[1] as number));
     assert.equal(tree.dataBlockOf(f1) < tree.dataBlockOf(f3), true);
   } finally {
     await file.close();
@@ -106,6 +109,35 @@ test('a later entry touching a listed file gives the listed files nodes, in thei
   assert.equal(tar.get('a/link')?.group, 'a/f1');
   assert.equal(tar.get('real/f2')?.size, 5);
   assert.equal(tar.get('a/f3')?.size, 5);
+});
+
+test('a lower layer stays listed under layers that do not touch it, and is kept once one does', async () => {
+  const lower = await fileLayer(TOP);
+  const above = await fileLayer([{ path: 'b/new', content: 'n' }]);
+  const touching = await fileLayer([{ path: 'a/.wh.f1' }, { path: 'a/f4', content: 'four' }]);
+  const files = await Promise.all([lower.openFile!(), above.openFile!(), touching.openFile!()]);
+  try {
+    const untouched = await replayLayers([lower, above], undefined, { listFrom: (index) => files[index] });
+    assert.deepEqual(
+      [...untouched.listed].map(([index, listed]) => [index, listed.count]),
+      [
+        [0, 3],
+        [1, 1],
+      ],
+    );
+    const touched = await replayLayers([lower, above, touching], undefined, { listFrom: (index) => files[index] });
+    assert.deepEqual([...touched.kept.keys()], [0, 1, 2], 'the whiteout reached into a folder of listed files');
+    assert.equal(touched.listed.size, 0);
+    const a = touched.tree.childOf(touched.tree.root, 'a') as number;
+    assert.equal(touched.tree.childOf(a, 'f1'), undefined, 'removed by the whiteout');
+    assert.equal(touched.tree.layerOf(touched.tree.childOf(a, 'f4') as number), 2);
+  } finally {
+    await Promise.all(files.map((file) => file.close()));
+  }
+  const { tar, dir } = await flattenBoth([LOWER, TOP, [{ path: 'b/new', content: 'n' }], [{ path: 'a/.wh.f1' }]]);
+  sameTree(tar, dir);
+  assert.equal(tar.get('a/f1'), undefined);
+  assert.equal(tar.get('real/f2')?.size, 3);
 });
 
 test('a top layer whose file goes through a listed file fails as the unstreamed flatten does', async () => {
