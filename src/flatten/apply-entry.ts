@@ -140,7 +140,8 @@ async function createNode(
     return;
   }
   if (entry.type === 'file' && tree.streamed !== undefined) {
-    // The top layer's file: no node (streamed-names.ts); childOf just said no file of the layer has the name.
+    // A file with no node (streamed-names.ts); childOf just said no file of the layer has the name.
+    tree.lister?.(parent, name, entry, item);
     await sink.writeStreamed(parent, name, entry, item);
     tree.streamed.add(parent, name);
     return;

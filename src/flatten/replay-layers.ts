@@ -1,23 +1,19 @@
 /**
  * The tar output's first pass: every layer's headers replayed into a tree, file data skipped.
- * Files may get no node (streamed-files.ts): each layer that can be read again lists its files
- * instead, and the data pass reads each one's header again and writes it where the plan put it.
- * A later entry that touches a listed file (the same name again, a path or hardlink through it,
- * its folder replaced or pruned) gives every listed file its node, in its own layer's order, and
- * is applied again; the layers after it are listed afresh. A layer on a large base that touches
- * the base so costs reading the base's headers a second time.
+ * Files may get no node: each layer that can be read again lists its files instead (lister.ts),
+ * and the data pass reads each one's header again and writes it where the plan put it.
  */
 import type { Layer, LayerFile } from '../image/types.js';
-import { LentFileRanges } from '../stream/lent-file-ranges.js';
-import { EntryReader } from '../tar/entry-at.js';
-import { BLOCK } from '../tar/header.js';
 import { applyEntry } from './apply-entry.js';
 import { layerHeaders } from './layer-entries.js';
 import type { LayerSpools } from './layer-spools.js';
-import { PLANNING_SINK, type TreeSink } from './sink.js';
-import { lastName, listingSink, StreamedFiles } from './streamed-files.js';
-import { StreamConflict, StreamedNames } from './streamed-names.js';
+import { Lister, type NodeRange } from './lister.js';
+import { PLANNING_SINK } from './sink.js';
+import type { StreamedFiles } from './streamed-files.js';
+import { StreamConflict } from './streamed-names.js';
 import { FsTree } from './tree.js';
+
+export type { NodeRange } from './lister.js';
 
 /**
  * TURN_MS is how long the first pass runs before it gives the event loop a turn. A plain layer's
@@ -25,9 +21,6 @@ import { FsTree } from './tree.js';
  * whole pass: 5 s of a million files.
  */
 const TURN_MS = 50;
-
-/** NodeRange is the node numbers from `from` up to `end`. */
-export type NodeRange = [from: number, end: number];
 
 /** Replayed is the tree of every layer's headers, and the first node number each layer made. */
 export interface Replayed {
@@ -56,29 +49,6 @@ export interface ReplayOptions {
   listFrom?: (index: number) => LayerFile | undefined;
 }
 
-/** Listing is the listed files of the layers since the last touch, and their fingerprints. */
-interface Listing {
-  names: StreamedNames;
-  files: Map<number, StreamedFiles>;
-}
-
-/**
- * keepNodes gives layer `layer`'s listed files their nodes, in their order, each read again from
- * `file`. None's folder was taken out or its name taken since, as that would have thrown. Without
- * a file (a spool that could not be written) it throws StreamConflict, for the caller to replay
- * without listing.
- */
-function keepNodes(tree: FsTree, files: StreamedFiles, file: LayerFile | undefined, layer: number, where: string) {
-  if (files.count === 0) return;
-  if (file === undefined) throw new StreamConflict();
-  const ranges = new LentFileRanges(file.handle.fd, file.start, file.size);
-  const reader = new EntryReader((offset, length) => ranges.lend(offset, length), where);
-  for (let index = 0; index < files.count; index++) {
-    const { entry, data } = reader.at(files.headerOf(index));
-    tree.create(files.folderOf(index), lastName(entry.path), layer, 'file', entry, data / BLOCK);
-  }
-}
-
 /** replayLayers applies every layer's entries to a fresh tree, with data skipped. */
 export async function replayLayers(
   layers: Layer[],
@@ -88,48 +58,20 @@ export async function replayLayers(
   const tree = new FsTree();
   const starts: number[] = [];
   const withSparse = new Set<number>();
-  const listed = new Map<number, StreamedFiles>();
-  const kept = new Map<number, NodeRange>();
-  let listing: Listing | undefined;
-  /** keepAll gives every listed file its node: the tree holds every name again. */
-  const keepAll = (): void => {
-    tree.streamed = undefined;
-    for (const [index, files] of listing?.files ?? []) {
-      const from = tree.count;
-      const layer = layers[index] as Layer;
-      keepNodes(tree, files, options.listFrom?.(index), index, layer.where);
-      kept.set(index, [from, tree.count]);
-      listed.delete(index);
-    }
-    listing = undefined;
-  };
+  const { listFrom } = options;
+  const lister = new Lister(tree, layers, (index) => listFrom?.(index));
   let turnAt = performance.now() + TURN_MS;
   for (const [index, layer] of layers.entries()) {
     starts.push(tree.count);
-    const context: { tree: FsTree; sink: TreeSink; layer: number; where: string } = {
-      tree,
-      sink: PLANNING_SINK,
-      layer: index,
-      where: layer.where,
-    };
-    // A layer with a path prefix (an ACI's) is not listed: its entries' names are not its headers'.
-    if (options.listFrom !== undefined && layer.pathPrefix === undefined) {
-      listing ??= { names: new StreamedNames(), files: new Map() };
-      listing.names.nextLayer();
-      const files = new StreamedFiles();
-      listing.files.set(index, files);
-      listed.set(index, files);
-      context.sink = listingSink(files, tree);
-      tree.streamed = listing.names;
-    } else keepAll();
+    const context = { tree, sink: PLANNING_SINK, layer: index, where: layer.where };
+    lister.begin(index, listFrom !== undefined);
     for await (const item of layerHeaders(layer, signal, options.spools)) {
       if (item.sparse !== undefined) withSparse.add(index);
       try {
         await applyEntry(context, item);
       } catch (error) {
-        if (!(error instanceof StreamConflict) || listing === undefined) throw error;
-        keepAll();
-        context.sink = PLANNING_SINK;
+        if (!(error instanceof StreamConflict) || !lister.active) throw error;
+        lister.keepAll();
         await applyEntry(context, item);
       }
       if ((item.ordinal & 1023) === 1023 && performance.now() > turnAt) {
@@ -139,26 +81,7 @@ export async function replayLayers(
       }
     }
   }
-  tree.streamed = undefined;
+  lister.end();
   starts.push(tree.count);
-  return { tree, starts, withSparse, listed, kept, nodeRanges: nodeRangesOf(starts, kept) };
-}
-
-/** nodeRangesOf is each layer's nodes in its entry order: the range it kept, then its own range less every kept one. */
-function nodeRangesOf(starts: number[], kept: Map<number, NodeRange>): NodeRange[][] {
-  const holes = [...kept.values()].sort((a, b) => a[0] - b[0]);
-  return starts.slice(0, -1).map((from, index) => {
-    const ranges: NodeRange[] = [];
-    const own = kept.get(index);
-    if (own !== undefined) ranges.push(own);
-    let at = from;
-    const end = starts[index + 1] as number;
-    for (const [holeFrom, holeEnd] of holes) {
-      if (holeEnd <= at || holeFrom >= end) continue;
-      if (holeFrom > at) ranges.push([at, holeFrom]);
-      at = holeEnd;
-    }
-    if (at < end) ranges.push([at, end]);
-    return ranges;
-  });
+  return { tree, starts, withSparse, listed: lister.listed, kept: lister.kept, nodeRanges: lister.nodeRanges(starts) };
 }

@@ -16,6 +16,7 @@ import { applyLayer } from './apply-layer.js';
 import { DirectorySink } from './directory-sink.js';
 import { HeldLayers } from './held-layers.js';
 import { type FlattenOptions, rootfsTarPieces } from './rootfs-tar.js';
+import { Lister } from './lister.js';
 import { StreamConflict, StreamedNames } from './streamed-names.js';
 import { FsTree } from './tree.js';
 
@@ -30,8 +31,9 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
   const layers = options.layers ?? image.layers;
   options.signal?.throwIfAborted();
   await fillDirectoryAtomically(target, options.force ?? false, async (directory) => {
-    // The top layer's files get no node (streamed-names.ts) unless undocker adds a tree of its own, which must see
-    // every name; a layer that touches a file it wrote before has the directory filled again, every name kept.
+    // Files get no node (lister.ts, streamed-names.ts) unless undocker adds a tree of its own, which must see every
+    // name. A plain layer in a file lists them, to read again if a later entry touches one; the top layer of another
+    // kind only fingerprints them, and a touch has the directory filled again, every name kept.
     const stream = options.added === undefined && !options.keepWhiteouts;
     try {
       await fillDirectory(directory, target, layers, options, stream);
@@ -44,7 +46,7 @@ export async function unpackRootfs(image: Image, target: string, options: Unpack
   });
 }
 
-/** fillDirectory applies every layer to the empty `directory`; with `stream`, the top layer's files get no node. */
+/** fillDirectory applies every layer to the empty `directory`; with `stream`, files get no node where they can. */
 async function fillDirectory(
   directory: string,
   target: string,
@@ -64,17 +66,21 @@ async function fillDirectory(
   // they are read: that hashing thread would have lived as long as the writing did.
   let held: HeldLayers | undefined;
   try {
-    held = await HeldLayers.open(layers);
+    const opened = (held = await HeldLayers.open(layers));
+    const lister = stream ? new Lister(tree, layers, (index) => opened.plainFileOf(layers[index] as Layer)) : undefined;
     options.progress?.start(layers.length, 0);
     for (const [index, layer] of layers.entries()) {
       where = layer.where;
       const context = { tree, sink, layer: index, where: layer.where, keepWhiteouts: options.keepWhiteouts ?? false };
       const plain = held.plainFileOf(layer) !== undefined;
-      tree.streamed = stream && index === layers.length - 1 ? new StreamedNames() : undefined;
-      await applyLayer(context, held.throughHeld(layer), { ...options, unverified: plain });
-      tree.streamed = undefined;
+      lister?.begin(index, plain);
+      const fingerprinted = stream && !lister?.active && index === layers.length - 1;
+      if (fingerprinted) tree.streamed = new StreamedNames();
+      await applyLayer(context, held.throughHeld(layer), { ...options, unverified: plain, lister });
+      if (fingerprinted) tree.streamed = undefined;
       if (plain) await held.verify(layer);
     }
+    lister?.end();
     await sink.finish();
     if (options.added !== undefined) await writeAddedTree(directory, options.added, sinkOptions.warn);
     // Interrupted while the writer drained its queue: the finished tree is not committed either.

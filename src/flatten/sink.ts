@@ -39,3 +39,6 @@ export const PLANNING_SINK: TreeSink = {
   link() {},
   special() {},
 };
+
+/** FileLister lists a file the tree gets no node for (lister.ts); it throws StreamConflict for one it cannot list. */
+export type FileLister = (parent: number, name: string, entry: TarEntry, data: FileData) => void;

@@ -5,9 +5,8 @@
  * and writes the file under the folder's path. With the fingerprints, a million files cost 17 MB,
  * not the 45 MB of their nodes. Reading the whole header again instead cost a quarter more time.
  */
-import type { TarEntry } from '../tar/entry.js';
 import { BLOCK } from '../tar/header.js';
-import { type FileData, PLANNING_SINK, type TreeSink } from './sink.js';
+import type { FileLister } from './sink.js';
 import { StreamConflict } from './streamed-names.js';
 import type { FsTree } from './tree.js';
 
@@ -60,18 +59,15 @@ export class StreamedFiles {
 }
 
 /**
- * listingSink is the planning sink of a top layer streamed to a tar: it lists each file. A file the
- * data pass could not read again alone as it was read here (after a global PAX header, sparse, or
- * named by a path that needed cleaning) throws StreamConflict, and the layer keeps nodes from there.
+ * listerOf lists files in `files`. A file that could not be read again alone as it was read here
+ * (after a global PAX header, sparse, or named by a path that needed cleaning) throws
+ * StreamConflict, and the listed files get their nodes (lister.ts).
  */
-export function listingSink(files: StreamedFiles, tree: FsTree): TreeSink {
-  return {
-    ...PLANNING_SINK,
-    async writeStreamed(parent: number, name: string, entry: TarEntry, data: FileData): Promise<void> {
-      const block = data.header === undefined ? undefined : data.header / BLOCK;
-      if (block === undefined || block > LAST_BLOCK || data.sparse !== undefined || lastName(entry.path) !== name)
-        throw new StreamConflict();
-      files.add(parent, block, tree.internMeta(entry));
-    },
+export function listerOf(files: StreamedFiles, tree: FsTree): FileLister {
+  return (parent, name, entry, data) => {
+    const block = data.header === undefined ? undefined : data.header / BLOCK;
+    if (block === undefined || block > LAST_BLOCK || data.sparse !== undefined || lastName(entry.path) !== name)
+      throw new StreamConflict();
+    files.add(parent, block, tree.internMeta(entry));
   };
 }

@@ -14,6 +14,7 @@ import { ChildIndex, NameArena } from './name-index.js';
 import { NO_NODE, NodeColumns, SLOT_MASK } from './node-columns.js';
 import { MAX_NAME_BYTES as MAX_NAME } from './paths.js';
 import { StreamConflict, type StreamedNames } from './streamed-names.js';
+import type { FileLister } from './sink.js';
 
 export type { Meta, MetaFields } from './meta-table.js';
 
@@ -84,6 +85,9 @@ export class FsTree implements ChrootTree<number> {
    * tree, or listing a folder that holds one of a lower layer.
    */
   streamed: StreamedNames | undefined;
+
+  /** lister, while set, lists each file written without a node, to read again (streamed-files.ts). */
+  lister: FileLister | undefined;
 
   /** childOf is the node called `name` in directory `node`. */
   childOf(node: number, name: string): number | undefined {
