@@ -34,7 +34,10 @@ function keepNodes(tree: FsTree, files: StreamedFiles, file: LayerFile | undefin
   }
 }
 
-/** Lister lists the files of `layers` into `tree`; `fileOf` gives the file layer `index` is read again from. */
+/**
+ * Lister lists the files of `layers` into `tree`; `fileOf` gives the file layer `index` is read
+ * again from; `withMeta` keeps each file's metadata number, for the tar output.
+ */
 export class Lister {
   /** listed holds, by layer, the files still listed without a node. */
   readonly listed = new Map<number, StreamedFiles>();
@@ -50,11 +53,17 @@ export class Lister {
     private readonly tree: FsTree,
     private readonly layers: Layer[],
     private readonly fileOf: (index: number) => LayerFile | undefined,
+    private readonly withMeta: boolean,
   ) {}
 
   /** listing tells whether some files have no node, so that a StreamConflict is for keepAll to answer. */
   get active(): boolean {
     return this.listing !== undefined;
+  }
+
+  /** holdsListed tells whether some files are listed without a node. */
+  get holdsListed(): boolean {
+    return this.listing?.layers.some((index) => (this.listed.get(index)?.count ?? 0) > 0) ?? false;
   }
 
   /** begin starts layer `index`: its files are listed if `listable`; if not, the files listed below get nodes. */
@@ -67,7 +76,7 @@ export class Lister {
     this.listing ??= { names: new StreamedNames(), layers: [] };
     this.listing.names.nextLayer();
     this.listing.layers.push(index);
-    const files = new StreamedFiles();
+    const files = new StreamedFiles(this.withMeta);
     this.listed.set(index, files);
     this.tree.streamed = this.listing.names;
     this.tree.lister = listerOf(files, this.tree);

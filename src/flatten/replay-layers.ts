@@ -59,7 +59,7 @@ export async function replayLayers(
   const starts: number[] = [];
   const withSparse = new Set<number>();
   const { listFrom } = options;
-  const lister = new Lister(tree, layers, (index) => listFrom?.(index));
+  const lister = new Lister(tree, layers, (index) => listFrom?.(index), true);
   let turnAt = performance.now() + TURN_MS;
   for (const [index, layer] of layers.entries()) {
     starts.push(tree.count);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { outputError } from '../errors.js';
-import type { Image, Layer } from '../image/types.js';
+import type { Image, Layer, LayerFile } from '../image/types.js';
 import { fillDirectoryAtomically, writeFileAtomically } from '../output/atomic.js';
 import { type Compression, encoderFor } from '../stream/compression.js';
 import { writeLentPieces } from '../stream/lent-pieces-output.js';
@@ -67,14 +67,18 @@ async function fillDirectory(
   let held: HeldLayers | undefined;
   try {
     const opened = (held = await HeldLayers.open(layers));
-    const lister = stream ? new Lister(tree, layers, (index) => opened.plainFileOf(layers[index] as Layer)) : undefined;
+    const fileOf = (index: number): LayerFile | undefined => opened.plainFileOf(layers[index] as Layer);
+    const lister = stream ? new Lister(tree, layers, fileOf, false) : undefined;
     options.progress?.start(layers.length, 0);
     for (const [index, layer] of layers.entries()) {
       where = layer.where;
       const context = { tree, sink, layer: index, where: layer.where, keepWhiteouts: options.keepWhiteouts ?? false };
       const plain = held.plainFileOf(layer) !== undefined;
-      lister?.begin(index, plain);
-      const fingerprinted = stream && !lister?.active && index === layers.length - 1;
+      const top = index === layers.length - 1;
+      // The top layer only fingerprints its files where no lower layer's are listed: a touch then fills the directory
+      // again, which costs less than a list of a million files (8 MB).
+      lister?.begin(index, plain && (!top || lister.holdsListed));
+      const fingerprinted = stream && !lister?.active && top;
       if (fingerprinted) tree.streamed = new StreamedNames();
       await applyLayer(context, held.throughHeld(layer), { ...options, unverified: plain, lister });
       if (fingerprinted) tree.streamed = undefined;

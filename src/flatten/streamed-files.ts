@@ -1,9 +1,9 @@
 /**
- * The tar output's record of the top layer's files, which get no node (streamed-names.ts). Per
- * file it keeps the folder the file went to, the block where its headers start in the layer and
- * its metadata's number, 12 bytes: the data pass reads the name and size again from the header
- * and writes the file under the folder's path. With the fingerprints, a million files cost 17 MB,
- * not the 45 MB of their nodes. Reading the whole header again instead cost a quarter more time.
+ * The record of a layer's files that get no node (lister.ts). Per file it keeps the folder the
+ * file went to and the block where its headers start in the layer, and for the tar output its
+ * metadata's number, 12 bytes: the data pass reads the name and size again from the header and
+ * writes the file under the folder's path. With the fingerprints, a million files cost 17 MB, not
+ * the 45 MB of their nodes. Reading the whole header again instead cost a quarter more time.
  */
 import { BLOCK } from '../tar/header.js';
 import type { FileLister } from './sink.js';
@@ -20,7 +20,10 @@ export function lastName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
-/** StreamedFiles lists the files the top layer wrote without a node, in entry order. */
+/**
+ * StreamedFiles lists the files a layer wrote without a node, in entry order; `withMeta` keeps
+ * their metadata's numbers, for a data pass that writes their headers (a directory's needs none).
+ */
 export class StreamedFiles {
   private readonly folders: Uint32Array[] = [];
   private readonly headers: Uint32Array[] = [];
@@ -28,17 +31,19 @@ export class StreamedFiles {
   /** count is how many files were listed. */
   count = 0;
 
+  constructor(readonly withMeta: boolean) {}
+
   add(folder: number, headerBlock: number, meta: number): void {
     const slot = this.count & PAGE_MASK;
     if (slot === 0) {
       this.folders.push(new Uint32Array(1 << PAGE_BITS));
       this.headers.push(new Uint32Array(1 << PAGE_BITS));
-      this.metas.push(new Uint32Array(1 << PAGE_BITS));
+      if (this.withMeta) this.metas.push(new Uint32Array(1 << PAGE_BITS));
     }
     const page = this.count >>> PAGE_BITS;
     (this.folders[page] as Uint32Array)[slot] = folder;
     (this.headers[page] as Uint32Array)[slot] = headerBlock;
-    (this.metas[page] as Uint32Array)[slot] = meta;
+    if (this.withMeta) (this.metas[page] as Uint32Array)[slot] = meta;
     this.count++;
   }
 
@@ -68,6 +73,6 @@ export function listerOf(files: StreamedFiles, tree: FsTree): FileLister {
     const block = data.header === undefined ? undefined : data.header / BLOCK;
     if (block === undefined || block > LAST_BLOCK || data.sparse !== undefined || lastName(entry.path) !== name)
       throw new StreamConflict();
-    files.add(parent, block, tree.internMeta(entry));
+    files.add(parent, block, files.withMeta ? tree.internMeta(entry) : 0);
   };
 }
