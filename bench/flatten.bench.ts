@@ -345,8 +345,8 @@ async function manyEntries(dir: string): Promise<string[]> {
   const timedTar = await run(UNDOCKER, ['rootfs', timed, '-']);
   rmSync(timed);
 
-  // The top layer's files get no node in a directory (streamed-names.ts): the same million under a one-file layer
-  // shows what a million names in a lower layer cost.
+  // A layer's files are listed, not kept as names (lister.ts), and the top layer's handled apart in a directory: the
+  // same million under a one-file layer shows what a million files in a lower layer cost.
   const rows = [
     `300,000 files, one gzip layer: rootfs - > /dev/null   ${smallTar.seconds.toFixed(2)} s   peak RSS ` +
       `${smallTar.peakRssMb.toFixed(0)} MB   (gzip -dc of its layer: ${smallFloor.seconds.toFixed(2)} s)`,

@@ -1,21 +1,20 @@
 /**
- * The top layer's files, not kept as nodes. Nothing above the top layer can shadow its files, so
- * the directory output's tree need not hold them: each is written as it comes. What is kept is
- * just enough to notice the rare layer whose later entry would touch one of them (the same name
- * twice, a path through it, a hardlink to it, its folder replaced): a 32-bit fingerprint per
+ * Files not kept as nodes. Nothing above the top layer can shadow its files, so a tree need not
+ * hold them; where a layer can be read again, neither need it hold its files until a later entry
+ * touches one (lister.ts). What is kept is just enough to notice that entry (the same name twice,
+ * a path through it, a hardlink to it, its folder replaced or pruned): a 32-bit fingerprint per
  * (folder, name), kept where a second hash of it says. Any hit, true or false, throws
- * StreamConflict, and the caller starts again keeping every name: the result is always the one
- * the full tree gives. A million files so cost 6 MB, not the 46 MB of their nodes. The tar output
- * lists the files besides, to read each again from its header (streamed-files.ts), and on a hit
- * gives the listed files nodes rather than starting again.
+ * StreamConflict: the listed files get their nodes, or, for the top layer of a directory that
+ * only fingerprints them, the directory is filled again keeping every name. Either way the result
+ * is the one the full tree gives. A million files so cost 6 MB, not the 46 MB of their nodes.
  */
 
 import { hashKey } from './name-index.js';
 
-/** StreamConflict says a later entry touches a file that was not kept: start again, keeping every name. */
+/** StreamConflict says an entry touches a file that was not kept, or one that cannot be listed (lister.ts). */
 export class StreamConflict extends Error {
   constructor() {
-    super('an entry of the top layer touches a file the layer wrote before');
+    super('an entry touches a file kept without a node');
   }
 }
 
