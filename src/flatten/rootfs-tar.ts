@@ -152,8 +152,8 @@ export async function* rootfsTarChunks(image: Image, options: FlattenOptions = {
 }
 
 /**
- * listedEntry is the entry to write for the top layer's listed file `index`, and where its data
- * starts; no entry if the bytes are not a file's any more. A file's own header (no extension
+ * listedEntry is the entry to write for a layer's listed file `index`, and where its data starts;
+ * no entry if the bytes are not a file's any more. A file's own header (no extension
  * header before it, as most have) gives its name and size and the plan its metadata: reading the
  * whole header again made a flatten of 300,000 files a quarter slower. Any other is read whole.
  */
@@ -290,7 +290,10 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
       // A layer kept in a file (a plain one held open, or a spool) has its surviving data read
       // where the first pass found it, no header parsed again; any other is read whole, again.
       const file = withSparse.has(index) ? undefined : (held.plainFileOf(original) ?? spools.current.fileOf(read));
+      const files = listed.get(index);
       if (file === undefined) {
+        // Never so: a sparse file is not listed but kept, and a layer listed with no spool is replayed (replayForTar).
+        if ((files?.count ?? 0) > 0) throw new Error(`${original.where}: listed files, and no file to read them from`);
         yield* readAgain(tree, plan, spools.current.dataLayer(read), carriers, options);
         continue;
       }
@@ -316,7 +319,6 @@ export async function* rootfsTarPieces(image: Image, options: FlattenOptions = {
         for (let i = 1; i < names.length; i++) yield hardlink(tree, tree.pathOf(names[i] as number), inode, first);
       }
       // The files the layer listed, with no node (streamed-files.ts).
-      const files = listed.get(index);
       const reader = new EntryReader((offset, length) => ranges.lend(offset, length), original.where);
       for (let i = 0; i < (files?.count ?? 0); i++) {
         const at = (files as StreamedFiles).headerOf(i);
