@@ -80,13 +80,13 @@ export class FsTree implements ChrootTree<number> {
   }
 
   /**
-   * streamed, while set, holds the files layers wrote without a node (the top layer's, or in the tar output every
-   * layer's): a lookup that would find one throws StreamConflict, as does taking a folder that holds one out of the
+   * streamed, while set, holds the files layers wrote without a node (the top layer's, or every listed layer's,
+   * lister.ts): a lookup that would find one throws StreamConflict, as does taking a folder that holds one out of the
    * tree, or listing a folder that holds one of a lower layer.
    */
   streamed: StreamedNames | undefined;
 
-  /** lister, while set, lists each file written without a node, to read again (streamed-files.ts). */
+  /** lister, while set, lists each file written without a node, to read again (lister.ts). */
   lister: FileLister | undefined;
 
   /** childOf is the node called `name` in directory `node`. */
@@ -282,7 +282,7 @@ export class FsTree implements ChrootTree<number> {
     const below: number[] = [];
     const pending = [node];
     for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-      // Checked below before anything changes: a conflict leaves the tree as it was (streamed-files.ts).
+      // Checked below before anything changes: a conflict leaves the tree as it was (lister.ts).
       if (this.streamed?.holdsFiles(next) || this.streamed?.holdsLower(next)) throw new StreamConflict();
       below.push(next);
       for (const child of this.knownChildrenOf(next)) pending.push(child); // none for anything but a directory

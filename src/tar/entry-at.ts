@@ -1,9 +1,9 @@
 /**
- * Reading one entry again, synchronously, from where its first header block starts. The tar
- * output keeps no node for the top layer's files (flatten/streamed-files.ts): its data pass reads
- * each one's headers again here, its own PAX and GNU long-name headers folded in as readTar
- * folds them. A global PAX header met before would be missed, so readTar says which entries can
- * be read again alone (TarItem.header).
+ * Reading one entry again, synchronously, from where its first header block starts. Files listed
+ * without a node (flatten/lister.ts) are read again here: to give them their nodes when a later
+ * entry touches one, and by the tar output's data pass for those with extension headers. Their
+ * own PAX and GNU long-name headers are folded in as readTar folds them; a global PAX header met
+ * before would be missed, so readTar says which entries can be read again alone (TarItem.header).
  */
 import { BadArchiveError } from '../errors.js';
 import type { TarEntry } from './entry.js';
