@@ -42,7 +42,7 @@ export interface Replayed {
 
 /**
  * ReplayOptions: `spools` keeps the layers that must be read whole; `listFrom`, given, lists files
- * (streamed-files.ts) and gives the file layer `index`'s entries read so far are in.
+ * (lister.ts) and gives the file layer `index`'s entries read so far are in.
  */
 export interface ReplayOptions {
   spools?: LayerSpools;

@@ -88,7 +88,10 @@ export async function* readTar(
       const extension = EXTENSIONS.has(raw.typeflag) ? await readExtension(reader, raw, maxExtension, fail) : undefined;
       if (extension !== undefined) {
         if (raw.typeflag === 'x') locals = mergeInto(locals, extension.pax);
-        if (raw.typeflag === 'g') mergeInto(globals, extension.pax);
+        if (raw.typeflag === 'g') {
+          mergeInto(globals, extension.pax);
+          first = -1; // an entry read again starts after it (and is not, if it held records: `header` below)
+        }
         if (raw.typeflag === 'L') longName = extension.text;
         if (raw.typeflag === 'K') longLink = extension.text;
         continue;

@@ -10,11 +10,12 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { replayLayers } from '../../../src/flatten/replay-layers.js';
-import type { Layer } from '../../../src/image/types.js';
+import { rootfsTarChunks } from '../../../src/flatten/rootfs-tar.js';
+import type { Image, Layer } from '../../../src/image/types.js';
 import { tempDir } from '../../helpers/archives.js';
-import { flattenBoth } from '../../helpers/flatten.js';
-import type { Summary } from '../../helpers/summary.js';
-import { type EntrySpec, makeTar } from '../../helpers/tar-builder.js';
+import { collect, flattenBoth } from '../../helpers/flatten.js';
+import { type Summary, summarizeTar } from '../../helpers/summary.js';
+import { type EntrySpec, makeTar, rawHeader } from '../../helpers/tar-builder.js';
 
 const LOWER: EntrySpec[] = [
   { path: 'real/', type: 'directory' },
@@ -39,10 +40,10 @@ function sameTree(tar: Summary, dir: Summary): void {
   for (const [path, record] of tar) if (path !== 'via') assert.deepEqual(record, dir.get(path), path);
 }
 
-/** fileLayer is the tar `specs` as a plain layer in a file, as the tar output reads it. */
-async function fileLayer(specs: EntrySpec[]): Promise<Layer> {
+/** fileLayer is the tar `specs` (or bytes) as a plain layer in a file, as the tar output reads it. */
+async function fileLayer(specs: EntrySpec[] | Buffer): Promise<Layer> {
   const path = join(tempDir(), 'layer.tar');
-  const tar = makeTar(specs);
+  const tar = Buffer.isBuffer(specs) ? specs : makeTar(specs);
   writeFileSync(path, tar);
   const openFile = async () => {
     const handle = await open(path, 'r');
@@ -146,4 +147,17 @@ test('a top layer whose file goes through a listed file fails as the unstreamed 
     { path: 'x/y', content: 'under a file' },
   ];
   await assert.rejects(flattenBoth([LOWER, through]), /parent is not a directory/);
+});
+
+test('a file after an empty global PAX header is listed and read again from its own header', async () => {
+  const global = rawHeader({ name: 'pax_global_header', typeflag: 'g' });
+  const layer = await fileLayer(Buffer.concat([global, makeTar([{ path: 'f', content: 'x' }])]));
+  const image: Image = {
+    id: 'image',
+    names: [],
+    config: { os: 'linux', architecture: 'amd64', config: {}, rootfs: { type: 'layers', diff_ids: [] } },
+    layers: [layer],
+  };
+  const summary = await summarizeTar(await collect(rootfsTarChunks(image)));
+  assert.equal(summary.get('f')?.size, 1);
 });
