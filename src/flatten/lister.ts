@@ -10,7 +10,8 @@ import type { Layer, LayerFile } from '../image/types.js';
 import { LentFileRanges } from '../stream/lent-file-ranges.js';
 import { EntryReader } from '../tar/entry-at.js';
 import { BLOCK } from '../tar/header.js';
-import { lastName, listerOf, StreamedFiles } from './streamed-files.js';
+import { BadArchiveError } from '../errors.js';
+import { isListedName, lastName, listerOf, StreamedFiles } from './streamed-files.js';
 import { StreamConflict, StreamedNames } from './streamed-names.js';
 import type { FsTree } from './tree.js';
 
@@ -23,14 +24,26 @@ export type NodeRange = [from: number, end: number];
  * a file (a spool that could not be written) it throws StreamConflict, for the caller to start
  * again listing nothing.
  */
-function keepNodes(tree: FsTree, files: StreamedFiles, file: LayerFile | undefined, layer: number, where: string) {
+function keepNodes(
+  tree: FsTree,
+  files: StreamedFiles,
+  names: StreamedNames,
+  file: LayerFile | undefined,
+  layer: number,
+  where: string,
+): void {
   if (files.count === 0) return;
   if (file === undefined) throw new StreamConflict();
   const ranges = new LentFileRanges(file.handle.fd, file.start, file.size);
   const reader = new EntryReader((offset, length) => ranges.lend(offset, length), where);
   for (let index = 0; index < files.count; index++) {
     const { entry, data } = reader.at(files.headerOf(index));
-    tree.create(files.folderOf(index), lastName(entry.path), layer, 'file', entry, data / BLOCK);
+    const folder = files.folderOf(index);
+    const name = lastName(entry.path);
+    // The bytes are the ones listed unless the file changed in place: then they name nothing listed (or `..`).
+    if (entry.type !== 'file' || !isListedName(name) || !names.has(folder, name))
+      throw new BadArchiveError(`${where}: the entry at byte ${files.headerOf(index)} changed between two reads`);
+    tree.create(folder, name, layer, 'file', entry, data / BLOCK);
   }
 }
 
@@ -89,7 +102,8 @@ export class Lister {
     for (const index of this.listing?.layers ?? []) {
       const from = this.tree.count;
       const layer = this.layers[index] as Layer;
-      keepNodes(this.tree, this.listed.get(index) as StreamedFiles, this.fileOf(index), index, layer.where);
+      const { names } = this.listing as { names: StreamedNames };
+      keepNodes(this.tree, this.listed.get(index) as StreamedFiles, names, this.fileOf(index), index, layer.where);
       this.kept.set(index, [from, this.tree.count]);
       this.listed.delete(index);
     }

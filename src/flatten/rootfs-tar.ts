@@ -21,7 +21,7 @@ import { layerEntries } from './layer-entries.js';
 import { HeldLayers } from './held-layers.js';
 import { LayerSpools } from './layer-spools.js';
 import { type NodeRange, type Replayed, replayLayers } from './replay-layers.js';
-import { lastName, type StreamedFiles } from './streamed-files.js';
+import { isListedName, lastName, type StreamedFiles } from './streamed-files.js';
 import { StreamConflict } from './streamed-names.js';
 import { namesOf, nextCarrier, planTar, type TarPlan } from './tar-plan.js';
 import { type FsTree, NO_XATTRS } from './tree.js';
@@ -170,15 +170,14 @@ function listedEntry(
   const flag = block[156];
   if (flag !== FILE_FLAG && flag !== OLD_FILE_FLAG && flag !== CONTIGUOUS_FLAG) {
     const { entry, data } = reader.at(at);
-    return {
-      entry:
-        entry.type === 'file' ? { ...entry, path: tree.pathIn(folder, lastName(entry.path)), linkname: '' } : undefined,
-      data,
-    };
+    const name = lastName(entry.path);
+    const file = entry.type === 'file' && isListedName(name);
+    return { entry: file ? { ...entry, path: tree.pathIn(folder, name), linkname: '' } : undefined, data };
   }
   const name = lastName(headerName(block));
   const size = readNumber(block, 124, 12);
-  if (Number.isNaN(size) || name === '') return { entry: undefined, data: at + BLOCK };
+  // A file changed in place since the plan may name anything: never `..`, whatever its digest says at the end.
+  if (Number.isNaN(size) || !isListedName(name)) return { entry: undefined, data: at + BLOCK };
   const meta = tree.metaNumbered(files.metaOf(index));
   const entry: EncodedEntry = {
     path: tree.pathIn(folder, name),

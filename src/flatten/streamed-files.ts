@@ -20,6 +20,11 @@ export function lastName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
+/** isListedName tells a name a listed file can have: a file read again as `..` changed, and names no file. */
+export function isListedName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..';
+}
+
 /**
  * StreamedFiles lists the files a layer wrote without a node, in entry order; `withMeta` keeps
  * their metadata's numbers, for a data pass that writes their headers (a directory's needs none).

@@ -5,7 +5,7 @@
  * keeps nodes. Either way the tar must say what the directory output says.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -40,8 +40,8 @@ function sameTree(tar: Summary, dir: Summary): void {
   for (const [path, record] of tar) if (path !== 'via') assert.deepEqual(record, dir.get(path), path);
 }
 
-/** fileLayer is the tar `specs` (or bytes) as a plain layer in a file, as the tar output reads it. */
-async function fileLayer(specs: EntrySpec[] | Buffer): Promise<Layer> {
+/** fileLayer is the tar `specs` (or bytes) as a plain layer in a file, as the tar output reads it, and its path. */
+async function fileLayer(specs: EntrySpec[] | Buffer): Promise<Layer & { path: string }> {
   const path = join(tempDir(), 'layer.tar');
   const tar = Buffer.isBuffer(specs) ? specs : makeTar(specs);
   writeFileSync(path, tar);
@@ -50,6 +50,7 @@ async function fileLayer(specs: EntrySpec[] | Buffer): Promise<Layer> {
     return { handle, start: 0, size: tar.length, close: () => handle.close() };
   };
   return {
+    path,
     id: 'top',
     mediaType: 'application/vnd.docker.image.rootfs.diff.tar',
     size: tar.length,
@@ -160,4 +161,27 @@ test('a file after an empty global PAX header is listed and read again from its 
   };
   const summary = await summarizeTar(await collect(rootfsTarChunks(image)));
   assert.equal(summary.get('f')?.size, 1);
+});
+
+test('a listed file whose header changed in place before it is kept fails, and never takes the name ..', async () => {
+  const lower = await fileLayer([
+    { path: 'a/', type: 'directory' },
+    { path: 'a/f', content: 'one' },
+  ]);
+  const upper = await fileLayer([{ path: 'a/f', content: 'two' }]);
+  const files = await Promise.all([lower.openFile!(), upper.openFile!()]);
+  const listFrom = (index: number) => {
+    // Asked for when the upper layer touches a/f: the lower layer's header of a/f (at 512) now names `..`.
+    if (index === 0) {
+      const fd = openSync(lower.path, 'r+');
+      writeSync(fd, rawHeader({ name: '..', size: 3 }), 0, 512, 512);
+      closeSync(fd);
+    }
+    return files[index];
+  };
+  try {
+    await assert.rejects(replayLayers([lower, upper], undefined, { listFrom }), /changed between two reads/);
+  } finally {
+    await Promise.all(files.map((file) => file.close()));
+  }
 });
