@@ -229,20 +229,18 @@ async function replayForTar(
   spools: { current: LayerSpools },
   options: FlattenOptions,
 ): Promise<Replayed> {
-  const fileOf = (index: number, finished: boolean): LayerFile | undefined => {
-    const layer = read[index] as Layer;
-    return (
-      held.plainFileOf(layers[index] as Layer) ??
-      (finished ? spools.current.fileOf(layer) : (spools.current.fileOf(layer) ?? spools.current.partOf(layer)))
-    );
-  };
+  // A spool is a part while it is written and a file once finished: after the replay, only finished ones are left.
+  const fileOf = (index: number): LayerFile | undefined =>
+    held.plainFileOf(layers[index] as Layer) ??
+    spools.current.fileOf(read[index] as Layer) ??
+    spools.current.partOf(read[index] as Layer);
   if (options.added === undefined && !options.keepWhiteouts) {
     try {
       const replayed = await replayLayers(read, options.signal, {
         spools: spools.current,
-        listFrom: (index) => fileOf(index, false),
+        listFrom: fileOf,
       });
-      if ([...replayed.listed].every(([index, files]) => files.count === 0 || fileOf(index, true) !== undefined))
+      if ([...replayed.listed].every(([index, files]) => files.count === 0 || fileOf(index) !== undefined))
         return replayed;
     } catch (error) {
       if (!(error instanceof StreamConflict)) throw error;
