@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what undocker needs on a fresh Debian machine, then its npm packages and build.
 #   scripts/install-deps.sh          the helpers undocker runs (xz, zstd, bzip2, setfattr, mknod), busybox-static for the
-#                                    sample, and a C compiler for the --userns=auto helper (src/host/idmap-mount.c)
+#                                    sample, and a C compiler for the C helpers (src/host/*.c)
 #   scripts/install-deps.sh --test   also what the test suite uses: a Docker engine, skopeo, umoci, getfattr, setpriv,
 #                                    bsdtar and Python (tar writers the reader is tested against),
 #                                    systemd-nspawn, LXC, and the registry server with htpasswd and openssl

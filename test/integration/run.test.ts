@@ -19,6 +19,7 @@ import {
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { containerDirs } from '../../src/cache/container-dirs.js';
+import { overlayExecProgram } from '../../src/host/c-helpers.js';
 import { inOverlay } from '../../src/launch/overlay.js';
 import { runContainer } from '../../src/launch/run-container.js';
 import { tempDir, writeDockerSave } from '../helpers/archives.js';
@@ -295,33 +296,37 @@ describe('undocker run on the real runtimes', { skip }, () => {
     },
   );
 
-  test('an overlay that cannot be mounted fails the launch with one line, before the runtime starts', async () => {
-    const dirs = containerDirs(join(work, 'mount-cache'), 'unmountable', 'unmountable');
-    for (const dir of [dirs.upper, dirs.work, dirs.merged]) mkdirSync(dir, { recursive: true });
-    const launch = {
-      runtime: 'nspawn' as const,
-      program: 'touch',
-      args: [join(work, 'runtime-started')],
-      stopSignal: 'SIGTERM',
-      stopTimeout: 1,
-      interactive: false,
-    };
-    try {
-      await assert.rejects(
-        runContainer(
-          await inOverlay(launch, { dir: work, stack: { base: work, lowerdir: 'no-such-lower' } }, dirs),
-          AbortSignal.timeout(10_000),
-        ),
-        {
-          code: 'UNDOCKER_FS_REFUSED',
-          message: /^cannot mount the overlay for container unmountable: mount: [^\n]+$/,
-        },
-      );
-      assert.equal(existsSync(join(work, 'runtime-started')), false);
-    } finally {
-      rmSync(dirs.dir, { recursive: true, force: true });
-    }
-  });
+  for (const [how, helper] of [
+    ['overlay-exec', overlayExecProgram()],
+    ['unshare, sh and mount (no C compiler at build)', undefined],
+  ] as const)
+    test(`an overlay that cannot be mounted fails the launch with one line, before the runtime (${how})`, async () => {
+      if (how === 'overlay-exec') assert.ok(helper, 'the build compiled overlay-exec');
+      const dirs = containerDirs(join(work, 'mount-cache'), 'unmountable', 'unmountable');
+      for (const dir of [dirs.upper, dirs.work, dirs.merged]) mkdirSync(dir, { recursive: true });
+      const started = join(work, 'runtime-started');
+      const launch = {
+        runtime: 'nspawn' as const,
+        program: 'touch',
+        args: [started],
+        stopSignal: 'SIGTERM',
+        stopTimeout: 1,
+        interactive: false,
+      };
+      const lower = { dir: work, stack: { base: work, lowerdir: 'no-such-lower' } };
+      try {
+        await assert.rejects(
+          runContainer(await inOverlay(launch, lower, dirs, undefined, undefined, helper), AbortSignal.timeout(10_000)),
+          {
+            code: 'UNDOCKER_FS_REFUSED',
+            message: /^cannot mount the overlay for container unmountable: mount: [^\n]+$/,
+          },
+        );
+        assert.equal(existsSync(started), false);
+      } finally {
+        rmSync(dirs.dir, { recursive: true, force: true });
+      }
+    });
 
   test('an image of one static binary (no /usr) runs under systemd-nspawn; the cache keeps it as built', () => {
     const bare = writeDockerSave([

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { idmapMountProgram } from '../../../src/host/idmap-mount.js';
+import { idmapMountProgram } from '../../../src/host/c-helpers.js';
 import { tempDir, writeDockerSave } from '../../helpers/archives.js';
 import { undocker } from '../../helpers/cli.js';
 
