@@ -2,6 +2,7 @@
  * Reading small JSON documents (manifests, configs, indexes) from an archive, with a size cap
  * so a hostile member cannot make undocker hold gigabytes, and their digest for verification.
  */
+import { readSync } from 'node:fs';
 import { BadArchiveError, DigestMismatchError } from '../errors.js';
 import { sha256Of } from './digest.js';
 import type { MemberSet } from './members.js';
@@ -17,9 +18,19 @@ export async function readMemberBytes(members: MemberSet, path: string): Promise
     throw new BadArchiveError(
       `${members.where}: ${path} is ${size} bytes, over the ${MAX_JSON_BYTES}-byte limit for a JSON document`,
     );
-  const chunks: Buffer[] = [];
-  for await (const chunk of members.open(path)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  // Positioned reads: a stream's machinery took 6 ms of a warm run for a document of a few KB.
+  const file = await members.openFile(path);
+  try {
+    const bytes = Buffer.alloc(Math.min(size, file.size));
+    for (let done = 0; done < bytes.length;) {
+      const read = readSync(file.handle.fd, bytes, done, bytes.length - done, file.start + done);
+      if (read === 0) throw new BadArchiveError(`${members.where}: ${path} ends at byte ${done} of ${bytes.length}`);
+      done += read;
+    }
+    return bytes;
+  } finally {
+    await file.close();
+  }
 }
 
 /** readMemberJson reads and parses a JSON member; with `digest`, its bytes must match it. */
