@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importBaseImage, startDockerEngine } from '../test/helpers/docker-engine.js';
+import { AS_THE_BIN_STARTS_NODE } from './node-start.js';
 
 const UNDOCKER = fileURLToPath(new URL('../../bin/undocker.cjs', import.meta.url));
 // Idle until stopped: a busy container would slow everything measured beside it.
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < REPEAT; i++) {
       ps.push(u(['ps']).ms);
       logs.push(u(['logs', `bench${i % CONTAINERS}`]).ms);
-      node.push(timed(process.execPath, ['-e', '0']).ms);
+      node.push(timed(process.execPath, ['-e', '0'], AS_THE_BIN_STARTS_NODE).ms);
     }
     const monitors = readdirSync(join(env.UNDOCKER_CACHE, 'containers')).flatMap((id) => {
       try {

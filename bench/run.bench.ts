@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchFile, best, gibLayers, makeImage, run, smallFiles } from './flatten.bench.js';
+import { AS_THE_BIN_STARTS_NODE } from './node-start.js';
 
 const UNDOCKER = fileURLToPath(new URL('../../bin/undocker.cjs', import.meta.url));
 
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
     const [nspawn = [], warm = [], node = [], warmLayers = []] = interleaved(WARM_ROUNDS, [
       ['systemd-nspawn', ['--quiet', '--register=no', '--keep-unit', `--directory=${rootfs}`, 'true'], {}],
       [UNDOCKER, ['run', '--rm', small, 'true'], env],
-      [process.execPath, ['-e', '0'], {}],
+      [process.execPath, ['-e', '0'], AS_THE_BIN_STARTS_NODE],
       [UNDOCKER, ['run', '--rm', big, 'true'], env],
     ]);
 
