@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -20,6 +20,7 @@ import {
 import { openImageView } from '../../../src/cache/image-view.js';
 import { layerDir, layersDir, listLayers } from '../../../src/cache/layer-store.js';
 import { unpackRootfs } from '../../../src/flatten/rootfs.js';
+import { overlayExecProgram } from '../../../src/host/c-helpers.js';
 import { holdOverlay } from '../../../src/host/mount-holder.js';
 import { openLocalArchive } from '../../../src/image/open-archive.js';
 import { selectImage } from '../../../src/image/select.js';
@@ -241,14 +242,33 @@ test('a view of stacked diffs is mounted where only this process reaches it, and
   });
 });
 
-test('an overlay that cannot be mounted is one line naming what it was for', async () => {
-  const dir = tempDir();
-  mkdirSync(join(dir, 'mnt'));
-  await assert.rejects(holdOverlay(dir, 'lowerdir=missing-a:missing-b', join(dir, 'mnt'), 'layer 2 of x.tar'), {
-    code: 'UNDOCKER_FS_REFUSED',
-    message: /^cannot mount the overlay of layer 2 of x\.tar: mount: [^\n]+$/,
+for (const [how, helper] of [
+  ['overlay-exec', overlayExecProgram()],
+  ['unshare, sh and mount (no C compiler at build)', undefined],
+] as const) {
+  test(`an overlay that cannot be mounted is one line naming what it was for (${how})`, async () => {
+    if (how === 'overlay-exec') assert.ok(helper, 'the build compiled overlay-exec');
+    const dir = tempDir();
+    mkdirSync(join(dir, 'mnt'));
+    const held = holdOverlay(dir, 'lowerdir=missing-a:missing-b', join(dir, 'mnt'), 'layer 2 of x.tar', helper);
+    await assert.rejects(held, {
+      code: 'UNDOCKER_FS_REFUSED',
+      message: /^cannot mount the overlay of layer 2 of x\.tar: mount: [^\n]+$/,
+    });
   });
-});
+
+  test(`a held overlay shows its layers through /proc/PID/root, and goes with its holder (${how})`, async () => {
+    const dir = tempDir();
+    for (const part of ['a', 'b', 'mnt']) mkdirSync(join(dir, part));
+    writeFileSync(join(dir, 'a/file'), 'a');
+    writeFileSync(join(dir, 'b/file'), 'b');
+    const held = await holdOverlay(dir, 'lowerdir=b:a', join(dir, 'mnt'), 'a test', helper);
+    assert.equal(readFileSync(join(held.path, 'file'), 'utf8'), 'b');
+    assert.deepEqual(readdirSync(join(dir, 'mnt')), [], "nothing shows in this process's own namespace");
+    await held.release();
+    assert.equal(existsSync(held.path), false, 'the namespace holding the mount is gone');
+  });
+}
 
 test('a symlink in a lower diff never leads a layer applied over it outside the store', async () => {
   const outside = tempDir();
