@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -16,7 +16,30 @@ export const sha256 = (data: Buffer | string): string => createHash('sha256').up
 
 /** tempDir makes a fresh temporary directory. */
 export function tempDir(prefix = 'undocker-test-'): string {
-  return mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), prefix));
+  const dir = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), prefix));
+  if (made.length === 0) process.once('exit', removeMade);
+  made.push(dir);
+  return dir;
+}
+
+/** made are the folders tempDir made in this test process; a run of the suite left ~1 GB of them. */
+const made: string[] = [];
+
+/** removeMade removes them as the process ends, but any something is still mounted in: rm would go through it. */
+function removeMade(): void {
+  const mountpoints = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '');
+  for (const dir of made) {
+    if (mountpoints.some((point) => point === dir || point.startsWith(`${dir}/`))) continue;
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      // The archive writeDockerSave and its kin tar a folder into, beside it.
+      rmSync(`${dir}.tar`, { force: true });
+    } catch {
+      // what a test made unremovable stays, as before
+    }
+  }
 }
 
 /** Compress names how a test stores a layer. */
