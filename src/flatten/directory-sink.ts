@@ -6,14 +6,21 @@
  * stays flat.
  */
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../host/young-generation.js';
 import { UndockerError, type ErrorCode } from '../errors.js';
 import type { Warn } from './fs-ops.js';
 import { sparsePieces } from '../tar/sparse.js';
 import type { TarEntry } from '../tar/entry.js';
 import type { FileData, TreeSink } from './sink.js';
 import { type FsTree, type Meta, NO_XATTRS } from './tree.js';
-import { type Batch, OpEncoder, type OpMeta, type SpecialKind, type WriterReply } from './write-ops.js';
+import { giveBackDiskWriter, takeDiskWriter } from './disk-writers.js';
+import {
+  type Batch,
+  OpEncoder,
+  type OpMeta,
+  type SpecialKind,
+  type WriterReply,
+  type WriterStart,
+} from './write-ops.js';
 
 const BATCH_BYTES = 1024 * 1024;
 const BATCH_OPS = 512;
@@ -57,9 +64,14 @@ export class DirectorySink implements TreeSink {
     options: { ignoreErrors: boolean; warn: Warn; output?: string },
     private readonly where: () => string,
   ) {
-    const workerData = { root, output: options.output ?? root, ignoreErrors: options.ignoreErrors };
-    // Spelled from the folder above, as every worker path is: the CLI bundle in dist/src/cli finds it too.
-    this.worker = startWorker(new URL('../flatten/disk-worker.js', import.meta.url), { workerData });
+    this.worker = takeDiskWriter();
+    const start: WriterStart = {
+      kind: 'start',
+      root,
+      output: options.output ?? root,
+      ignoreErrors: options.ignoreErrors,
+    };
+    this.worker.postMessage(start);
     this.worker.on('message', (reply: WriterReply) => {
       if (reply.kind === 'warn') options.warn(reply.message);
       else {
@@ -81,7 +93,7 @@ export class DirectorySink implements TreeSink {
   /** send posts a full buffer to the writer and returns the next one to fill. */
   private send(full: Buffer, length: number, needed: number): Buffer {
     if (length > 0) {
-      const batch: Batch = { data: full.buffer as ArrayBuffer, length };
+      const batch: Batch = { kind: 'batch', data: full.buffer as ArrayBuffer, length };
       this.worker.postMessage(batch, [batch.data]);
       this.inFlight++;
     }
@@ -223,11 +235,11 @@ export class DirectorySink implements TreeSink {
     }
     this.encoder.flush();
     await this.room(0);
-    await this.worker.terminate();
+    await giveBackDiskWriter(this.worker, true);
   }
 
   /** stop ends the writer without waiting for its work: after a failure, before cleaning up. */
   async stop(): Promise<void> {
-    await this.worker.terminate();
+    await giveBackDiskWriter(this.worker, false);
   }
 }

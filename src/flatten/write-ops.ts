@@ -332,8 +332,17 @@ export class OpDecoder {
 
 /** Batch is what one message to the writer carries; `data` goes back with the reply, for reuse. */
 export interface Batch {
+  kind: 'batch';
   data: ArrayBuffer;
   length: number;
+}
+
+/** WriterStart tells a writer, new or kept from an earlier sink, where the batches after it go. */
+export interface WriterStart {
+  kind: 'start';
+  root: string;
+  output: string;
+  ignoreErrors: boolean;
 }
 
 /** WriterReply is what the writer sends back. */
