@@ -19,29 +19,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/mount.h>
-
-static int report_fd = 2;
-
-static void fail(const char *format, ...) {
-  char line[4096];
-  va_list args;
-  va_start(args, format);
-  int length = vsnprintf(line, sizeof line - 1, format, args);
-  va_end(args);
-  if (length < 0) length = 0;
-  if (length > (int)sizeof line - 2) length = sizeof line - 2;
-  line[length++] = '\n';
-  if (write(report_fd, line, length) != length && report_fd != 2 && write(2, line, length) < 0) exit(1);
-  exit(1);
-}
+#include "report.h"
 
 static unsigned long parse_id(const char *text, const char *what) {
   char *end;
