@@ -28,8 +28,9 @@ const PROLOGUE = "'use strict';\nconst __bundleUrl = require('node:url').pathToF
  * them took ~17 ms of each start (CPU profile of a warm run). The bundles import stand-ins
  * instead, whose functions load the real module on their first call: `ps`, `logs`, `stop` and
  * `images` now load none of them, and a warm `run` only crypto, to check the config's digest.
+ * v8 (with the heap and promise hooks modules it loads, ~1 ms) is only needed to flatten.
  */
-const LAZY_BUILTINS = new Set(['node:crypto', 'node:worker_threads', 'node:zlib', 'node:readline']);
+const LAZY_BUILTINS = new Set(['node:crypto', 'node:worker_threads', 'node:zlib', 'node:readline', 'node:v8']);
 const LAZY = 'lazy-builtin';
 
 /**
