@@ -24,7 +24,7 @@ export interface HeldMount {
   release(): Promise<void>;
 }
 
-/** Holder is the child holding the namespace, and when it said the overlay is mounted (undefined if it never did). */
+/** Holder is the child holding the namespace, whether it mounted the overlay (false if not), and what it said. */
 interface Holder {
   child: ChildProcess;
   mounted: Promise<boolean>;
@@ -32,8 +32,8 @@ interface Holder {
 }
 
 /**
- * withOverlayExec holds the mount with overlay-exec and `cat`: two programs where unshare, sh and
- * mount were three more. Its report fd ends, empty, once the overlay is mounted and cat runs.
+ * withOverlayExec holds the mount with overlay-exec and `cat`: two programs where there were four
+ * (unshare, sh, mount and cat). Its report fd ends, empty, once the overlay is mounted and cat runs.
  */
 function withOverlayExec(helper: string, dir: string, options: string, mountpoint: string): Holder {
   const child = spawn(helper, ['3', dir, options, mountpoint, '--', 'cat'], {

@@ -14,7 +14,7 @@ import { makeTar, type EntrySpec } from './tar-builder.js';
 /** sha256 returns the hex sha256 of bytes. */
 export const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
-/** tempDir makes a fresh temporary directory. */
+/** tempDir makes a fresh temporary directory, removed when the test process ends. */
 export function tempDir(prefix = 'undocker-test-'): string {
   const dir = mkdtempSync(join(process.env.TMPDIR ?? tmpdir(), prefix));
   if (made.length === 0) process.once('exit', removeMade);
@@ -25,7 +25,7 @@ export function tempDir(prefix = 'undocker-test-'): string {
 /** made are the folders tempDir made in this test process; a run of the suite left ~1 GB of them. */
 const made: string[] = [];
 
-/** removeMade removes them as the process ends, but any something is still mounted in: rm would go through it. */
+/** removeMade removes them as the process ends, except one something is still mounted in: rm would go through it. */
 function removeMade(): void {
   const mountpoints = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
