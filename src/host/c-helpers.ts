@@ -39,3 +39,11 @@ export function overlayExecProgram(): string | undefined {
   const program = helperPath('overlay-exec');
   return built(program) ? program : undefined;
 }
+
+/**
+ * overlayExecArgs is overlay-exec's command line: mount `options` (their paths relative to `dir`)
+ * at `target`, say what failed on fd 3, then become `command`.
+ */
+export function overlayExecArgs(dir: string, options: string, target: string, command: string[]): string[] {
+  return ['3', dir, options, target, '--', ...command];
+}

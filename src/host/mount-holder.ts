@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { overlayExecProgram } from './c-helpers.js';
+import { overlayExecArgs, overlayExecProgram } from './c-helpers.js';
 import { UndockerError } from '../errors.js';
 
 /**
@@ -36,7 +36,7 @@ interface Holder {
  * (unshare, sh, mount and cat). Its report fd ends, empty, once the overlay is mounted and cat runs.
  */
 function withOverlayExec(helper: string, dir: string, options: string, mountpoint: string): Holder {
-  const child = spawn(helper, ['3', dir, options, mountpoint, '--', 'cat'], {
+  const child = spawn(helper, overlayExecArgs(dir, options, mountpoint, ['cat']), {
     stdio: ['pipe', 'ignore', 'pipe', 'pipe'],
   });
   let said = '';

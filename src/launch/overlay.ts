@@ -12,7 +12,7 @@ import { UndockerError } from '../errors.js';
 import type { ContainerDirs } from '../cache/container-dirs.js';
 import type { ImageStack } from '../cache/image-cache.js';
 import type { UidRange } from './uid-range.js';
-import { idmapMountProgram, overlayExecProgram } from '../host/c-helpers.js';
+import { idmapMountProgram, overlayExecArgs, overlayExecProgram } from '../host/c-helpers.js';
 import type { Launch } from './run-container.js';
 
 /**
@@ -141,7 +141,7 @@ export async function inOverlay(
   // One program before the runtime where there were three (unshare, sh, and mount in a fork of it): ~10 ms a run.
   const wrapped =
     helper !== undefined && idmap === undefined
-      ? { program: helper, args: ['3', base, options, dirs.merged, '--', ...command] }
+      ? { program: helper, args: overlayExecArgs(base, options, dirs.merged, command) }
       : {
           program: 'unshare',
           args: [
