@@ -63,7 +63,8 @@ if (extraCaCerts && reachesRegistry(process.argv.slice(2))) {
 } else if (made !== undefined && made >= (modified(join(cli, 'main.js')) ?? Infinity)) {
   const cache = (modified(`${bundle}.cache`) ?? -Infinity) >= made ? readFileSync(`${bundle}.cache`) : undefined;
   // import() of anything the bundle left outside it loads as it would from a module.
-  const script = new Script(readFileSync(bundle, 'utf8'), {
+  // ASCII (scripts/bundle.ts makes sure): latin1 takes its bytes as they are, 4 ms sooner than UTF-8.
+  const script = new Script(readFileSync(bundle, 'latin1'), {
     filename: bundle,
     cachedData: cache,
     importModuleDynamically: constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,

@@ -73,6 +73,8 @@ async function bundleSource(entry: string): Promise<string> {
     // A third less to read at every start (12 ms a megabyte here); names stay, for stack traces.
     minifyWhitespace: true,
     minifySyntax: true,
+    // Every character outside ASCII escaped: the bin reads the bundle as latin1, as is (see below).
+    charset: 'ascii',
     plugins: [lazyBuiltins],
   });
   const [output] = result.outputFiles;
@@ -89,6 +91,11 @@ async function writeText(target: string, data: string | Buffer): Promise<void> {
 // The CLI bundle is one function expression, not a module: bin/undocker.cjs compiles it with the
 // cache below and calls it with its own require (for Node's built-in modules only).
 const cli = `(function (require, __filename) {\n${PROLOGUE}${await bundleSource(`${SRC}cli/main.js`)}\n})\n`;
+// bin/undocker.cjs reads it as latin1, which takes bytes as they are: 4 ms of a start sooner than
+// decoding UTF-8. That reads ASCII exactly, and nothing else.
+const beyondAscii = [...cli].find((character) => character.charCodeAt(0) > 0x7f);
+if (beyondAscii !== undefined)
+  throw new Error(`the CLI bundle holds ${JSON.stringify(beyondAscii)}, which is not ASCII`);
 await writeText(CLI_BUNDLE, cli);
 // Compiled under the flags the bin runs node with (V8 refuses a cache made under others), and
 // written after the bundle: the bin trusts a cache only if it is newer than the bundle.

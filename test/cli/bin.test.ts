@@ -93,6 +93,11 @@ test('this checkout runs its bundles, so the CLI and container tests try what us
     /^\(function \(require, __filename\) \{\n'use strict';/,
   );
   assert.match(readFileSync(join(src, 'container/monitor.bundle.cjs'), 'utf8'), /^'use strict';/);
+  // The bin reads the CLI bundle as latin1, which is exact for ASCII alone.
+  assert.equal(
+    readFileSync(join(src, 'cli/main.bundle.cjs')).findIndex((byte) => byte > 0x7f),
+    -1,
+  );
 });
 
 test('--version answers with the package version, loading no subcommand; a subcommand loads itself alone', () => {
