@@ -45,7 +45,10 @@ function relaunchWithCaCerts() {
 }
 
 const cli = join(__dirname, '..', 'dist', 'src', 'cli');
-const bundle = join(cli, 'main.bundle.cjs');
+// `run` has a bundle of its own, less than half the size of the whole CLI's: a warm run starts
+// ~11 ms sooner. Every other command runs the whole CLI.
+const entry = process.argv[2] === 'run' ? 'run-main' : 'main';
+const bundle = join(cli, `${entry}.bundle.cjs`);
 
 function modified(file) {
   try {
@@ -60,7 +63,7 @@ function modified(file) {
 const made = modified(bundle);
 if (extraCaCerts && reachesRegistry(process.argv.slice(2))) {
   relaunchWithCaCerts();
-} else if (made !== undefined && made >= (modified(join(cli, 'main.js')) ?? Infinity)) {
+} else if (made !== undefined && made >= (modified(join(cli, `${entry}.js`)) ?? Infinity)) {
   const cache = (modified(`${bundle}.cache`) ?? -Infinity) >= made ? readFileSync(`${bundle}.cache`) : undefined;
   // import() of anything the bundle left outside it loads as it would from a module.
   // ASCII (scripts/bundle.ts makes sure): latin1 takes its bytes as they are, 4 ms sooner than UTF-8.

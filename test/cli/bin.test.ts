@@ -8,13 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { COMMANDS } from '../../src/cli/commands.js';
 import { commandsFor } from '../../src/cli/program.js';
 import { standIn } from '../helpers/bin-stand-in.js';
 import { UNDOCKER } from '../helpers/cli.js';
 
-function ran(root: string): string {
+function ran(root: string, args = ['ps', '-a']): string {
   const bin = join(root, 'bin', 'undocker.cjs');
-  const result = spawnSync(process.execPath, [bin, 'ps', '-a'], { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr);
   return result.stdout;
 }
@@ -46,7 +47,29 @@ test('the bin runs the bundle when it is newer than the compiled modules', () =>
       { encoding: 'utf8' },
     );
     assert.equal(taken.stdout, 'false', `V8 takes the new one, under the bin's flags: ${taken.stderr}`);
-    assert.deepEqual(readdirSync(cli).sort(), ['main.bundle.cjs', 'main.bundle.cjs.cache', 'main.js']);
+    assert.deepEqual(readdirSync(cli).sort(), [
+      'main.bundle.cjs',
+      'main.bundle.cjs.cache',
+      'main.js',
+      'run-main.bundle.cjs',
+      'run-main.js',
+    ]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('the bin runs the bundle of `run` alone for a run, and the whole CLI for anything else', () => {
+  const { root, cli } = standIn();
+  try {
+    assert.equal(ran(root, ['run', '--rm', 'x.tar']), 'bundle run-main.bundle.cjs run --rm x.tar');
+    assert.equal(ran(root, ['ps', 'run']), 'bundle main.bundle.cjs ps run');
+    // Without its bundle, or with a stale one, a run starts from the compiled modules, as any command does.
+    utimesSync(join(cli, 'run-main.bundle.cjs'), 1000, 1000);
+    assert.equal(ran(root, ['run', 'x.tar']), 'modules run x.tar');
+    rmSync(join(cli, 'run-main.bundle.cjs'));
+    assert.equal(ran(root, ['run', 'x.tar']), 'modules run x.tar');
+    assert.equal(ran(root), 'bundle main.bundle.cjs ps -a');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -84,20 +107,26 @@ test('the bin says in one line when nothing is built', () => {
 test('this checkout runs its bundles, so the CLI and container tests try what users run', () => {
   const src = join(dirname(UNDOCKER), '..', 'dist', 'src');
   const modified = (path: string): number => statSync(join(src, path)).mtimeMs;
-  assert.ok(modified('cli/main.bundle.cjs') >= modified('cli/main.js'));
-  assert.ok(modified('cli/main.bundle.cjs.cache') >= modified('cli/main.bundle.cjs'));
+  for (const entry of ['main', 'run-main']) {
+    assert.ok(modified(`cli/${entry}.bundle.cjs`) >= modified(`cli/${entry}.js`));
+    assert.ok(modified(`cli/${entry}.bundle.cjs.cache`) >= modified(`cli/${entry}.bundle.cjs`));
+    // Strict, as the modules were: the directive opens the bundle's body.
+    assert.match(
+      readFileSync(join(src, `cli/${entry}.bundle.cjs`), 'utf8'),
+      /^\(function \(require, __filename\) \{\n'use strict';/,
+    );
+    // The bin reads the CLI bundles as latin1, which is exact for ASCII alone.
+    assert.equal(
+      readFileSync(join(src, `cli/${entry}.bundle.cjs`)).findIndex((byte) => byte > 0x7f),
+      -1,
+    );
+  }
+  // The bundle of a run holds no other command: none of execa, which only other commands use.
+  const runBundle = readFileSync(join(src, 'cli/run-main.bundle.cjs'), 'latin1');
+  assert.ok(runBundle.length < readFileSync(join(src, 'cli/main.bundle.cjs'), 'latin1').length / 2);
+  assert.doesNotMatch(runBundle, /node_modules\/execa\/|registerPs|registerRootfs/);
   assert.ok(modified('container/monitor.bundle.cjs') >= modified('container/monitor.js'));
-  // Strict, as the modules were: the directive opens the bundle's body.
-  assert.match(
-    readFileSync(join(src, 'cli/main.bundle.cjs'), 'utf8'),
-    /^\(function \(require, __filename\) \{\n'use strict';/,
-  );
   assert.match(readFileSync(join(src, 'container/monitor.bundle.cjs'), 'utf8'), /^'use strict';/);
-  // The bin reads the CLI bundle as latin1, which is exact for ASCII alone.
-  assert.equal(
-    readFileSync(join(src, 'cli/main.bundle.cjs')).findIndex((byte) => byte > 0x7f),
-    -1,
-  );
 });
 
 test('--version answers with the package version, loading no subcommand; a subcommand loads itself alone', () => {
@@ -109,7 +138,10 @@ test('--version answers with the package version, loading no subcommand; a subco
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, `${version}\n`);
   }
-  assert.deepEqual(commandsFor('--version'), []);
-  assert.deepEqual(commandsFor('ps'), ['ps']);
-  assert.ok(commandsFor('--help').includes('run') && commandsFor('pss').includes('ps'), 'help and suggestions see all');
+  assert.deepEqual(commandsFor('--version', COMMANDS), []);
+  assert.deepEqual(commandsFor('ps', COMMANDS), ['ps']);
+  assert.ok(
+    commandsFor('--help', COMMANDS).includes('run') && commandsFor('pss', COMMANDS).includes('ps'),
+    'help and suggestions see all',
+  );
 });

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Option } from 'commander';
+import { COMMANDS } from '../../src/cli/commands.js';
 import { buildProgram } from '../../src/cli/program.js';
 
 const MAN = readFileSync(fileURLToPath(new URL('../../../man/undocker.1', import.meta.url)), 'utf8').replace(
@@ -17,7 +18,7 @@ const MAN = readFileSync(fileURLToPath(new URL('../../../man/undocker.1', import
 );
 
 test('every command is in the SYNOPSIS', async () => {
-  const program = await buildProgram(new AbortController().signal);
+  const program = await buildProgram(new AbortController().signal, COMMANDS);
   assert.ok(program.commands.length >= 4);
   for (const command of program.commands) {
     assert.match(MAN, new RegExp(`\\.B undocker ${command.name()}\\b`), `command ${command.name()} in SYNOPSIS`);
@@ -55,7 +56,7 @@ const flagsOf = (options: readonly Option[]): string[] =>
     .sort();
 
 test("each command's options in the man page are exactly the ones it takes", async () => {
-  const program = await buildProgram(new AbortController().signal);
+  const program = await buildProgram(new AbortController().signal, COMMANDS);
   const { byCommand, global } = manOptions(new Set(program.commands.map((command) => command.name())));
   for (const command of program.commands) {
     assert.deepEqual(

@@ -22,6 +22,9 @@ export function standIn(bundleBody = PRINTING_BUNDLE): { root: string; cli: stri
   copyFileSync(UNDOCKER, bin);
   writeFileSync(join(root, 'package.json'), '{"type": "module"}\n');
   writeFileSync(join(cli, 'main.js'), "process.stdout.write('modules ' + process.argv.slice(2).join(' '));\n");
-  writeFileSync(join(cli, 'main.bundle.cjs'), `(function (require, __filename) { ${bundleBody} })\n`);
+  // run-main.js is the entry of `run` alone; the modules the bin falls back to start from main.js.
+  writeFileSync(join(cli, 'run-main.js'), '');
+  for (const bundle of ['main.bundle.cjs', 'run-main.bundle.cjs'])
+    writeFileSync(join(cli, bundle), `(function (require, __filename) { ${bundleBody} })\n`);
   return { root, cli, bin };
 }
