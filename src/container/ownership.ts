@@ -5,10 +5,11 @@
  * asked in `stop.json`, which the owner reads: the timeout, and that no restart policy may start
  * the container again until the next start.
  */
-import { linkSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isErrno } from '../errors.js';
 import { identify, isLiving, type ProcessIdentity } from '../host/process-identity.js';
+import { removeFile } from '../output/remove.js';
 import { readJson, writeJson } from './json-file.js';
 import { type Container, type ContainerState, reloadState } from './records.js';
 
@@ -52,18 +53,18 @@ export function claimContainer(container: Container): boolean {
       }
       if (isRunning(container)) return false;
       // The owner before was killed: its claim is stale.
-      rmSync(owner, { force: true });
+      removeFile(owner);
     }
     return false;
   } finally {
-    rmSync(mine, { force: true });
+    removeFile(mine);
   }
 }
 
 /** releaseContainer gives up this process's ownership. */
 export function releaseContainer(container: Container): void {
   const owner = join(container.dirs.dir, OWNER);
-  if (readIdentity(owner)?.pid === process.pid) rmSync(owner, { force: true });
+  if (readIdentity(owner)?.pid === process.pid) removeFile(owner);
 }
 
 /** ownerOf is the container's living owner, if any. */
@@ -103,5 +104,5 @@ export function stopRequest(container: Container): number | undefined {
 
 /** clearStopRequest forgets a stop, as a start does. */
 export function clearStopRequest(container: Container): void {
-  rmSync(join(container.dirs.dir, STOP), { force: true });
+  removeFile(join(container.dirs.dir, STOP));
 }

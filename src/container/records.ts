@@ -6,7 +6,7 @@
  * reader never sees half of one.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   containerDirs,
@@ -18,6 +18,7 @@ import {
 } from '../cache/container-dirs.js';
 import type { RunSpec } from '../config/run-spec.js';
 import { isErrno, UndockerError } from '../errors.js';
+import { removeFile, removeTree } from '../output/remove.js';
 import { checkDockerName } from './docker-names.js';
 import { readJson, recordNames, writeJson } from './json-file.js';
 import type { ProcessIdentity } from '../host/process-identity.js';
@@ -133,7 +134,7 @@ export function commitContainer(root: string, pending: PendingContainer, config:
   writeJson(join(pending.dir, 'config.json'), config);
   const state: ContainerState = { status: 'created', restartCount: 0 };
   writeJson(join(pending.dir, 'state.json'), state);
-  rmSync(join(pending.dir, NEW_RECORD));
+  removeFile(join(pending.dir, NEW_RECORD));
   mkdirSync(namesDir(root), { recursive: true, mode: 0o700 });
   const link = join(namesDir(root), config.name);
   for (;;) {
@@ -144,10 +145,10 @@ export function commitContainer(root: string, pending: PendingContainer, config:
       if (!isErrno(error, 'EEXIST')) throw error;
       const holder = holderOf(root, config.name);
       if (holder !== undefined) {
-        rmSync(pending.dir, { recursive: true, force: true });
+        removeTree(pending.dir);
         throw nameTaken(config.name, holder);
       }
-      rmSync(link, { force: true });
+      removeFile(link);
     }
   }
   const dirs = containerDirs(root, config.id, config.name);
@@ -157,7 +158,7 @@ export function commitContainer(root: string, pending: PendingContainer, config:
 
 /** abandonContainer removes what a create that failed made. */
 export function abandonContainer(pending: PendingContainer): void {
-  rmSync(pending.dir, { recursive: true, force: true });
+  removeTree(pending.dir);
 }
 
 /** loadContainer reads container `id`, or undefined when it has no complete record. */
@@ -209,6 +210,6 @@ export function reloadState(container: Container): ContainerState {
 /** deleteContainer removes the container's name and folder. */
 export function deleteContainer(root: string, container: Container): void {
   if (idOfName(root, container.config.name) === container.config.id)
-    rmSync(join(namesDir(root), container.config.name), { force: true });
-  rmSync(container.dirs.dir, { recursive: true, force: true });
+    removeFile(join(namesDir(root), container.config.name));
+  removeTree(container.dirs.dir);
 }
