@@ -6,6 +6,7 @@
  * Trees appear by rename when complete, so an interrupted run leaves only temporary folders
  * (removed by prune), and two runs that unpack at once both use whichever finished first.
  */
+import { forgetArchives } from './archive-memo.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndockerError, isErrno } from '../errors.js';
@@ -272,5 +273,7 @@ export function pruneCache(root: string): string[] {
     rmSync(join(root, 'images', name), { recursive: true, force: true });
     removed.push(`leftover ${aside.name.slice(0, 12)}`);
   }
+  // What archives held is remembered only to save reading them again: kept no longer than their images.
+  forgetArchives(root);
   return [...removed, ...removeUnusedLayers(root)];
 }

@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import type { RegistryOptions } from '../registry/image-archive.js';
+import { archiveIdentity, recallArchive, rememberArchive } from '../cache/archive-memo.js';
 import { openImageArchive } from '../registry/open-input.js';
 import { parseCreds } from '../registry/credentials.js';
 import { isLoopback, parseReference, REGISTRY_PREFIX } from '../registry/reference.js';
@@ -50,17 +51,38 @@ export function registryFlags(command: Command): Command {
     .option('--insecure', 'speak plain HTTP to the registry (meant for one on loopback)');
 }
 
-/** withArchive opens an archive for `fn` and closes it afterwards. */
+/**
+ * openRemembered opens the archive file `input` as the run cache at `root` remembers it, or
+ * reads it and remembers it there (cache/archive-memo.ts).
+ */
+async function openRemembered(input: string, signal: AbortSignal, root: string): Promise<ImageArchive> {
+  const open = (): Promise<ImageArchive> => openImageArchive(input, { signal });
+  const recalled = recallArchive(root, input, open);
+  if (recalled !== undefined) return recalled;
+  const before = archiveIdentity(input);
+  const archive = await open();
+  if (before !== undefined) rememberArchive(root, input, archive, before);
+  return archive;
+}
+
+/**
+ * withArchive opens an archive for `fn` and closes it afterwards. With `remember`, the run
+ * cache, an archive file is read through its memo there.
+ */
 export async function withArchive<T>(
   input: string,
   signal: AbortSignal,
   fn: (archive: ImageArchive) => Promise<T>,
   options: ImageOptions = {},
+  remember?: string,
 ): Promise<T> {
-  const archive = await openImageArchive(input, {
-    signal,
-    ...(input.startsWith(REGISTRY_PREFIX) ? { registry: registryOptionsOf(options, input) } : {}),
-  });
+  const archive =
+    remember !== undefined && input !== '-' && !input.startsWith(REGISTRY_PREFIX)
+      ? await openRemembered(input, signal, remember)
+      : await openImageArchive(input, {
+          signal,
+          ...(input.startsWith(REGISTRY_PREFIX) ? { registry: registryOptionsOf(options, input) } : {}),
+        });
   try {
     return await fn(archive);
   } finally {
@@ -68,16 +90,23 @@ export async function withArchive<T>(
   }
 }
 
-/** withImage opens an archive, selects one image, and hands it to `fn`. */
+/** withImage opens an archive, selects one image, and hands it to `fn`; `remember` as for withArchive. */
 export async function withImage<T>(
   input: string,
   selector: string | undefined,
   options: ImageOptions,
   signal: AbortSignal,
   fn: (image: Image, archive: ImageArchive) => Promise<T>,
+  remember?: string,
 ): Promise<T> {
   const platform = options.platform !== undefined ? parsePlatform(options.platform) : undefined;
-  return withArchive(input, signal, (archive) => fn(selectImage(archive, selector, platform), archive), options);
+  return withArchive(
+    input,
+    signal,
+    (archive) => fn(selectImage(archive, selector, platform), archive),
+    options,
+    remember,
+  );
 }
 
 /** ARCHIVE_HELP describes the archive argument every command takes. */

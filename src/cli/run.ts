@@ -5,7 +5,6 @@
  * docker run), 130/143 that it was stopped by a signal. With -d (and for create) the container's
  * id is printed. Containers stay after they exit, as docker's do, unless --rm.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { cacheRoot } from '../cache/cache-root.js';
@@ -20,6 +19,7 @@ import { parseVolumeFlag, type VolumeRequest } from '../container/volume-mounts.
 import type { RunOverrides } from '../config/run-spec.js';
 import { UndockerError, UsageError } from '../errors.js';
 import { describeImage } from '../image/select.js';
+import { randomHex } from '../host/random-hex.js';
 import { checkLimits, parseBytes, type ResourceLimits } from '../launch/resource-limits.js';
 import { parseDevice } from '../launch/devices.js';
 import {
@@ -191,7 +191,7 @@ function requestOf(options: RunOptions, command: string, volumes: BindMount[]): 
 
 function defaultName(imageName: string): string {
   const base = toMachineName(imageName).slice(0, 56).replace(/-+$/, '');
-  return `${base}-${randomBytes(3).toString('hex')}`;
+  return `${base}-${randomHex(3)}`;
 }
 
 /** checkModes refuses flag combinations docker refuses, or that undocker cannot carry out. */
@@ -231,33 +231,41 @@ async function run(
   const requestFor = requestOf(options, command, binds);
   const log = parseLogOptions(options.logOpt);
   const root = cacheRoot();
-  return withImage(input, selector, options, signal, async (image) => {
-    const progress = terminalProgress(`flattening ${describeImage(image)} into the cache`, options.quiet);
-    const create: CreateOptions = {
-      request: requestFor(name ?? defaultName(describeImage(image))),
-      overrides,
-      restart: options.restart,
-      autoRemove: options.rm ?? false,
-      log,
-      volumes,
-      publishAll: options.publishAll ?? false,
-      cacheRoot: root,
-      command,
-      signal,
-      warn: (message) => printWarning(`warning: ${message}`),
-      ...(progress ? { progress } : {}),
-      where: `image ${describeImage(image)} of ${input === '-' ? 'standard input' : input}`,
-    };
-    const { container, view } = await createHoldingView(image, create);
-    if (command === 'create' || options.detach) {
-      // The monitor, another process, mounts its own.
-      await view.close();
-      if (command === 'run') await startDetached(root, container);
-      printLine(container.config.id);
-      return 0;
-    }
-    return runAttached(root, container, signal, view);
-  });
+  return withImage(
+    input,
+    selector,
+    options,
+    signal,
+    async (image) => {
+      const progress = terminalProgress(`flattening ${describeImage(image)} into the cache`, options.quiet);
+      const create: CreateOptions = {
+        request: requestFor(name ?? defaultName(describeImage(image))),
+        overrides,
+        restart: options.restart,
+        autoRemove: options.rm ?? false,
+        log,
+        volumes,
+        publishAll: options.publishAll ?? false,
+        cacheRoot: root,
+        command,
+        signal,
+        warn: (message) => printWarning(`warning: ${message}`),
+        ...(progress ? { progress } : {}),
+        where: `image ${describeImage(image)} of ${input === '-' ? 'standard input' : input}`,
+      };
+      const { container, view } = await createHoldingView(image, create);
+      if (command === 'create' || options.detach) {
+        // The monitor, another process, mounts its own.
+        await view.close();
+        if (command === 'run') await startDetached(root, container);
+        printLine(container.config.id);
+        return 0;
+      }
+      return runAttached(root, container, signal, view);
+      // The cache remembers what the archive holds: a warm run reads none of it.
+    },
+    root,
+  );
 }
 
 /** containerFlags adds the flags run and create share: everything a container is made with. */

@@ -5,7 +5,6 @@
  * is atomic, so two creates of one name never both succeed. Files are replaced by rename, so a
  * reader never sees half of one.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -19,6 +18,7 @@ import {
 import type { RunSpec } from '../config/run-spec.js';
 import { isErrno, UndockerError } from '../errors.js';
 import { removeFile, removeTree } from '../output/remove.js';
+import { randomHex } from '../host/random-hex.js';
 import { checkDockerName } from './docker-names.js';
 import { readJson, recordNames, writeJson } from './json-file.js';
 import type { ProcessIdentity } from '../host/process-identity.js';
@@ -119,7 +119,7 @@ export function checkNameFree(root: string, name: string): void {
 /** beginContainer opens the temporary folder of a new container named `name` for image `image`. */
 export function beginContainer(root: string, name: string, image: string): PendingContainer {
   checkNameFree(root, name);
-  const id = randomBytes(32).toString('hex');
+  const id = randomHex(32);
   const dir = join(containersDir(root), `${NEW_PREFIX}${id}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeFileSync(join(dir, NEW_RECORD), newRecord(name, image));

@@ -11,6 +11,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -371,6 +372,20 @@ describe('undocker run on the real runtimes', { skip }, () => {
     assert.match(rmi.stderr, /show:run is in use by \d+ containers \([^)]+ and \d+ more\): remove them first/);
     assert.equal(undocker(['rm', 'keeper'], { env }).status, 0);
     assert.equal(undocker(['start', 'keeper'], { env }).status, 1, 'rm removed it');
+  });
+
+  test('a warm run reads what the cache remembers of the archive; one rewritten in place is read again', () => {
+    const path = join(work, 'rewritten.tar');
+    const write = (status: number): void =>
+      renameSync(writeShowImage({ Entrypoint: ['/bin/sh', '-c', `exit ${status}`] } as never, 'rewritten:1'), path);
+    write(3);
+    assert.equal(run(['--rm', path]).status, 3);
+    assert.equal(readdirSync(join(cache, 'archives')).length >= 1, true, 'remembered');
+    assert.equal(run(['--rm', path]).status, 3, 'recalled');
+    // The same path, another file: read again, and its own config runs.
+    write(4);
+    assert.equal(run(['--rm', path]).status, 4);
+    assert.equal(run(['--rm', path]).status, 4);
   });
 
   test('two first runs of one image at once share one set of diffs', async () => {
