@@ -2,11 +2,16 @@
  * Everything the CLI prints goes through here; it is the only user of chalk. Colour only on a
  * terminal, and never when NO_COLOR is set (chalk 5 itself ignores NO_COLOR).
  */
-import { Chalk } from 'chalk';
+import { Chalk, type ChalkInstance } from 'chalk';
 
-const colour = new Chalk({
-  level: process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '' ? 0 : process.stderr.isTTY ? 1 : 0,
-});
+let made: ChalkInstance | undefined;
+/** colour is made at the first warning or error: a run that has none never starts chalk (see scripts/bundle.ts). */
+function colour(): ChalkInstance {
+  made ??= new Chalk({
+    level: process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '' ? 0 : process.stderr.isTTY ? 1 : 0,
+  });
+  return made;
+}
 
 /** printLine writes one line of results to standard output. */
 export function printLine(text: string): void {
@@ -20,12 +25,12 @@ export function printJson(value: unknown): void {
 
 /** printWarning writes a warning line to standard error. */
 export function printWarning(text: string): void {
-  process.stderr.write(`${colour.yellow(text)}\n`);
+  process.stderr.write(`${colour().yellow(text)}\n`);
 }
 
 /** printError writes the one line a failure gets, to standard error. */
 export function printError(text: string): void {
-  process.stderr.write(`${colour.red('undocker:')} ${text}\n`);
+  process.stderr.write(`${colour().red('undocker:')} ${text}\n`);
 }
 
 /** formatTable aligns rows of cells into columns, the last column left ragged. */
