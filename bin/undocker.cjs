@@ -1,4 +1,4 @@
-#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS UNDOCKER_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} node
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS UNDOCKER_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS} UNDOCKER_MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX} MALLOC_ARENA_MAX=1 node
 // No V8 flags: Node's built-in modules come with a code cache V8 takes only under the default
 // flags; under any other (--max-semi-space-size=4 here until now) each start compiled them
 // again, 25 ms of a warm run's. The peak memory of a flatten was the same with and without.
@@ -6,6 +6,10 @@
 // the system bundle, as on these machines, that is 60 ms of the 100 a start takes. Only a command
 // that may reach a registry needs them, so node starts without the variable and is started again
 // with it for those (relaunchWithCaCerts).
+// MALLOC_ARENA_MAX=1: glibc gives each thread that mallocs (libuv's pool running zlib, the workers)
+// an arena of its own, whose freed memory no other thread reuses. One arena for all cut the peak of
+// a flatten of 1 GiB of gzip layers from 105-107 to 95-97 MB, in the same time. glibc reads it as
+// node starts; the user's own value, if any, is given back for children.
 'use strict';
 // CommonJS, and the CLI as one bundle compiled from its V8 code cache (scripts/bundle.ts): a warm
 // `undocker run` starts ~100 ms sooner than from ~100 ES modules.
@@ -15,8 +19,14 @@ const { Script, constants } = require('node:vm');
 
 const extraCaCerts = process.env.UNDOCKER_EXTRA_CA_CERTS;
 delete process.env.UNDOCKER_EXTRA_CA_CERTS;
-// Children see the variable as it was given.
+// Children see the variables as they were given.
 if (extraCaCerts) process.env.NODE_EXTRA_CA_CERTS = extraCaCerts;
+const arenas = process.env.UNDOCKER_MALLOC_ARENA_MAX;
+if (arenas !== undefined) {
+  delete process.env.UNDOCKER_MALLOC_ARENA_MAX;
+  if (arenas) process.env.MALLOC_ARENA_MAX = arenas;
+  else delete process.env.MALLOC_ARENA_MAX;
+}
 
 /** reachesRegistry tells a command that may speak TLS: pull, save, push, or any docker://REF. */
 function reachesRegistry(args) {
@@ -26,8 +36,11 @@ function reachesRegistry(args) {
 /** relaunchWithCaCerts runs this command again in a node that loaded the certificates, and ends as it ends. */
 function relaunchWithCaCerts() {
   const { spawn } = require('node:child_process');
+  // With one malloc arena too, and the user's value to give back, as the first line gave them.
+  const env = { ...process.env, MALLOC_ARENA_MAX: '1', UNDOCKER_MALLOC_ARENA_MAX: arenas ?? '' };
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: 'inherit',
+    env,
   });
   child.on('error', (error) => {
     process.stderr.write(`undocker: cannot start: ${error.message}\n`);

@@ -92,6 +92,31 @@ test("the bin's first line gives node no V8 flag, under which V8 would refuse No
   assert.match(first ?? '', /^#!\/usr\/bin\/env -S .* node$/);
 });
 
+test("node runs with one malloc arena; what it starts gets the user's MALLOC_ARENA_MAX back, or none", () => {
+  const { root, bin } = standIn(
+    "const initial = require('node:fs').readFileSync('/proc/self/environ', 'latin1').split('\\0')" +
+      ".find((entry) => entry.startsWith('MALLOC_ARENA_MAX='));" +
+      'const { MALLOC_ARENA_MAX = null, UNDOCKER_MALLOC_ARENA_MAX = null } = process.env;' +
+      'process.stdout.write(JSON.stringify({ initial, MALLOC_ARENA_MAX, UNDOCKER_MALLOC_ARENA_MAX }));',
+  );
+  try {
+    const seen = (arenas?: string): unknown => {
+      const { MALLOC_ARENA_MAX: _mine, ...env } = process.env;
+      const result = spawnSync(bin, ['ps'], {
+        encoding: 'utf8',
+        env: arenas === undefined ? env : { ...env, MALLOC_ARENA_MAX: arenas },
+      });
+      assert.equal(result.status, 0, result.stderr);
+      return JSON.parse(result.stdout);
+    };
+    const one = 'MALLOC_ARENA_MAX=1';
+    assert.deepEqual(seen(), { initial: one, MALLOC_ARENA_MAX: null, UNDOCKER_MALLOC_ARENA_MAX: null });
+    assert.deepEqual(seen('7'), { initial: one, MALLOC_ARENA_MAX: '7', UNDOCKER_MALLOC_ARENA_MAX: null });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('the bin says in one line when nothing is built', () => {
   const { root, cli } = standIn();
   try {
