@@ -5,8 +5,10 @@
  * off one more young-generation collection.
  * A memo holds what the open found (the images, their names, configs and layers, each checked
  * against its digest then) and the file's identity: path, device, inode, size, mtime and ctime.
- * A file written since, replaced or moved has another, and is read again. ctime cannot be set
- * back by anyone who could not equally write the cache.
+ * A file written since, replaced or moved has another, and is read again: a write moves the
+ * ctime, which no one sets back short of moving the clock. The clock the kernel stamps files with
+ * ticks every few milliseconds, so a write in the tick of the read could keep every time as it
+ * was; as git does for its index, a file written that recently is not remembered.
  * The layers of a remembered image open the archive for real, once, when first asked for: a run
  * whose layers are cached never does.
  */
@@ -18,6 +20,9 @@ import type { Image, ImageArchive, Layer, LayerFile } from '../image/types.js';
 
 /** MEMO_FORMAT changes when a memo's contents do: an older memo is a miss. */
 const MEMO_FORMAT = 1;
+
+/** RECENT_MS is how long ago a file must have been written to be remembered: ten ticks of a 100 Hz kernel. */
+export const RECENT_MS = 100;
 
 /** ARCHIVES is the cache folder of the memos, one per archive file. */
 export const ARCHIVES = 'archives';
@@ -135,12 +140,13 @@ function lazyLayer(remembered: RememberedLayer, real: () => Promise<Layer>): Lay
 
 /**
  * rememberArchive records what `archive`, opened from the file at `path`, holds. Nothing is
- * remembered of anything but a regular file, nor of a file that changed while it was read;
- * a memo that cannot be written only costs the next run a read of the archive.
+ * remembered of anything but a regular file, nor of a file that changed while it was read or
+ * RECENT_MS before; a memo that cannot be written only costs the next run a read of the archive.
  */
 export function rememberArchive(root: string, path: string, archive: ImageArchive, before: Identity): void {
   const identity = identityOf(path);
   if (identity === undefined || !sameIdentity(identity, before)) return;
+  if (Date.now() - Number(BigInt(identity.ctimeNs) / 1_000_000n) < RECENT_MS) return;
   const memo: Memo = {
     format: MEMO_FORMAT,
     identity,

@@ -262,8 +262,8 @@ async function run(
         return 0;
       }
       return runAttached(root, container, signal, view);
-      // The cache remembers what the archive holds: a warm run reads none of it.
     },
+    // The cache remembers what the archive held: a warm run reads none of it.
     root,
   );
 }

@@ -7,7 +7,14 @@ import { appendFileSync, copyFileSync, existsSync, renameSync, statSync, utimesS
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
-import { archiveIdentity, forgetArchives, recallArchive, rememberArchive } from '../../../src/cache/archive-memo.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  archiveIdentity,
+  forgetArchives,
+  recallArchive,
+  RECENT_MS,
+  rememberArchive,
+} from '../../../src/cache/archive-memo.js';
 import { openLocalArchive } from '../../../src/image/open-archive.js';
 import type { ImageArchive, Layer } from '../../../src/image/types.js';
 import { tempDir, writeDockerSave } from '../../helpers/archives.js';
@@ -24,8 +31,9 @@ function twoImages(): string {
   ]);
 }
 
-/** remembered reads `path` for real and remembers it in `root`; the archive is closed again. */
+/** remembered reads `path` for real and remembers it in `root`, once it is old enough; the archive is closed again. */
 async function remembered(root: string, path: string): Promise<ImageArchive> {
+  await sleep(RECENT_MS);
   const before = archiveIdentity(path);
   assert.ok(before !== undefined);
   const archive = await openLocalArchive(path);
@@ -106,9 +114,18 @@ test('an archive written, replaced or at another path since is read again; a mem
   assert.ok(before !== undefined);
   const archive = await openLocalArchive(path);
   appendFileSync(path, 'y');
+  await sleep(RECENT_MS);
   rememberArchive(root, path, archive, before);
   await archive.close();
   assert.equal(recallArchive(root, path, never), undefined);
+  // Nor of one written a moment ago: a write in the same tick of the kernel's clock could keep its times.
+  const fresh = twoImages();
+  const now = archiveIdentity(fresh);
+  assert.ok(now !== undefined);
+  const freshArchive = await openLocalArchive(fresh);
+  rememberArchive(root, fresh, freshArchive, now);
+  await freshArchive.close();
+  assert.equal(recallArchive(root, fresh, never), undefined);
   assert.equal(archiveIdentity(root), undefined);
   assert.equal(archiveIdentity(join(root, 'missing.tar')), undefined);
   forgetArchives(root);
