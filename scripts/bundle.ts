@@ -3,10 +3,9 @@
  * into one script, dist/src/cli/main.bundle.cjs, with a V8 code cache beside it; `undocker run`
  * alone likewise from dist/src/cli/run-main.js into run-main.bundle.cjs, less than half the size;
  * and the container monitor into dist/src/container/monitor.bundle.cjs. bin/undocker.cjs runs the
- * first two:
- * one file compiled from its cache starts ~100 ms sooner than the ~100 ES modules a run imports,
- * each resolved, read and compiled in turn. The monitor, one per detached container, starts
- * sooner too and holds ~6 MB less.
+ * CLI's: one file compiled from its cache starts ~100 ms sooner than the ~100 ES modules a run
+ * imports, each resolved, read and compiled in turn. The monitor, one per detached container,
+ * starts sooner too and holds ~6 MB less.
  * The hashing and disk-writer workers stay separate modules; the bundles find them (and the
  * monitor) from dist/src/<folder>/, one folder deep like the files they were made from.
  * Usage (npm run build runs it after tsc): node dist/scripts/bundle.js
@@ -32,8 +31,8 @@ const PROLOGUE = "'use strict';\nconst __bundleUrl = require('node:url').pathToF
  * whose functions load the real module on their first call: `ps`, `logs`, `stop` and `images` now
  * load none of them, nor does a warm `run`. v8 (with the heap and promise hooks modules it loads,
  * ~1 ms) is only needed to flatten; fs/promises (1.3 ms) and stream/promises only to read
- * archives. chalk, bundled like any package, colours only warnings and
- * errors: its start (2 ms and 0.2 MB, sampled) waits for the first of them.
+ * archives. chalk, bundled like any package, colours only warnings and errors: its start (2 ms
+ * and 0.2 MB, sampled) waits for the first of them.
  */
 const LAZY_MODULES = new Set([
   'node:crypto',
@@ -69,16 +68,11 @@ const lazyModules: Plugin = {
           `export function ${name}(...args) {\n` +
           `  return new.target ? new (load().${name})(...args) : load().${name}(...args);\n}`,
       );
+      const { resolveDir } = args.pluginData as { resolveDir: string };
       const target = args.path.startsWith('node:')
         ? args.path
-        : (
-            await bundler.resolve(args.path, {
-              kind: 'require-call',
-              resolveDir: (args.pluginData as { resolveDir: string }).resolveDir,
-            })
-          ).path;
+        : (await bundler.resolve(args.path, { kind: 'require-call', resolveDir })).path;
       const load = `let real;\nconst load = () => (real ??= require(${JSON.stringify(target)}));\n`;
-      const { resolveDir } = args.pluginData as { resolveDir: string };
       return { contents: `${load}${stand.join('\n')}\n`, loader: 'js', resolveDir };
     });
   },
