@@ -6,7 +6,6 @@
  * Trees appear by rename when complete, so an interrupted run leaves only temporary folders
  * (removed by prune), and two runs that unpack at once both use whichever finished first.
  */
-import { forgetArchives } from './archive-memo.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UndockerError, isErrno } from '../errors.js';
@@ -16,6 +15,7 @@ import { keepYoungGenerationSmall } from '../host/young-generation.js';
 import { hexOf } from '../image/digest.js';
 import { describeImage } from '../image/select.js';
 import type { Image } from '../image/types.js';
+import { forgetArchives } from './archive-memo.js';
 import { directoryBytes } from './directory-bytes.js';
 import { containersBeingMade, imageUsers, removeUnfinished } from './container-dirs.js';
 import { layersDir, lowerdirOf, readLayerRecord, removeLayers, stackableChain, unpackLayers } from './layer-store.js';

@@ -5,7 +5,7 @@
  * is atomic, so two creates of one name never both succeed. Files are replaced by rename, so a
  * reader never sees half of one.
  */
-import { mkdirSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readlinkSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   containerDirs,
@@ -134,7 +134,7 @@ export function commitContainer(root: string, pending: PendingContainer, config:
   writeJson(join(pending.dir, 'config.json'), config);
   const state: ContainerState = { status: 'created', restartCount: 0 };
   writeJson(join(pending.dir, 'state.json'), state);
-  removeFile(join(pending.dir, NEW_RECORD));
+  unlinkSync(join(pending.dir, NEW_RECORD));
   mkdirSync(namesDir(root), { recursive: true, mode: 0o700 });
   const link = join(namesDir(root), config.name);
   for (;;) {

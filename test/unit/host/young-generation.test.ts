@@ -33,3 +33,17 @@ test('the young generation stays small after a worker starts, which sets V8 flag
   // Node's default grows it to 16.8 MB and more under this churn (33.6 measured without the flag set again).
   assert.ok(youngGenerationMb() <= 4.2, `young generation ${youngGenerationMb()} MB`);
 });
+
+test("a worker's own young generation is held to 2 MB, however it allocates", async () => {
+  const code = `import { parentPort } from 'node:worker_threads';
+    import { getHeapSpaceStatistics } from 'node:v8';
+    let kept = [];
+    for (let i = 0; i < 5_000_000; i++) { const made = { n: i, s: 'x' + i }; if (i % 50 === 0) kept.push(made); if (kept.length > 50_000) kept = []; }
+    const space = getHeapSpaceStatistics().find((one) => one.space_name === 'new_space');
+    parentPort.postMessage(space.space_size / 1e6);`;
+  const worker = startWorker(new URL(`data:text/javascript,${encodeURIComponent(code)}`));
+  const [youngMb] = (await once(worker, 'message')) as [number];
+  await once(worker, 'exit');
+  // Without the limit, a worker's grows to 33.6 MB under this churn.
+  assert.ok(youngMb <= 2.2, `worker young generation ${youngMb} MB`);
+});
