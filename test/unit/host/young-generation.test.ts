@@ -38,7 +38,11 @@ test("a worker's own young generation is held to 2 MB, however it allocates", as
   const code = `import { parentPort } from 'node:worker_threads';
     import { getHeapSpaceStatistics } from 'node:v8';
     let kept = [];
-    for (let i = 0; i < 5_000_000; i++) { const made = { n: i, s: 'x' + i }; if (i % 50 === 0) kept.push(made); if (kept.length > 50_000) kept = []; }
+    for (let i = 0; i < 5_000_000; i++) {
+      const made = { n: i, s: 'x' + i };
+      if (i % 50 === 0) kept.push(made);
+      if (kept.length > 50_000) kept = [];
+    }
     const space = getHeapSpaceStatistics().find((one) => one.space_name === 'new_space');
     parentPort.postMessage(space.space_size / 1e6);`;
   const worker = startWorker(new URL(`data:text/javascript,${encodeURIComponent(code)}`));
