@@ -127,10 +127,10 @@ function lazyLayer(remembered: RememberedLayer, real: () => Promise<Layer>): Lay
     ...layer,
     open(): Readable {
       const out = new PassThrough();
-      real().then(
-        (layer) => pipeline(layer.open(), out).catch((error: unknown) => out.destroy(error as Error)),
-        (error: unknown) => out.destroy(error as Error),
-      );
+      // One catch for all: the reopen failing, open() throwing, or the copy breaking off.
+      real()
+        .then((layer) => pipeline(layer.open(), out))
+        .catch((error: unknown) => out.destroy(error as Error));
       return out;
     },
   };

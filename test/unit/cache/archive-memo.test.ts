@@ -131,3 +131,26 @@ test('an archive written, replaced or at another path since is read again; a mem
   forgetArchives(root);
   assert.equal(existsSync(join(root, 'archives')), false);
 });
+
+test('a remembered layer whose archive cannot be read again fails its reader, nothing else', async () => {
+  const root = tempDir();
+  const path = twoImages();
+  await remembered(root, path);
+  const recalled = recallArchive(root, path, () => Promise.reject(new Error('the archive is gone')));
+  const layer = recalled?.images[0]?.layers[0];
+  assert.ok(layer !== undefined);
+  await assert.rejects(text(layer.open()), /the archive is gone/);
+  await assert.rejects(async () => layer.openFile?.(), /the archive is gone/);
+  // Read again, but its layer cannot be opened: the error reaches the reader too.
+  const real = await openLocalArchive(path);
+  const [image] = real.images;
+  assert.ok(image !== undefined);
+  const failing: ImageArchive = {
+    ...real,
+    images: [{ ...image, layers: image.layers.map((one) => ({ ...one, open: () => assert.fail('cannot open') })) }],
+  };
+  const again = recallArchive(root, path, () => Promise.resolve(failing))?.images[0]?.layers[0];
+  assert.ok(again !== undefined);
+  await assert.rejects(text(again.open()), /cannot open/);
+  await real.close();
+});
