@@ -51,8 +51,11 @@ interface Memo {
   images: RememberedImage[];
 }
 
-/** identityOf is the identity of the regular file at `path`, or undefined for anything else. */
-function identityOf(path: string): Identity | undefined {
+/**
+ * archiveIdentity is the identity of the regular file at `path`, or undefined for anything else;
+ * taken before an archive is opened, it is what rememberArchive checks the file against.
+ */
+export function archiveIdentity(path: string): Identity | undefined {
   let info;
   try {
     info = statSync(path, { bigint: true });
@@ -88,7 +91,7 @@ export function recallArchive(
   path: string,
   reopen: () => Promise<ImageArchive>,
 ): ImageArchive | undefined {
-  const identity = identityOf(path);
+  const identity = archiveIdentity(path);
   if (identity === undefined) return undefined;
   let memo: Memo;
   try {
@@ -144,7 +147,7 @@ function lazyLayer(remembered: RememberedLayer, real: () => Promise<Layer>): Lay
  * RECENT_MS before; a memo that cannot be written only costs the next run a read of the archive.
  */
 export function rememberArchive(root: string, path: string, archive: ImageArchive, before: Identity): void {
-  const identity = identityOf(path);
+  const identity = archiveIdentity(path);
   if (identity === undefined || !sameIdentity(identity, before)) return;
   if (Date.now() - Number(BigInt(identity.ctimeNs) / 1_000_000n) < RECENT_MS) return;
   const memo: Memo = {
@@ -170,11 +173,6 @@ export function rememberArchive(root: string, path: string, archive: ImageArchiv
       /* a cache this process cannot write holds no temporary of it either */
     }
   }
-}
-
-/** archiveIdentity is the identity to pass rememberArchive, taken before the archive is opened. */
-export function archiveIdentity(path: string): Identity | undefined {
-  return identityOf(path);
 }
 
 /** forgetArchives removes every memo: prune's, since a memo only saves a read. */

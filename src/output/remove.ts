@@ -49,11 +49,11 @@ function removeFolder(path: string): void {
     if (entry.isDirectory()) removeFolder(child);
     else {
       try {
-        unlinkSync(child);
+        removeFile(child);
       } catch (error) {
         // A file system that does not give the kind (DT_UNKNOWN) lists a folder as neither.
-        if (isErrno(error, 'EISDIR')) removeFolder(child);
-        else if (!isErrno(error, 'ENOENT')) throw error;
+        if (!isErrno(error, 'EISDIR')) throw error;
+        removeFolder(child);
       }
     }
   }
